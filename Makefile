@@ -1,0 +1,137 @@
+# saddle: build, test, bench, demo, fuzz.
+#   make               bin/saddle
+#   make test          install missing packages (as root), build, run the suite
+#   make test SAN=1    the same under -fsanitize=address,undefined
+#   make bench         training and probe throughput on Fashion-MNIST
+#   make demo          install missing packages (as root), build, train configs/fmnist-mlp.ini
+#   make fuzz          each libFuzzer target for FUZZ_SECONDS (default 60)
+#   make clean
+
+SHELL   := /bin/bash
+CC      ?= cc
+SAN     ?= 0
+MPI     ?= 0
+FUZZ_SECONDS ?= 60
+
+PKGS      = build-essential pkg-config libopenblas-dev libpng-dev zlib1g-dev libinih-dev libcjson-dev
+DEMO_PKGS = dataset-fashion-mnist
+FUZZ_PKGS = clang libclang-rt-14-dev
+
+CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -O3 -march=native -g -Wall -Wextra -Wshadow \
+              -Wno-unused-parameter -MMD -MP
+LIBS = -lopenblas -lpng -lz -linih -lcjson -lm -lpthread
+
+ifeq ($(SAN),1)
+  BUILD = build/san
+  CFLAGS_BASE += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+  LDFLAGS_SAN = -fsanitize=address,undefined
+else
+  BUILD = build/rel
+endif
+ifeq ($(MPI),1)
+  CC = mpicc
+  CFLAGS_BASE += -DSADDLE_MPI=1
+  BUILD := $(BUILD)-mpi
+endif
+
+CFLAGS  += $(CFLAGS_BASE)
+LDFLAGS += $(LDFLAGS_SAN)
+
+LIB_SRC  = $(wildcard datasets/*.c) $(wildcard nn/*.c) $(wildcard probes/*.c)
+TOOL_SRC = $(wildcard tools/*.c)
+TEST_SRC = $(wildcard tests/*.c)
+FUZZ_SRC = $(wildcard tests/fuzz/fuzz_*.c)
+
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+TOOL_OBJ = $(TOOL_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+ifeq ($(SAN),1)
+  SADDLE = $(BUILD)/saddle
+  TESTBIN = $(BUILD)/saddle-test
+else
+  SADDLE = bin/saddle
+  TESTBIN = bin/saddle-test
+endif
+
+.PHONY: all test bench demo fuzz clean deps deps-demo deps-fuzz
+
+all: $(SADDLE)
+
+$(BUILD)/libsaddle.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(SADDLE): $(TOOL_OBJ) $(BUILD)/libsaddle.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJ) $(BUILD)/libsaddle.a $(LIBS)
+
+$(TESTBIN): $(TEST_OBJ) $(BUILD)/libsaddle.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $(TEST_OBJ) $(BUILD)/libsaddle.a $(LIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# Installs what is missing when root; otherwise prints the command and stops.
+define need_pkgs
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing || exit 1; \
+	  else \
+	    echo "missing packages; install them with:"; \
+	    echo "  sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+endef
+
+deps:
+	$(call need_pkgs,$(PKGS))
+deps-demo:
+	$(call need_pkgs,$(PKGS) $(DEMO_PKGS))
+deps-fuzz:
+	$(call need_pkgs,$(PKGS) $(FUZZ_PKGS))
+
+test: deps
+	$(MAKE) --no-print-directory $(TESTBIN) $(SADDLE)
+	SADDLE_BIN=$(SADDLE) ./$(TESTBIN)
+
+bench: deps-demo
+	$(MAKE) --no-print-directory $(SADDLE)
+	./$(SADDLE) bench
+
+demo: deps-demo
+	$(MAKE) --no-print-directory $(SADDLE)
+	./$(SADDLE) train configs/fmnist-mlp.ini --out runs/fmnist-mlp
+	./$(SADDLE) eval runs/fmnist-mlp/final.safetensors --data test
+
+# libFuzzer targets: the readers of outside input, built with clang.
+FUZZ_BUILD = build/fuzz
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
+              -fno-sanitize-recover=undefined
+FUZZ_LIB_SRC = $(filter-out $(wildcard probes/*.c),$(LIB_SRC))
+FUZZ_BINS = $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+
+$(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIB_SRC)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(LIBS)
+
+fuzz: deps-fuzz
+	$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@set -e; for f in $(FUZZ_BINS); do \
+	  name=$$(basename $$f); corpus=$(FUZZ_BUILD)/corpus-$$name; \
+	  mkdir -p $$corpus; cp tests/fuzz/seeds/$$name/* $$corpus/ 2>/dev/null || true; \
+	  echo "== $$name ($(FUZZ_SECONDS) s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $$corpus 2>&1 | tail -4; \
+	  test $${PIPESTATUS[0]} -eq 0; \
+	done
+
+clean:
+	rm -rf build bin
+
+-include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(TEST_OBJ:.o=.d)

@@ -1,0 +1,106 @@
+/* Data sets in memory ({n, dim, x, y}), the IDX reader, synthetic sets,
+ * subsets, normalization and deterministic shuffling. Knows nothing of models.
+ * All functions return an NN_* status and record a message naming the input. */
+#ifndef SADDLE_DATASET_H
+#define SADDLE_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+typedef struct dataset {
+    size_t n;        /* examples */
+    size_t dim;      /* features per example */
+    int classes;     /* labels are 0 .. classes-1 */
+    int rows, cols;  /* image shape when the set is images (rows*cols == dim), else 0 */
+    float *x;        /* [n][dim] row-major, owned */
+    int32_t *y;      /* [n], owned */
+} dataset;
+
+void dataset_free(dataset *d);
+
+/* ---- IDX (datasets/idx.c) ------------------------------------------------ */
+
+enum { IDX_U8 = 0x08, IDX_I8 = 0x09, IDX_I16 = 0x0B, IDX_I32 = 0x0C,
+       IDX_F32 = 0x0D, IDX_F64 = 0x0E };
+
+typedef struct idx_array {
+    int type;            /* IDX_* */
+    int ndim;            /* 1 .. IDX_MAX_DIMS */
+    uint32_t dims[8];    /* [ndim] */
+    size_t count;        /* product of dims */
+    void *data;          /* [count] elements of `type`, host byte order, owned */
+} idx_array;
+
+#define IDX_MAX_DIMS 8
+
+/* Parses an IDX image from memory; `name` is used in error messages. */
+int idx_parse(const uint8_t *buf, size_t len, const char *name, idx_array *out);
+/* Reads a file; a name ending in .gz is inflated with zlib (and a gzip magic
+ * is detected even without the suffix). */
+int idx_read(const char *path, idx_array *out);
+/* Writes an IDX file (gzip-compressed when path ends in .gz), atomically. */
+int idx_write(const char *path, const idx_array *a);
+void idx_free(idx_array *a);
+
+/* Images (u8, n x rows x cols, or n x dim) + labels (u8, n) -> dataset with
+ * x = raw pixel values as float (0..255, not yet normalized). The counts must
+ * agree; classes = max label + 1 (at least 2). */
+int idx_load_pair(const char *images_path, const char *labels_path, dataset *out);
+
+/* ---- synthetic sets (datasets/synth.c) ----------------------------------- */
+
+/* kind: "spirals" (2-D, `classes` interleaved arms), "blobs" (`dim`-D Gaussian
+ * clusters), "xor" (2-D, 2 classes by quadrant). noise is the std of the
+ * added Gaussian noise (spirals/xor) or of each cluster (blobs).
+ * Deterministic in seed. */
+int synth_make(const char *kind, size_t n, int classes, size_t dim, double noise,
+               uint64_t seed, dataset *out);
+
+/* ---- loading by options (datasets/dataset.c) ----------------------------- */
+
+enum { NORM_NONE = 0, NORM_SCALE, NORM_STANDARDIZE };
+enum { SUBSET_FIRST = 0, SUBSET_RANDOM };
+
+typedef struct data_opts {
+    char name[64];        /* fashion-mnist | mnist | idx | spirals | blobs | xor */
+    char dir[1024];       /* directory of IDX files; "" = the set's default location */
+    size_t limit;         /* training examples to keep, 0 = all */
+    int subset;           /* SUBSET_FIRST or SUBSET_RANDOM (seeded) for `limit` */
+    size_t test_limit;    /* test examples to keep (first N), 0 = all */
+    double val_split;     /* fraction of (limited) training data held out, [0, 0.5] */
+    int normalize;        /* NORM_* ; standardization uses training statistics only */
+    size_t synth_n;       /* synthetic: training examples */
+    size_t synth_test_n;  /* synthetic: test examples */
+    int synth_classes;    /* synthetic: classes */
+    size_t synth_dim;     /* synthetic: features (blobs only; spirals/xor are 2-D) */
+    double synth_noise;   /* synthetic: noise std */
+    uint64_t seed;        /* subset, split and synthetic generation */
+} data_opts;
+
+/* The default location of the Debian package dataset-fashion-mnist. */
+#define FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist"
+
+/* Loads train/val/test per the options. val gets n == 0 when val_split == 0.
+ * Normalization is applied to all three with statistics from train. */
+int data_load(const data_opts *o, dataset *train, dataset *val, dataset *test);
+
+/* A new data set holding examples idx[0..k-1] of d (copies). */
+int dataset_subset(const dataset *d, const size_t *idx, size_t k, dataset *out);
+/* Keeps the first k examples, or a seeded random k-subset (order preserved). */
+int dataset_limit(dataset *d, size_t k, int subset, uint64_t seed);
+/* Moves a seeded random fraction `frac` of d into val (order preserved in both). */
+int dataset_split(dataset *d, double frac, uint64_t seed, dataset *val);
+/* Per-feature mean and std of d (std floored at 1e-6 so constant pixels stay finite). */
+int dataset_stats(const dataset *d, float *mean /* [dim] */, float *std /* [dim] */);
+/* x <- (x - mean) / std, per feature. */
+void dataset_standardize(dataset *d, const float *mean, const float *std);
+/* x <- x * s. */
+void dataset_scale(dataset *d, float s);
+
+/* perm[0..n-1] <- a permutation of 0..n-1 that is a pure function of
+ * (seed, epoch): Fisher-Yates on counter-based random numbers. */
+void dataset_shuffle(size_t n, uint64_t seed, uint64_t epoch, size_t *perm /* [n] */);
+
+#endif

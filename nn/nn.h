@@ -1,0 +1,277 @@
+/* Public types of the trainer: the model as one flat parameter vector θ with a
+ * per-layer offset table, activations, losses, options read from the config,
+ * and the entry points of model.c, train.c, config.c and ckpt.c. */
+#ifndef SADDLE_NN_H
+#define SADDLE_NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../datasets/dataset.h"
+#include "../datasets/status.h"
+
+#define NN_MAX_LAYERS 32
+
+/* ---- activations (nn/act.c) ---------------------------------------------- */
+
+typedef enum {
+    ACT_LINEAR = 0, ACT_RELU, ACT_LEAKY_RELU, ACT_TANH, ACT_SIGMOID,
+    ACT_SOFTPLUS, ACT_GELU, ACT_COUNT
+} act_kind;
+
+const char *act_name(int act);             /* "relu" ... */
+int act_from_name(const char *s);          /* -1 if unknown */
+/* a = f(z) elementwise; slope is leaky_relu's negative slope. */
+void act_forward(int act, float slope, size_t len, const float *z, float *a);
+/* dz = da * f'(z) elementwise (in place allowed: dz == da). */
+void act_backward(int act, float slope, size_t len, const float *z, const float *a,
+                  const float *da, float *dz);
+/* f''(z) elementwise, for the R-operator's second-order term. */
+void act_second(int act, float slope, size_t len, const float *z, const float *a,
+                float *d2);
+/* f'(z) elementwise. */
+void act_deriv(int act, float slope, size_t len, const float *z, const float *a,
+               float *d1);
+
+/* ---- losses (nn/loss.c) -------------------------------------------------- */
+
+typedef enum { LOSS_XENT = 0, LOSS_MSE, LOSS_COUNT } loss_kind;
+
+const char *loss_name(int loss);
+int loss_from_name(const char *s);
+/* Sum over the B examples of the loss of logits f [B][K] against labels y [B];
+ * writes dL/df of the *sum* scaled by `scale` into df [B][K] when df != NULL
+ * (scale = 1/N gives the gradient of a mean over N examples); counts
+ * correct argmax predictions into *correct when correct != NULL.
+ * xent: softmax cross-entropy (log-sum-exp stabilized).
+ * mse: 0.5 * ||f - onehot(y)||^2 per example. */
+double loss_forward_backward(int loss, int B, int K, const float *f, const int32_t *y,
+                             float scale, float *df, size_t *correct);
+
+/* ---- model (nn/model.c) -------------------------------------------------- */
+
+typedef enum { INIT_TORCH = 0, INIT_HE, INIT_XAVIER, INIT_COUNT } init_kind;
+const char *init_name(int init);
+int init_from_name(const char *s);
+
+typedef struct layer_spec {
+    int out;    /* width */
+    int act;    /* act_kind */
+    int init;   /* init_kind, or -1 for the model's default */
+} layer_spec;
+
+typedef struct model_spec {
+    int in;                 /* input features (from the data) */
+    int nlayers;
+    layer_spec layers[NN_MAX_LAYERS];
+    int init;               /* default init_kind */
+    float leaky_slope;      /* leaky_relu negative slope */
+    int loss;               /* loss_kind */
+} model_spec;
+
+/* Dense layer l: W [out][in] at θ + w_off, then b [out] at θ + b_off. */
+typedef struct layer {
+    int in, out;
+    int act;
+    size_t w_off, b_off;
+} layer;
+
+typedef struct model {
+    model_spec spec;
+    int nlayers;
+    layer layers[NN_MAX_LAYERS];
+    size_t n;          /* length of θ */
+    float *theta;      /* [n], owned */
+    int max_width;     /* widest layer (incl. input) */
+} model;
+
+/* Scratch for forward/backward at batch size up to `cap`, allocated once. */
+typedef struct workspace {
+    int cap;                        /* max batch */
+    const model *m;
+    float *z[NN_MAX_LAYERS];        /* pre-activations [cap][out_l] */
+    float *a[NN_MAX_LAYERS];        /* activations [cap][out_l] (a == z for linear) */
+    float *d0, *d1;                 /* backward deltas, ping-pong [cap][max_width] */
+    float *rz[NN_MAX_LAYERS];       /* R-operator: R{z_l} [cap][out_l] */
+    float *ra[NN_MAX_LAYERS];       /* R{a_l} */
+    float *rd0, *rd1;               /* R{delta} ping-pong */
+    float *xb;                      /* gathered input batch [cap][in] */
+    int32_t *yb;                    /* gathered labels [cap] */
+} workspace;
+
+/* Builds the layer table and allocates θ (zeros) for a spec. */
+int model_build(model *m, const model_spec *spec);
+void model_free(model *m);
+/* Initializes θ from the spec's init kinds, deterministic in seed. */
+void model_init_params(model *m, uint64_t seed);
+/* "784-256relu-256relu-10" */
+void model_arch_string(const model *m, char *buf, size_t len);
+
+int workspace_alloc(workspace *ws, const model *m, int cap);
+void workspace_free(workspace *ws);
+
+/* Forward pass of B examples x [B][in] at parameters theta [n]; the logits
+ * end in ws->a[nlayers-1] ([B][K]). */
+void model_forward(const model *m, const float *theta, const float *x, int B, workspace *ws);
+
+/* Loss of a batch at theta: returns the *sum* of per-example losses; adds
+ * scale * d(sum)/dθ into g [n] when g != NULL (g is not zeroed: callers
+ * accumulate over chunks); counts correct predictions into *correct. */
+double model_batch(const model *m, const float *theta, const float *x, const int32_t *y,
+                   int B, float scale, float *g, size_t *correct, workspace *ws);
+
+/* Mean loss (return), accuracy (*acc, optional) and mean gradient (g [n],
+ * optional, overwritten) over examples idx[0..k-1] of d (idx NULL = the first
+ * k), at an arbitrary theta (the model's own θ is not touched). Chunks of
+ * ws->cap. */
+double model_eval(const model *m, const float *theta, const dataset *d, const size_t *idx,
+                  size_t k, double *acc, float *g, workspace *ws);
+
+/* ---- optimizer and schedule options (filled by the config) ---------------- */
+
+typedef struct optim_opts {
+    char type[32];        /* sgd | momentum | nesterov | rmsprop | adam | adamw */
+    double lr;
+    double momentum;      /* sgd family, rmsprop */
+    double beta1, beta2;  /* adam family */
+    double alpha;         /* rmsprop smoothing */
+    double eps;           /* rmsprop, adam family */
+    double weight_decay;  /* L2 (coupled) except adamw (decoupled) */
+    double clip_norm;     /* clip the gradient to this global L2 norm; 0 = off */
+} optim_opts;
+
+enum { SCHED_CONSTANT = 0, SCHED_STEP, SCHED_COSINE };
+
+typedef struct sched_opts {
+    int type;             /* SCHED_* */
+    double warmup_epochs; /* linear warm-up from lr/steps to lr over this many epochs */
+    double step_epochs;   /* step: multiply by gamma every step_epochs epochs */
+    double gamma;
+    double min_lr;        /* cosine: final lr */
+} sched_opts;
+
+/* lr at optimizer step `step` (0-based) for a run of total_steps steps with
+ * steps_per_epoch steps per epoch. */
+double sched_lr(const sched_opts *s, double base_lr, long step, long steps_per_epoch,
+                long total_steps);
+
+enum { UNIT_STEPS = 0, UNIT_EPOCHS };
+
+typedef struct train_opts {
+    int epochs;
+    int batch;             /* 0 = full batch */
+    uint64_t seed;
+    int eval_every;        /* log a row every this many steps; 0 = once per epoch */
+    int snapshot_every;    /* trajectory snapshot every K units; 0 = off */
+    int snapshot_unit;     /* UNIT_STEPS or UNIT_EPOCHS */
+    int ckpt_every;        /* resumable checkpoint every K steps; 0 = each epoch */
+    int threads;           /* 0 = all cores */
+    size_t eval_limit;     /* examples used for the train loss/acc columns; 0 = all */
+} train_opts;
+
+typedef struct config {
+    data_opts data;
+    model_spec model;      /* in = 0 until the data is known */
+    optim_opts optim;
+    sched_opts sched;
+    train_opts train;
+} config;
+
+/* ---- config (nn/config.c) ------------------------------------------------ */
+
+void config_defaults(config *c);
+/* Applies an INI file on top of *c. Errors name path:line and the accepted values. */
+int config_load(config *c, const char *path);
+/* The same from a string; `name` stands for the file in messages. */
+int config_parse(config *c, const char *text, size_t len, const char *name);
+/* One override "section.key=value", validated like a file line. */
+int config_set(config *c, const char *assignment);
+/* The resolved config as INI text with every key written out (malloc'd). */
+char *config_format(const config *c);
+/* Writes config_format() atomically to path. */
+int config_write(const config *c, const char *path);
+
+/* ---- checkpoints (nn/ckpt.c) --------------------------------------------- */
+
+/* A tensor to write: name, shape and float data. */
+typedef struct st_tensor {
+    char name[96];
+    int ndim;
+    int64_t shape[4];
+    const float *data;   /* [prod(shape)] float32 */
+} st_tensor;
+
+/* One parsed safetensors file (F32 tensors only; other dtypes are rejected). */
+typedef struct st_file {
+    int ntensors;
+    st_tensor *tensors;   /* data points into `blob` */
+    uint8_t *blob;        /* owned copy of the data section (aligned) */
+    int nmeta;
+    char **meta_keys;     /* __metadata__ string map */
+    char **meta_vals;
+} st_file;
+
+/* Writes tensors + metadata (string map, may be empty) atomically
+ * (temporary file, fsync, rename). */
+int st_write(const char *path, const st_tensor *t, int nt, const char *const *meta_keys,
+             const char *const *meta_vals, int nmeta);
+/* Parses from memory; validates header length, JSON, dtypes, shapes, offsets
+ * (inside the data section, non-overlapping, covering it). */
+int st_parse(const uint8_t *buf, size_t len, const char *name, st_file *out);
+int st_read(const char *path, st_file *out);
+void st_free(st_file *f);
+const st_tensor *st_find(const st_file *f, const char *name);
+const char *st_meta(const st_file *f, const char *key);
+
+/* Model checkpoints on top of safetensors: tensors named as the equivalent
+ * torch.nn.Sequential ("0.weight", "0.bias", "2.weight", ...). */
+typedef struct ckpt_info {
+    long step;
+    int epoch;
+    uint64_t seed;
+    char *config_text;   /* resolved config INI (malloc'd) or NULL */
+} ckpt_info;
+
+/* Sequential index of dense layer l (activations take a slot in between). */
+int ckpt_seq_index(const model *m, int l);
+/* Saves θ (+ optional θ-shaped extra state tensors named "optim.<name>.<seq>.weight"
+ * ...) with metadata: arch, step, epoch, seed, config. */
+int ckpt_save(const char *path, const model *m, const float *theta, const ckpt_info *info,
+              const char *const *state_names, const float *const *state, int nstate);
+/* Loads a checkpoint into a fresh model. If the file has saddle metadata the
+ * architecture comes from it; otherwise (a PyTorch-written file) from the
+ * tensor shapes, with hidden activation `act` (act_kind, required then) and
+ * loss from `loss`. state: if state_names given, fills state[i] [n] from the
+ * file (missing -> NN_EFORMAT). info may be NULL. */
+int ckpt_load(const char *path, model *m, int act, int loss, ckpt_info *info,
+              const char *const *state_names, float *const *state, int nstate);
+void ckpt_info_free(ckpt_info *info);
+
+/* ---- training (nn/train.c) ----------------------------------------------- */
+
+typedef struct train_progress {
+    int epoch, epochs;
+    long step, steps_total;
+    double loss;          /* running mean loss of the current epoch */
+    double samples_per_s;
+    double eta_s;
+    int end_of_epoch;     /* 1 when an epoch finished (test metrics valid) */
+    double test_loss, test_acc;
+} train_progress;
+
+typedef void (*train_report_fn)(const train_progress *p, void *user);
+
+typedef struct train_result {
+    double train_loss, train_acc, test_loss, test_acc;
+    double seconds;        /* wall time of the training loop */
+    double samples_per_s;
+    long steps;
+    size_t nparams;
+} train_result;
+
+/* Trains per the config into run directory `dir` (created if needed). When
+ * resume != 0, continues from dir/last.safetensors and dir/log.csv. */
+int train_run(const config *c, const char *dir, int resume, train_report_fn report,
+              void *user, train_result *res);
+
+#endif

@@ -1,0 +1,89 @@
+/* The test runner: runs every registered TEST (or those whose file or name
+ * contains argv[1]) and ends with "N passed, N failed". */
+#include "test.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_TESTS 1024
+
+typedef struct { const char *file, *name; test_fn fn; int order; } entry;
+static entry tests[MAX_TESTS];
+static int ntests;
+static int cur_failed;
+static char tmpdir[256];
+
+void test_register(const char *file, const char *name, test_fn fn)
+{
+    if (ntests < MAX_TESTS) {
+        tests[ntests].file = file;
+        tests[ntests].name = name;
+        tests[ntests].fn = fn;
+        tests[ntests].order = ntests;
+        ntests++;
+    }
+}
+
+void test_fail(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "  FAIL %s:%d: ", file, line);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    cur_failed++;
+}
+
+const char *test_tmpdir(void) { return tmpdir; }
+
+const char *test_path(const char *name)
+{
+    static char bufs[8][512];
+    static int k;
+    char *b = bufs[k++ & 7];
+    snprintf(b, 512, "%s%s", tmpdir, name);
+    return b;
+}
+
+static int cmp_tests(const void *a, const void *b)
+{
+    const entry *x = a, *y = b;
+    int c = strcmp(x->file, y->file);
+    return c ? c : x->order - y->order;
+}
+
+int main(int argc, char **argv)
+{
+    const char *filter = argc > 1 ? argv[1] : NULL;
+    int passed = 0, failed = 0;
+    char tmpl[] = "/tmp/saddle-test-XXXXXX";
+    if (!mkdtemp(tmpl)) {
+        perror("mkdtemp");
+        return 2;
+    }
+    snprintf(tmpdir, sizeof tmpdir, "%s/", tmpl);
+    /* Stable order: by file, then registration order within a file. */
+    qsort(tests, (size_t)ntests, sizeof tests[0], cmp_tests);
+    for (int i = 0; i < ntests; i++) {
+        if (filter && !strstr(tests[i].file, filter) && !strstr(tests[i].name, filter))
+            continue;
+        cur_failed = 0;
+        fprintf(stderr, "%-28s %s\n", tests[i].file, tests[i].name);
+        tests[i].fn();
+        if (cur_failed) failed++;
+        else passed++;
+    }
+    if (!failed) {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);
+        if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpl);
+    } else {
+        fprintf(stderr, "scratch files kept in %s\n", tmpl);
+    }
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,56 @@
+/* A minimal test harness: TEST(name) registers a function at load time (so a
+ * test file needs no list elsewhere); CHECK* record failures with file:line.
+ * The runner (tests/main.c) prints "N passed, N failed" last and exits 1 on
+ * any failure. */
+#ifndef SADDLE_TEST_H
+#define SADDLE_TEST_H
+
+#include <math.h>
+#include <stdio.h>
+
+typedef void (*test_fn)(void);
+void test_register(const char *file, const char *name, test_fn fn);
+void test_fail(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* A scratch directory unique to this test run ("/tmp/saddle-test-XXXX/"). */
+const char *test_tmpdir(void);
+/* path = tmpdir + name, in a static rotating buffer. */
+const char *test_path(const char *name);
+
+#define TEST(name)                                                            \
+    static void test_##name(void);                                            \
+    __attribute__((constructor)) static void test_reg_##name(void)            \
+    {                                                                         \
+        test_register(__FILE__, #name, test_##name);                          \
+    }                                                                         \
+    static void test_##name(void)
+
+#define CHECK(cond)                                                           \
+    do {                                                                      \
+        if (!(cond)) test_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);       \
+    } while (0)
+
+#define CHECK_MSG(cond, ...)                                                  \
+    do {                                                                      \
+        if (!(cond)) test_fail(__FILE__, __LINE__, __VA_ARGS__);              \
+    } while (0)
+
+/* |a - b| <= tol, printing both values on failure. */
+#define CHECK_NEAR(a, b, tol)                                                 \
+    do {                                                                      \
+        double a_ = (double)(a), b_ = (double)(b), t_ = (double)(tol);        \
+        if (!(fabs(a_ - b_) <= t_))                                           \
+            test_fail(__FILE__, __LINE__, "%s = %.9g vs %s = %.9g (tol %.3g)", \
+                      #a, a_, #b, b_, t_);                                    \
+    } while (0)
+
+/* Status code equality, printing nn_errmsg() on failure. */
+#define CHECK_OK(expr)                                                        \
+    do {                                                                      \
+        int s_ = (expr);                                                      \
+        if (s_ != 0)                                                          \
+            test_fail(__FILE__, __LINE__, "%s -> %d: %s", #expr, s_,          \
+                      nn_errmsg());                                           \
+    } while (0)
+
+#endif
