@@ -92,9 +92,6 @@ typedef struct workspace {
     float *z[NN_MAX_LAYERS];        /* pre-activations [cap][out_l] */
     float *a[NN_MAX_LAYERS];        /* activations [cap][out_l] (a == z for linear) */
     float *d0, *d1;                 /* backward deltas, ping-pong [cap][max_width] */
-    float *rz[NN_MAX_LAYERS];       /* R-operator: R{z_l} [cap][out_l] */
-    float *ra[NN_MAX_LAYERS];       /* R{a_l} */
-    float *rd0, *rd1;               /* R{delta} ping-pong */
     float *xb;                      /* gathered input batch [cap][in] */
     int32_t *yb;                    /* gathered labels [cap] */
 } workspace;
@@ -114,11 +111,13 @@ void workspace_free(workspace *ws);
  * end in ws->a[nlayers-1] ([B][K]). */
 void model_forward(const model *m, const float *theta, const float *x, int B, workspace *ws);
 
-/* Loss of a batch at theta: returns the *sum* of per-example losses; adds
- * scale * d(sum)/dθ into g [n] when g != NULL (g is not zeroed: callers
- * accumulate over chunks); counts correct predictions into *correct. */
+/* Loss of a batch at theta: returns the *sum* of per-example losses; writes
+ * scale * d(sum)/dθ into g [n] when g != NULL — added to g's contents when
+ * accumulate != 0 (chunked means), overwriting them otherwise (a training
+ * step, which then needs no memset); counts correct predictions into *correct. */
 double model_batch(const model *m, const float *theta, const float *x, const int32_t *y,
-                   int B, float scale, float *g, size_t *correct, workspace *ws);
+                   int B, float scale, float *g, int accumulate, size_t *correct,
+                   workspace *ws);
 
 /* Mean loss (return), accuracy (*acc, optional) and mean gradient (g [n],
  * optional, overwritten) over examples idx[0..k-1] of d (idx NULL = the first

@@ -1,0 +1,244 @@
+/* The MLP: a spec becomes a table of dense layers with offsets into one flat
+ * parameter vector θ; forward and backward passes on raw pointers with
+ * OpenBLAS GEMMs; loss, accuracy and gradient means over a data subset at any θ. */
+#include "nn.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../datasets/rng.h"
+
+static const char *const INIT_NAMES[INIT_COUNT] = {"torch", "he", "xavier"};
+
+const char *init_name(int init)
+{
+    return init >= 0 && init < INIT_COUNT ? INIT_NAMES[init] : "?";
+}
+
+int init_from_name(const char *s)
+{
+    for (int i = 0; i < INIT_COUNT; i++)
+        if (strcmp(s, INIT_NAMES[i]) == 0) return i;
+    return -1;
+}
+
+/* 64-byte aligned so GEMM panels and vector loops start on cache lines. */
+static float *falloc(size_t count)
+{
+    size_t bytes = (count * sizeof(float) + 63) & ~(size_t)63;
+    float *p = aligned_alloc(64, bytes ? bytes : 64);
+    if (p) memset(p, 0, bytes ? bytes : 64);
+    return p;
+}
+
+int model_build(model *m, const model_spec *spec)
+{
+    memset(m, 0, sizeof *m);
+    if (spec->in <= 0)
+        return nn_err(NN_EINVAL, "model: input width %d must be positive", spec->in);
+    if (spec->nlayers < 1 || spec->nlayers > NN_MAX_LAYERS)
+        return nn_err(NN_EINVAL, "model: %d layers (must be 1..%d)", spec->nlayers,
+                      NN_MAX_LAYERS);
+    if (spec->loss < 0 || spec->loss >= LOSS_COUNT)
+        return nn_err(NN_EINVAL, "model: unknown loss %d", spec->loss);
+    m->spec = *spec;
+    m->nlayers = spec->nlayers;
+    size_t off = 0;
+    int in = spec->in, widest = spec->in;
+    for (int l = 0; l < spec->nlayers; l++) {
+        const layer_spec *ls = &spec->layers[l];
+        if (ls->out <= 0 || ls->out > (1 << 24))
+            return nn_err(NN_EINVAL, "model: layer %d has width %d", l + 1, ls->out);
+        if (ls->act < 0 || ls->act >= ACT_COUNT)
+            return nn_err(NN_EINVAL, "model: layer %d has unknown activation %d", l + 1, ls->act);
+        layer *L = &m->layers[l];
+        L->in = in;
+        L->out = ls->out;
+        L->act = ls->act;
+        L->w_off = off;
+        off += (size_t)L->out * (size_t)L->in;
+        L->b_off = off;
+        off += (size_t)L->out;
+        in = ls->out;
+        if (in > widest) widest = in;
+    }
+    if (spec->layers[spec->nlayers - 1].out < 2 && spec->loss == LOSS_XENT)
+        return nn_err(NN_EINVAL, "model: cross-entropy needs at least 2 outputs");
+    m->n = off;
+    m->max_width = widest;
+    m->theta = falloc(off);
+    if (!m->theta) return nn_err(NN_ENOMEM, "model: cannot allocate %zu parameters", off);
+    return NN_OK;
+}
+
+void model_free(model *m)
+{
+    free(m->theta);
+    m->theta = NULL;
+}
+
+void model_init_params(model *m, uint64_t seed)
+{
+    for (int l = 0; l < m->nlayers; l++) {
+        const layer *L = &m->layers[l];
+        int init = m->spec.layers[l].init >= 0 ? m->spec.layers[l].init : m->spec.init;
+        float *W = m->theta + L->w_off, *b = m->theta + L->b_off;
+        size_t nw = (size_t)L->out * L->in;
+        uint64_t stream = RNG_INIT + (uint64_t)l;
+        if (init == INIT_HE) { /* kaiming_normal_, fan_in, gain sqrt(2) */
+            double sd = sqrt(2.0 / L->in);
+            for (size_t i = 0; i < nw; i++) W[i] = (float)(sd * rng_normal(seed, stream, i));
+            memset(b, 0, (size_t)L->out * sizeof *b);
+        } else if (init == INIT_XAVIER) { /* xavier_uniform_ */
+            double a = sqrt(6.0 / (L->in + L->out));
+            for (size_t i = 0; i < nw; i++)
+                W[i] = (float)(a * (2.0 * rng_uniform(seed, stream, i) - 1.0));
+            memset(b, 0, (size_t)L->out * sizeof *b);
+        } else { /* nn.Linear.reset_parameters: U(±1/sqrt(fan_in)) for W and b */
+            double a = 1.0 / sqrt((double)L->in);
+            for (size_t i = 0; i < nw; i++)
+                W[i] = (float)(a * (2.0 * rng_uniform(seed, stream, i) - 1.0));
+            for (int j = 0; j < L->out; j++)
+                b[j] = (float)(a * (2.0 * rng_uniform(seed, stream, nw + (size_t)j) - 1.0));
+        }
+    }
+}
+
+void model_arch_string(const model *m, char *buf, size_t len)
+{
+    size_t k = 0;
+    if (len == 0) return;
+    buf[0] = 0;
+    k += (size_t)snprintf(buf + k, len - k, "%d", m->spec.in);
+    for (int l = 0; l < m->nlayers && k < len; l++) {
+        const layer *L = &m->layers[l];
+        k += (size_t)snprintf(buf + k, len - k, "-%d%s", L->out,
+                              L->act == ACT_LINEAR ? "" : act_name(L->act));
+    }
+}
+
+int workspace_alloc(workspace *ws, const model *m, int cap)
+{
+    memset(ws, 0, sizeof *ws);
+    if (cap <= 0) return nn_err(NN_EINVAL, "workspace: batch capacity %d", cap);
+    ws->cap = cap;
+    ws->m = m;
+    for (int l = 0; l < m->nlayers; l++) {
+        size_t sz = (size_t)cap * m->layers[l].out;
+        ws->z[l] = falloc(sz);
+        /* A linear layer's activation is its pre-activation: share the buffer. */
+        ws->a[l] = m->layers[l].act == ACT_LINEAR ? ws->z[l] : falloc(sz);
+        if (!ws->z[l] || !ws->a[l]) goto fail;
+    }
+    ws->d0 = falloc((size_t)cap * m->max_width);
+    ws->d1 = falloc((size_t)cap * m->max_width);
+    ws->xb = falloc((size_t)cap * m->spec.in);
+    ws->yb = malloc((size_t)cap * sizeof *ws->yb);
+    if (!ws->d0 || !ws->d1 || !ws->xb || !ws->yb) goto fail;
+    return NN_OK;
+fail:
+    workspace_free(ws);
+    return nn_err(NN_ENOMEM, "workspace: cannot allocate buffers for batch %d", cap);
+}
+
+void workspace_free(workspace *ws)
+{
+    if (!ws->m) return;
+    for (int l = 0; l < ws->m->nlayers; l++) {
+        if (ws->a[l] != ws->z[l]) free(ws->a[l]);
+        free(ws->z[l]);
+    }
+    free(ws->d0);
+    free(ws->d1);
+    free(ws->xb);
+    free(ws->yb);
+    memset(ws, 0, sizeof *ws);
+}
+
+void model_forward(const model *m, const float *theta, const float *x, int B, workspace *ws)
+{
+    const float *in = x;
+    for (int l = 0; l < m->nlayers; l++) {
+        const layer *L = &m->layers[l];
+        const float *W = theta + L->w_off, *b = theta + L->b_off;
+        float *z = ws->z[l];
+        /* z = b broadcast, then z += in W^T in one GEMM (beta = 1). */
+        for (int i = 0; i < B; i++) memcpy(z + (size_t)i * L->out, b, (size_t)L->out * sizeof *z);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, L->out, L->in, 1.0f, in, L->in,
+                    W, L->in, 1.0f, z, L->out);
+        if (L->act != ACT_LINEAR)
+            act_forward(L->act, m->spec.leaky_slope, (size_t)B * L->out, z, ws->a[l]);
+        in = ws->a[l];
+    }
+}
+
+double model_batch(const model *m, const float *theta, const float *x, const int32_t *y,
+                   int B, float scale, float *g, int accumulate, size_t *correct,
+                   workspace *ws)
+{
+    model_forward(m, theta, x, B, ws);
+    int Lz = m->nlayers - 1;
+    int K = m->layers[Lz].out;
+    float *dcur = ws->d0, *dnext = ws->d1;
+    double sum = loss_forward_backward(m->spec.loss, B, K, ws->a[Lz], y, scale,
+                                       g ? dcur : NULL, correct);
+    if (!g) return sum;
+    const float beta = accumulate ? 1.0f : 0.0f;
+    for (int l = Lz; l >= 0; l--) {
+        const layer *L = &m->layers[l];
+        /* dcur holds dLoss/da_l; turn it into dLoss/dz_l. */
+        if (L->act != ACT_LINEAR)
+            act_backward(L->act, m->spec.leaky_slope, (size_t)B * L->out, ws->z[l], ws->a[l],
+                         dcur, dcur);
+        const float *ain = l > 0 ? ws->a[l - 1] : x;
+        float *gW = g + L->w_off, *gb = g + L->b_off;
+        /* gW [out][in] (+)= dz^T [out][B] . ain [B][in] */
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, L->out, L->in, B, 1.0f, dcur,
+                    L->out, ain, L->in, beta, gW, L->in);
+        if (!accumulate) memset(gb, 0, (size_t)L->out * sizeof *gb);
+        for (int i = 0; i < B; i++) {
+            const float *row = dcur + (size_t)i * L->out;
+            for (int j = 0; j < L->out; j++) gb[j] += row[j];
+        }
+        if (l > 0) { /* da_{l-1} [B][in] = dz [B][out] . W [out][in]; skipped for the input */
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, L->in, L->out, 1.0f, dcur,
+                        L->out, theta + L->w_off, L->in, 0.0f, dnext, L->in);
+            float *t = dcur;
+            dcur = dnext;
+            dnext = t;
+        }
+    }
+    return sum;
+}
+
+double model_eval(const model *m, const float *theta, const dataset *d, const size_t *idx,
+                  size_t k, double *acc, float *g, workspace *ws)
+{
+    double sum = 0.0;
+    size_t correct = 0;
+    size_t dim = d->dim;
+    float scale = k ? 1.0f / (float)k : 0.0f;
+    if (g) memset(g, 0, m->n * sizeof *g);
+    for (size_t s = 0; s < k; s += (size_t)ws->cap) {
+        int B = (int)(k - s < (size_t)ws->cap ? k - s : (size_t)ws->cap);
+        const float *x;
+        const int32_t *y;
+        if (idx) {
+            for (int i = 0; i < B; i++) {
+                memcpy(ws->xb + (size_t)i * dim, d->x + idx[s + i] * dim, dim * sizeof(float));
+                ws->yb[i] = d->y[idx[s + i]];
+            }
+            x = ws->xb;
+            y = ws->yb;
+        } else {
+            x = d->x + s * dim;
+            y = d->y + s;
+        }
+        sum += model_batch(m, theta, x, y, B, scale, g, 1, &correct, ws);
+    }
+    if (acc) *acc = k ? (double)correct / (double)k : 0.0;
+    return k ? sum / (double)k : 0.0;
+}
