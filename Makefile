@@ -17,7 +17,7 @@ PKGS      = build-essential pkg-config libopenblas-dev libpng-dev zlib1g-dev lib
 DEMO_PKGS = dataset-fashion-mnist
 FUZZ_PKGS = clang libclang-rt-14-dev
 
-CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -O3 -march=native -g -Wall -Wextra -Wshadow \
+CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -O3 -march=native -fno-math-errno -g -Wall -Wextra -Wshadow \
               -Wno-unused-parameter -MMD -MP
 LIBS = -lopenblas -lpng -lz -linih -lcjson -lm -lpthread
 
