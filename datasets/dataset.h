@@ -44,6 +44,15 @@ int idx_read(const char *path, idx_array *out);
 int idx_write(const char *path, const idx_array *a);
 void idx_free(idx_array *a);
 
+/* The most idx_read will inflate a gzip file to, so a gzip bomb cannot
+ * exhaust memory (Fashion-MNIST's largest file inflates to 47 MB). */
+#define IDX_GZIP_CAP ((size_t)2 << 30)
+/* Inflates a gzip image (one or more members) from memory into a new buffer
+ * *out [*outlen] of at most `cap` bytes (more is an NN_EFORMAT error); `name`
+ * is used in error messages. idx_read uses it; exposed for tests and fuzzing. */
+int idx_gunzip(const uint8_t *buf, size_t len, const char *name, size_t cap,
+               uint8_t **out, size_t *outlen);
+
 /* Images (u8, n x rows x cols, or n x dim) + labels (u8, n) -> dataset with
  * x = raw pixel values as float (0..255, not yet normalized). The counts must
  * agree; classes = max label + 1 (at least 2). */
