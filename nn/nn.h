@@ -189,6 +189,9 @@ int config_set(config *c, const char *assignment);
 char *config_format(const config *c);
 /* Writes config_format() atomically to path. */
 int config_write(const config *c, const char *path);
+/* Every key as "section.key  type  default / help / accepted values" lines,
+ * grouped by section (malloc'd; NULL when out of memory). */
+char *config_help(void);
 
 /* ---- checkpoints (nn/ckpt.c) --------------------------------------------- */
 
@@ -254,7 +257,8 @@ typedef struct train_progress {
     double loss;          /* running mean loss of the current epoch */
     double samples_per_s;
     double eta_s;
-    int end_of_epoch;     /* 1 when an epoch finished (test metrics valid) */
+    int end_of_epoch;     /* 1 when an epoch just finished */
+    int have_test;        /* 1 when a log row was just written: test metrics valid */
     double test_loss, test_acc;
 } train_progress;
 

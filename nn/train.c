@@ -1,0 +1,374 @@
+/* The training loop: data, model and optimizer from a resolved config; epochs
+ * of deterministically shuffled batches; evaluation rows in log.csv,
+ * trajectory snapshots, resumable checkpoints and a summary.json. */
+#include "nn.h"
+
+#include <cblas.h>
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../datasets/fileio.h"
+#include "optim.h"
+
+#define EVAL_CAP 1024
+#define LOG_HEADER "step,epoch,lr,train_loss,train_acc,test_loss,test_acc"
+#define LOG_HEADER_VAL "step,epoch,lr,train_loss,train_acc,val_loss,val_acc,test_loss,test_acc"
+
+typedef struct trainer {
+    config cfg;
+    const char *dir;
+    dataset train, val, test;
+    model m;
+    workspace ws, ews;
+    optim opt;
+    float *g;          /* [n] */
+    size_t *perm;      /* [train.n] */
+    long spe, total;   /* steps per epoch, steps in all */
+    int B;             /* batch */
+    FILE *log;
+    char *config_text; /* resolved config, travels in checkpoints */
+    long last_ckpt;    /* step of the last resumable checkpoint, -1 = none */
+    long eval_step;    /* step of the last log row, and its test metrics */
+    double eval_test_loss, eval_test_acc;
+} trainer;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static const char *join(char *buf, size_t len, const char *dir, const char *name)
+{
+    snprintf(buf, len, "%s/%s", dir, name);
+    return buf;
+}
+
+static int save_ckpt(trainer *t, const char *path, long step, int with_state)
+{
+    ckpt_info info = {step, (int)(step / t->spe), t->cfg.train.seed, t->config_text};
+    const char *const *names = with_state ? t->opt.type->state_names : NULL;
+    const float *state[OPTIM_MAX_STATE];
+    for (int i = 0; i < t->opt.type->nstate; i++) state[i] = t->opt.state[i];
+    return ckpt_save(path, &t->m, t->m.theta, &info, names, state,
+                     with_state ? t->opt.type->nstate : 0);
+}
+
+static int snapshot(trainer *t, long step)
+{
+    char name[64], path[4200];
+    snprintf(name, sizeof name, "traj/step-%08ld.safetensors", step);
+    return save_ckpt(t, join(path, sizeof path, t->dir, name), step, 0);
+}
+
+static int log_row(trainer *t, long step, double lr)
+{
+    size_t ntr = t->train.n;
+    if (t->cfg.train.eval_limit && t->cfg.train.eval_limit < ntr) ntr = t->cfg.train.eval_limit;
+    double tra, tea, vaa = 0;
+    double trl = model_eval(&t->m, t->m.theta, &t->train, NULL, ntr, &tra, NULL, &t->ews);
+    double tel = model_eval(&t->m, t->m.theta, &t->test, NULL, t->test.n, &tea, NULL, &t->ews);
+    fprintf(t->log, "%ld,%.4f,%.9g,%.9g,%.9g,", step, (double)step / (double)t->spe, lr, trl, tra);
+    if (t->val.n) {
+        double vl = model_eval(&t->m, t->m.theta, &t->val, NULL, t->val.n, &vaa, NULL, &t->ews);
+        fprintf(t->log, "%.9g,%.9g,", vl, vaa);
+    }
+    fprintf(t->log, "%.9g,%.9g\n", tel, tea);
+    t->eval_step = step;
+    t->eval_test_loss = tel;
+    t->eval_test_acc = tea;
+    if (fflush(t->log) != 0) {
+        char p[4200];
+        return nn_err(NN_EIO, "%s: write failed", join(p, sizeof p, t->dir, "log.csv"));
+    }
+    return NN_OK;
+}
+
+/* On resume: keep the header and the rows up to the checkpoint's step, so
+ * the finished log equals an uninterrupted run's. */
+static int log_truncate(trainer *t, const char *path, long upto)
+{
+    uint8_t *buf;
+    size_t len;
+    int rc = file_read_all(path, (size_t)1 << 30, &buf, &len);
+    if (rc) return rc;
+    char *out = malloc(len + 1);
+    if (!out) {
+        free(buf);
+        return nn_err(NN_ENOMEM, "%s: cannot allocate", path);
+    }
+    size_t k = 0;
+    char *line = (char *)buf;
+    int first = 1;
+    while (line && *line) {
+        char *nl = strchr(line, '\n');
+        size_t ll = nl ? (size_t)(nl - line) + 1 : strlen(line);
+        if (first || (nl && strtol(line, NULL, 10) <= upto)) {
+            memcpy(out + k, line, ll);
+            k += ll;
+        }
+        first = 0;
+        line = nl ? nl + 1 : NULL;
+    }
+    free(buf);
+    rc = file_write_atomic(path, out, k);
+    free(out);
+    return rc;
+}
+
+static int write_summary(trainer *t, const train_result *r, double wall)
+{
+    char arch[256], path[4200];
+    model_arch_string(&t->m, arch, sizeof arch);
+    cJSON *j = cJSON_CreateObject();
+    if (!j) return nn_err(NN_ENOMEM, "summary: out of memory");
+    cJSON_AddStringToObject(j, "arch", arch);
+    cJSON_AddNumberToObject(j, "params", (double)t->m.n);
+    cJSON_AddNumberToObject(j, "seed", (double)t->cfg.train.seed);
+    cJSON_AddStringToObject(j, "optimizer", t->cfg.optim.type);
+    cJSON_AddNumberToObject(j, "batch", t->B);
+    cJSON_AddNumberToObject(j, "epochs", t->cfg.train.epochs);
+    cJSON_AddNumberToObject(j, "steps", (double)r->steps);
+    cJSON_AddNumberToObject(j, "train_examples", (double)t->train.n);
+    cJSON_AddNumberToObject(j, "test_examples", (double)t->test.n);
+    cJSON_AddNumberToObject(j, "train_loss", r->train_loss);
+    cJSON_AddNumberToObject(j, "train_acc", r->train_acc);
+    cJSON_AddNumberToObject(j, "test_loss", r->test_loss);
+    cJSON_AddNumberToObject(j, "test_acc", r->test_acc);
+    cJSON_AddNumberToObject(j, "train_seconds", r->seconds);
+    cJSON_AddNumberToObject(j, "wall_seconds", wall);
+    cJSON_AddNumberToObject(j, "samples_per_s", r->samples_per_s);
+    cJSON_AddNumberToObject(j, "threads", openblas_get_num_threads());
+    char *txt = cJSON_Print(j);
+    cJSON_Delete(j);
+    if (!txt) return nn_err(NN_ENOMEM, "summary: out of memory");
+    size_t len = strlen(txt);
+    char *withnl = realloc(txt, len + 2);
+    if (!withnl) {
+        free(txt);
+        return nn_err(NN_ENOMEM, "summary: out of memory");
+    }
+    withnl[len] = '\n';
+    int rc = file_write_atomic(join(path, sizeof path, t->dir, "summary.json"), withnl, len + 1);
+    free(withnl);
+    return rc;
+}
+
+static int setup(trainer *t, const config *c, const char *dir)
+{
+    int rc;
+    t->cfg = *c;
+    t->dir = dir;
+    t->last_ckpt = -1;
+    if (t->cfg.data.seed == 0) t->cfg.data.seed = t->cfg.train.seed;
+    rc = data_load(&t->cfg.data, &t->train, &t->val, &t->test);
+    if (rc) return rc;
+    if (t->train.n == 0) return nn_err(NN_EINVAL, "data: the training set is empty");
+    model_spec spec = t->cfg.model;
+    spec.in = (int)t->train.dim;
+    int K = spec.layers[spec.nlayers - 1].out;
+    if (K != t->train.classes)
+        return nn_err(NN_ECONFIG,
+                      "model.layers: the last layer has %d outputs but data '%s' has %d classes",
+                      K, t->cfg.data.name, t->train.classes);
+    t->cfg.model.in = spec.in;
+    rc = model_build(&t->m, &spec);
+    if (rc) return rc;
+    model_init_params(&t->m, t->cfg.train.seed);
+    size_t n = t->train.n;
+    t->B = t->cfg.train.batch > 0 && (size_t)t->cfg.train.batch < n ? t->cfg.train.batch : (int)n;
+    t->spe = (long)((n + (size_t)t->B - 1) / (size_t)t->B);
+    t->total = t->spe * t->cfg.train.epochs;
+    int threads = t->cfg.train.threads > 0 ? t->cfg.train.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    openblas_set_num_threads(threads > 0 ? threads : 1);
+    if ((rc = workspace_alloc(&t->ws, &t->m, t->B))) return rc;
+    if ((rc = workspace_alloc(&t->ews, &t->m, EVAL_CAP))) return rc;
+    if ((rc = optim_new(&t->opt, &t->cfg.optim, t->m.n))) return rc;
+    t->g = malloc(t->m.n * sizeof *t->g);
+    t->perm = malloc(n * sizeof *t->perm);
+    t->config_text = config_format(&t->cfg);
+    if (!t->g || !t->perm || !t->config_text) return nn_err(NN_ENOMEM, "train: out of memory");
+    char path[4200];
+    if ((rc = file_mkdirs(dir))) return rc;
+    if ((rc = file_mkdirs(join(path, sizeof path, dir, "traj")))) return rc;
+    return NN_OK;
+}
+
+/* Restores θ, optimizer state and step from dir/last.safetensors. */
+static int restore(trainer *t, long *step)
+{
+    char path[4200];
+    join(path, sizeof path, t->dir, "last.safetensors");
+    model saved;
+    ckpt_info info = {0};
+    float *state[OPTIM_MAX_STATE];
+    for (int i = 0; i < t->opt.type->nstate; i++) state[i] = t->opt.state[i];
+    /* ckpt_load builds its own model; state buffers are sized to ours and
+     * are only filled after the architecture has been checked to match. */
+    int rc = ckpt_load(path, &saved, -1, t->m.spec.loss, &info, NULL, NULL, 0);
+    if (rc) return rc;
+    char a1[256], a2[256];
+    model_arch_string(&saved, a1, sizeof a1);
+    model_arch_string(&t->m, a2, sizeof a2);
+    model_free(&saved);
+    ckpt_info_free(&info);
+    if (strcmp(a1, a2) != 0)
+        return nn_err(NN_EFORMAT, "%s: architecture %s does not match the config's %s", path, a1, a2);
+    rc = ckpt_load(path, &saved, -1, t->m.spec.loss, &info, t->opt.type->state_names, state,
+                   t->opt.type->nstate);
+    if (rc) return rc;
+    memcpy(t->m.theta, saved.theta, t->m.n * sizeof *t->m.theta);
+    model_free(&saved);
+    *step = info.step;
+    ckpt_info_free(&info);
+    if (*step < 0 || *step > t->total)
+        return nn_err(NN_EFORMAT, "%s: step %ld is outside this run's 0..%ld", path, *step, t->total);
+    t->opt.t = *step;
+    t->last_ckpt = *step;
+    return NN_OK;
+}
+
+static void teardown(trainer *t)
+{
+    if (t->log) fclose(t->log);
+    free(t->g);
+    free(t->perm);
+    free(t->config_text);
+    optim_free(&t->opt);
+    workspace_free(&t->ws);
+    workspace_free(&t->ews);
+    model_free(&t->m);
+    dataset_free(&t->train);
+    dataset_free(&t->val);
+    dataset_free(&t->test);
+}
+
+static int at_multiple(long step, long every) { return every > 0 && step % every == 0; }
+
+int train_run(const config *c, const char *dir, int resume, train_report_fn report, void *user,
+              train_result *res)
+{
+    trainer t;
+    memset(&t, 0, sizeof t);
+    memset(res, 0, sizeof *res);
+    double wall0 = now_s();
+    char path[4200];
+    long step = 0;
+    int rc = setup(&t, c, dir);
+    if (rc) goto done;
+    join(path, sizeof path, dir, "log.csv");
+    if (resume) {
+        if ((rc = restore(&t, &step))) goto done;
+        if ((rc = log_truncate(&t, path, step))) goto done;
+        t.log = fopen(path, "a");
+    } else {
+        char cpath[4200];
+        if ((rc = config_write(&t.cfg, join(cpath, sizeof cpath, dir, "config.ini")))) goto done;
+        const char *hdr = t.val.n ? LOG_HEADER_VAL "\n" : LOG_HEADER "\n";
+        if ((rc = file_write_atomic(path, hdr, strlen(hdr)))) goto done;
+        t.log = fopen(path, "a");
+    }
+    if (!t.log) {
+        rc = nn_err(NN_EIO, "%s: cannot open for appending", path);
+        goto done;
+    }
+    if (!resume) {
+        double lr0 = sched_lr(&t.cfg.sched, t.cfg.optim.lr, 0, t.spe, t.total);
+        if ((rc = log_row(&t, 0, lr0))) goto done;
+        if (t.cfg.train.snapshot_every > 0 && (rc = snapshot(&t, 0))) goto done;
+    }
+
+    long snap_every = t.cfg.train.snapshot_unit == UNIT_EPOCHS
+                          ? (long)t.cfg.train.snapshot_every * t.spe
+                          : (long)t.cfg.train.snapshot_every;
+    long ckpt_every = t.cfg.train.ckpt_every > 0 ? t.cfg.train.ckpt_every : t.spe;
+    long eval_every = t.cfg.train.eval_every > 0 ? t.cfg.train.eval_every : t.spe;
+    size_t n = t.train.n, dim = t.train.dim;
+    double busy = 0, epoch_loss = 0;
+    long epoch_steps = 0, start = step;
+    size_t samples = 0;
+    while (step < t.total) {
+        double t0 = now_s();
+        long epoch = step / t.spe, pos = step % t.spe;
+        if (pos == 0 || step == start) dataset_shuffle(n, t.cfg.train.seed, (uint64_t)epoch, t.perm);
+        size_t first = (size_t)pos * (size_t)t.B;
+        int B = (int)(n - first < (size_t)t.B ? n - first : (size_t)t.B);
+        for (int i = 0; i < B; i++) {
+            size_t r = t.perm[first + (size_t)i];
+            memcpy(t.ws.xb + (size_t)i * dim, t.train.x + r * dim, dim * sizeof(float));
+            t.ws.yb[i] = t.train.y[r];
+        }
+        double loss = model_batch(&t.m, t.m.theta, t.ws.xb, t.ws.yb, B, 1.0f / (float)B, t.g, 0,
+                                  NULL, &t.ws) / B;
+        double lr = sched_lr(&t.cfg.sched, t.cfg.optim.lr, step, t.spe, t.total);
+        double gnorm = isfinite(loss) ? optim_step(&t.opt, t.m.theta, t.g, lr) : NAN;
+        if (!isfinite(loss) || !isfinite(gnorm)) {
+            char last[128] = "none written";
+            if (t.last_ckpt >= 0)
+                snprintf(last, sizeof last, "last.safetensors at step %ld is intact", t.last_ckpt);
+            rc = nn_err(NN_ENAN, "step %ld (epoch %ld): %s is %s; training stopped (%s)",
+                        step + 1, epoch + 1, isfinite(loss) ? "gradient norm" : "loss",
+                        isfinite(loss) ? "not finite" : (isnan(loss) ? "nan" : "infinite"), last);
+            goto done;
+        }
+        step++;
+        samples += (size_t)B;
+        busy += now_s() - t0;
+        epoch_loss += loss;
+        epoch_steps++;
+
+        int end_epoch = step % t.spe == 0;
+        if (at_multiple(step, eval_every) || step == t.total) {
+            double lr_next = sched_lr(&t.cfg.sched, t.cfg.optim.lr, step < t.total ? step : step - 1,
+                                      t.spe, t.total);
+            if ((rc = log_row(&t, step, lr_next))) goto done;
+        }
+        if (at_multiple(step, snap_every) && (rc = snapshot(&t, step))) goto done;
+        if (at_multiple(step, ckpt_every) || step == t.total) {
+            if ((rc = save_ckpt(&t, join(path, sizeof path, dir, "last.safetensors"), step, 1)))
+                goto done;
+            t.last_ckpt = step;
+        }
+        if (report) {
+            train_progress p = {0};
+            p.epoch = (int)((step - 1) / t.spe) + 1;
+            p.epochs = t.cfg.train.epochs;
+            p.step = step;
+            p.steps_total = t.total;
+            p.loss = epoch_loss / (double)epoch_steps;
+            p.samples_per_s = busy > 0 ? (double)samples / busy : 0;
+            p.eta_s = busy / (double)(step - start) * (double)(t.total - step);
+            p.end_of_epoch = end_epoch;
+            if (t.eval_step == step) { /* a log row was just written */
+                p.have_test = 1;
+                p.test_loss = t.eval_test_loss;
+                p.test_acc = t.eval_test_acc;
+            }
+            report(&p, user);
+        }
+        if (end_epoch) {
+            epoch_loss = 0;
+            epoch_steps = 0;
+        }
+    }
+
+    if ((rc = save_ckpt(&t, join(path, sizeof path, dir, "final.safetensors"), step, 0))) goto done;
+    res->steps = step;
+    res->nparams = t.m.n;
+    res->seconds = busy;
+    res->samples_per_s = busy > 0 ? (double)samples / busy : 0;
+    res->train_loss = model_eval(&t.m, t.m.theta, &t.train, NULL, t.train.n, &res->train_acc,
+                                 NULL, &t.ews);
+    res->test_loss = model_eval(&t.m, t.m.theta, &t.test, NULL, t.test.n, &res->test_acc, NULL,
+                                &t.ews);
+    rc = write_summary(&t, res, now_s() - wall0);
+done:
+    teardown(&t);
+    return rc;
+}

@@ -1,0 +1,189 @@
+/* The training loop end to end on synthetic data: byte-identical reruns,
+ * a crash and resume that equals the uninterrupted run, NaN stopping with
+ * the last good checkpoint intact, and the files a run directory holds. */
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../datasets/fileio.h"
+#include "../nn/nn.h"
+#include "test.h"
+
+static void spirals_config(config *c, const char *extra[], int nextra)
+{
+    config_defaults(c);
+    const char *sets[] = {
+        "data.name=spirals", "data.synth_n=300", "data.synth_test_n=150", "data.synth_classes=3",
+        "data.normalize=none", "model.layers=16 tanh, 16 relu, 3", "optimizer.type=adam",
+        "optimizer.lr=0.01", "train.batch=32", "train.epochs=6", "train.seed=5", "train.threads=1",
+        "train.eval_every=7", "train.snapshot_every=2", "train.ckpt_every=4",
+        "schedule.type=cosine", "schedule.warmup_epochs=1"};
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) CHECK_OK(config_set(c, sets[i]));
+    for (int i = 0; i < nextra; i++) CHECK_OK(config_set(c, extra[i]));
+    if (c->data.seed == 0) c->data.seed = c->train.seed;
+}
+
+static int same_file(const char *a, const char *b)
+{
+    uint8_t *x = NULL, *y = NULL;
+    size_t nx = 0, ny = 0;
+    int ok = file_read_all(a, 1 << 28, &x, &nx) == 0 && file_read_all(b, 1 << 28, &y, &ny) == 0 &&
+             nx == ny && memcmp(x, y, nx) == 0;
+    free(x);
+    free(y);
+    return ok;
+}
+
+static int exists(const char *p) { return access(p, F_OK) == 0; }
+
+static const char *in(const char *dir, const char *name)
+{
+    static char buf[4][512];
+    static int k;
+    char *b = buf[k++ & 3];
+    snprintf(b, 512, "%s/%s", dir, name);
+    return b;
+}
+
+TEST(rerun_is_byte_identical_and_run_dir_is_complete)
+{
+    config c;
+    spirals_config(&c, NULL, 0);
+    train_result r1, r2;
+    const char *a = test_path("run-a"), *b = test_path("run-b");
+    CHECK_OK(train_run(&c, a, 0, NULL, NULL, &r1));
+    CHECK_OK(train_run(&c, b, 0, NULL, NULL, &r2));
+    CHECK(same_file(in(a, "log.csv"), in(b, "log.csv")));
+    CHECK(same_file(in(a, "final.safetensors"), in(b, "final.safetensors")));
+    CHECK(same_file(in(a, "config.ini"), in(b, "config.ini")));
+    CHECK(exists(in(a, "summary.json")) && exists(in(a, "last.safetensors")));
+    /* 300 examples / 32 = 10 steps per epoch, 60 steps; snapshots at step 0
+     * and every 2 epochs: 0, 20, 40, 60. */
+    CHECK(r1.steps == 60);
+    int snaps = 0;
+    DIR *d = opendir(in(a, "traj"));
+    CHECK(d != NULL);
+    for (struct dirent *e; d && (e = readdir(d));)
+        if (strstr(e->d_name, ".safetensors")) snaps++;
+    if (d) closedir(d);
+    CHECK_MSG(snaps == 4, "%d snapshots", snaps);
+    CHECK(exists(in(a, "traj/step-00000040.safetensors")));
+    /* The model learned something: 3 balanced classes, chance is 1/3. */
+    CHECK_MSG(r1.train_acc > 0.6, "train acc %.3f", r1.train_acc);
+    /* log.csv: header, the step-0 row, rows every 7 steps and the last. */
+    uint8_t *log;
+    size_t len;
+    CHECK_OK(file_read_all(in(a, "log.csv"), 1 << 20, &log, &len));
+    CHECK(strncmp((char *)log, "step,epoch,lr,train_loss,train_acc,test_loss,test_acc\n0,", 56) == 0);
+    int rows = 0;
+    for (size_t i = 0; i < len; i++) rows += log[i] == '\n';
+    CHECK_MSG(rows == 1 + 1 + 8 + 1, "%d lines", rows);
+    free(log);
+    /* The resolved config round-trips and the checkpoint evaluates to the
+     * summary's numbers. */
+    config back;
+    config_defaults(&back);
+    CHECK_OK(config_load(&back, in(a, "config.ini")));
+    CHECK(back.train.epochs == 6 && back.optim.lr == 0.01 && back.data.seed == 5);
+    model m;
+    ckpt_info info;
+    CHECK_OK(ckpt_load(in(a, "final.safetensors"), &m, -1, 0, &info, NULL, NULL, 0));
+    CHECK(info.step == 60);
+    dataset tr = {0}, va = {0}, te = {0};
+    CHECK_OK(data_load(&back.data, &tr, &va, &te));
+    workspace ws;
+    CHECK_OK(workspace_alloc(&ws, &m, 64));
+    double acc, loss = model_eval(&m, m.theta, &te, NULL, te.n, &acc, NULL, &ws);
+    CHECK_NEAR(loss, r1.test_loss, 1e-6);
+    CHECK_NEAR(acc, r1.test_acc, 1e-12);
+    workspace_free(&ws);
+    dataset_free(&tr);
+    dataset_free(&va);
+    dataset_free(&te);
+    model_free(&m);
+    ckpt_info_free(&info);
+}
+
+/* The child process dies abruptly at step 23 (after the checkpoint at 20,
+ * with log rows past it); resuming must reproduce the uninterrupted run. */
+static void die_at_23(const train_progress *p, void *user)
+{
+    if (p->step == 23) _exit(0);
+}
+
+static void crash_and_resume(const char *opt)
+{
+    config c;
+    const char *extra[] = {opt};
+    spirals_config(&c, extra, 1);
+    char name[64];
+    snprintf(name, sizeof name, "full-%s", strchr(opt, '=') + 1);
+    const char *full = test_path(name);
+    snprintf(name, sizeof name, "crash-%s", strchr(opt, '=') + 1);
+    const char *crash = test_path(name);
+    train_result r;
+    CHECK_OK(train_run(&c, full, 0, NULL, NULL, &r));
+    pid_t pid = fork();
+    if (pid == 0) {
+        train_run(&c, crash, 0, die_at_23, NULL, &r);
+        _exit(3); /* must not get here */
+    }
+    int st = 0;
+    waitpid(pid, &st, 0);
+    CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d", st);
+    CHECK(!exists(in(crash, "final.safetensors")));
+    CHECK(!same_file(in(full, "log.csv"), in(crash, "log.csv")));
+    CHECK_OK(train_run(&c, crash, 1, NULL, NULL, &r));
+    CHECK_MSG(same_file(in(full, "final.safetensors"), in(crash, "final.safetensors")),
+              "%s: resumed final checkpoint differs", opt);
+    CHECK_MSG(same_file(in(full, "log.csv"), in(crash, "log.csv")), "%s: resumed log differs", opt);
+    CHECK(same_file(in(full, "last.safetensors"), in(crash, "last.safetensors")));
+}
+
+TEST(resume_after_crash_equals_uninterrupted)
+{
+    crash_and_resume("optimizer.type=adam");
+    crash_and_resume("optimizer.type=momentum");
+    crash_and_resume("optimizer.type=rmsprop");
+}
+
+TEST(nan_stops_training_and_keeps_last_checkpoint)
+{
+    config c;
+    const char *extra[] = {"optimizer.type=sgd", "optimizer.lr=1e30", "model.layers=64 relu, 64 relu, 3",
+                           "schedule.type=constant", "schedule.warmup_epochs=0", "train.ckpt_every=1"};
+    spirals_config(&c, extra, 6);
+    const char *dir = test_path("nan");
+    train_result r;
+    int rc = train_run(&c, dir, 0, NULL, NULL, &r);
+    CHECK(rc == NN_ENAN);
+    const char *msg = nn_errmsg();
+    CHECK_MSG(strstr(msg, "step ") && strstr(msg, "training stopped"), "message: %s", msg);
+    CHECK(!exists(in(dir, "final.safetensors")));
+    /* Whatever checkpoint was written before the failure loads and is finite. */
+    if (exists(in(dir, "last.safetensors"))) {
+        model m;
+        ckpt_info info;
+        CHECK_OK(ckpt_load(in(dir, "last.safetensors"), &m, -1, 0, &info, NULL, NULL, 0));
+        int finite = 1;
+        for (size_t i = 0; i < m.n; i++) finite &= isfinite(m.theta[i]);
+        CHECK(finite);
+        CHECK_MSG(strstr(msg, "intact"), "message: %s", msg);
+        model_free(&m);
+        ckpt_info_free(&info);
+    }
+    CHECK(exists(in(dir, "log.csv")));
+}
+
+TEST(mismatched_output_width_is_a_config_error)
+{
+    config c;
+    const char *extra[] = {"model.layers=8 relu, 4"};
+    spirals_config(&c, extra, 1);
+    train_result r;
+    int rc = train_run(&c, test_path("bad"), 0, NULL, NULL, &r);
+    CHECK(rc == NN_ECONFIG);
+    CHECK(strstr(nn_errmsg(), "4 outputs") && strstr(nn_errmsg(), "3 classes"));
+}

@@ -1,0 +1,23 @@
+/* Shared pieces of the `saddle` command: each subcommand's entry point and
+ * the helpers they share (error printing, config assembly). The only layer
+ * that prints to the terminal or decides exit codes. */
+#ifndef SADDLE_CLI_H
+#define SADDLE_CLI_H
+
+#include "../nn/nn.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+
+/* Prints "saddle: <what>: <status message>" and returns EXIT_FAIL. */
+int cli_fail(const char *what, int rc);
+/* Prints "saddle <cmd>: <message>" plus a hint to --help; returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Fills the data seed from the training seed where it was left 0. */
+void cli_config_resolve(config *c);
+int cli_is_help(const char *arg);
+
+#endif

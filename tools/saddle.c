@@ -1,0 +1,60 @@
+/* `saddle <command>`: dispatch, top-level help and the helpers shared by the
+ * subcommands. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char USAGE[] =
+    "usage: saddle <command> [options]\n"
+    "\n"
+    "Train small MLPs and measure the minima they find.\n"
+    "\n"
+    "commands:\n"
+    "  train CONFIG [--out DIR] [--set section.key=value ...] [--resume DIR]\n"
+    "                 train a model from an INI config into a run directory\n"
+    "  eval CHECKPOINT [--data train|test] [--limit N]\n"
+    "                 loss and accuracy of a checkpoint\n"
+    "  bench          training throughput against the FLOP floor of this machine\n"
+    "\n"
+    "`saddle COMMAND --help` describes a command; `saddle train --help` lists\n"
+    "every config key with its default.\n";
+
+int cli_fail(const char *what, int rc)
+{
+    fprintf(stderr, "saddle: %s: %s\n", what, nn_errmsg()[0] ? nn_errmsg() : nn_strstatus(rc));
+    return EXIT_FAIL;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "saddle %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see `saddle %s --help`)\n", cmd);
+    return EXIT_USAGE;
+}
+
+void cli_config_resolve(config *c)
+{
+    if (c->data.seed == 0) c->data.seed = c->train.seed;
+}
+
+int cli_is_help(const char *arg) { return !strcmp(arg, "--help") || !strcmp(arg, "-h"); }
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || cli_is_help(argv[1]) || !strcmp(argv[1], "help")) {
+        fputs(USAGE, argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "train")) return cmd_train(argc - 1, argv + 1);
+    if (!strcmp(cmd, "eval")) return cmd_eval(argc - 1, argv + 1);
+    if (!strcmp(cmd, "bench")) return cmd_bench(argc - 1, argv + 1);
+    fprintf(stderr, "saddle: unknown command '%s'\n\n%s", cmd, USAGE);
+    return EXIT_USAGE;
+}
