@@ -627,7 +627,7 @@ static char *cfg_reader(char *str, int num, void *stream)
         char sec[64], where[1100];
         snprintf(sec, sizeof sec, "%.*s", (int)(close - s), s);
         snprintf(where, sizeof where, "%.1000s:%d", name, line);
-        const cfg_key *k;
+        const cfg_key *k = NULL;
         st->section = section_find(sec);
         if (st->section < 0) {
             st->err = key_lookup(sec, "", where, &k);
@@ -651,7 +651,7 @@ static char *cfg_reader(char *str, int num, void *stream)
 static int cfg_handler(void *user, const char *section, const char *key, const char *value)
 {
     parse_state *st = user;
-    const cfg_key *k;
+    const cfg_key *k = NULL;
     char where[1100];
     if (st->err) return 0;
     snprintf(where, sizeof where, "%.1000s:%d", st->name, st->lineno);
@@ -710,7 +710,7 @@ fail:
 int config_set(config *c, const char *assignment)
 {
     char where[1100];
-    const cfg_key *k;
+    const cfg_key *k = NULL;
     snprintf(where, sizeof where, "--set %.1000s", assignment);
     char *s = strdup(assignment);
     if (!s) return nn_err(NN_ENOMEM, "%s: out of memory", where);
