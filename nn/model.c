@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../datasets/rng.h"
+#include "pool.h"
 
 static const char *const INIT_NAMES[INIT_COUNT] = {"torch", "he", "xavier"};
 
@@ -120,24 +121,61 @@ void model_arch_string(const model *m, char *buf, size_t len)
     }
 }
 
-int workspace_alloc(workspace *ws, const model *m, int cap)
+/* Fewer rows than this per thread and a batch is not worth splitting: the
+ * GEMMs get too thin to run at speed. */
+#define MIN_ROWS_PER_PART 16
+
+/* The scratch of one thread: activations and deltas for cap rows. */
+static int part_alloc(workspace *ws, const model *m, int cap)
 {
     memset(ws, 0, sizeof *ws);
-    if (cap <= 0) return nn_err(NN_EINVAL, "workspace: batch capacity %d", cap);
     ws->cap = cap;
     ws->m = m;
+    ws->nparts = 1;
     for (int l = 0; l < m->nlayers; l++) {
         size_t sz = (size_t)cap * m->layers[l].out;
         ws->z[l] = falloc(sz);
         /* A linear layer's activation is its pre-activation: share the buffer. */
         ws->a[l] = m->layers[l].act == ACT_LINEAR ? ws->z[l] : falloc(sz);
-        if (!ws->z[l] || !ws->a[l]) goto fail;
+        if (!ws->z[l] || !ws->a[l]) return NN_ENOMEM;
     }
     ws->d0 = falloc((size_t)cap * m->max_width);
     ws->d1 = falloc((size_t)cap * m->max_width);
+    if (!ws->d0 || !ws->d1) return NN_ENOMEM;
+    return NN_OK;
+}
+
+static void part_free(workspace *ws)
+{
+    if (!ws->m) return;
+    for (int l = 0; l < ws->m->nlayers; l++) {
+        if (ws->a[l] != ws->z[l]) free(ws->a[l]);
+        free(ws->z[l]);
+    }
+    free(ws->d0);
+    free(ws->d1);
+}
+
+int workspace_alloc(workspace *ws, const model *m, int cap)
+{
+    memset(ws, 0, sizeof *ws);
+    if (cap <= 0) return nn_err(NN_EINVAL, "workspace: batch capacity %d", cap);
+    int T = pool_threads();
+    if (part_alloc(ws, m, cap)) goto fail;
     ws->xb = falloc((size_t)cap * m->spec.in);
     ws->yb = malloc((size_t)cap * sizeof *ws->yb);
-    if (!ws->d0 || !ws->d1 || !ws->xb || !ws->yb) goto fail;
+    if (!ws->xb || !ws->yb) goto fail;
+    ws->nparts = T < NN_MAX_THREADS ? T : NN_MAX_THREADS;
+    /* Rows per part: at most ceil(cap / nparts) when every thread gets a
+     * share, and below 2 * MIN_ROWS_PER_PART when a small batch uses fewer. */
+    int sub = (cap + ws->nparts - 1) / ws->nparts;
+    if (sub < 2 * MIN_ROWS_PER_PART) sub = cap < 2 * MIN_ROWS_PER_PART ? cap : 2 * MIN_ROWS_PER_PART;
+    for (int t = 1; t < ws->nparts; t++) {
+        ws->part[t] = calloc(1, sizeof *ws->part[t]);
+        if (!ws->part[t] || part_alloc(ws->part[t], m, sub)) goto fail;
+        ws->gpart[t] = falloc(m->n);
+        if (!ws->gpart[t]) goto fail;
+    }
     return NN_OK;
 fail:
     workspace_free(ws);
@@ -147,12 +185,12 @@ fail:
 void workspace_free(workspace *ws)
 {
     if (!ws->m) return;
-    for (int l = 0; l < ws->m->nlayers; l++) {
-        if (ws->a[l] != ws->z[l]) free(ws->a[l]);
-        free(ws->z[l]);
+    for (int t = 1; t < NN_MAX_THREADS; t++) {
+        if (ws->part[t]) part_free(ws->part[t]);
+        free(ws->part[t]);
+        free(ws->gpart[t]);
     }
-    free(ws->d0);
-    free(ws->d1);
+    part_free(ws);
     free(ws->xb);
     free(ws->yb);
     memset(ws, 0, sizeof *ws);
@@ -175,9 +213,10 @@ void model_forward(const model *m, const float *theta, const float *x, int B, wo
     }
 }
 
-double model_batch(const model *m, const float *theta, const float *x, const int32_t *y,
-                   int B, float scale, float *g, int accumulate, size_t *correct,
-                   workspace *ws)
+/* One thread's share: the whole of model_batch on rows it owns. */
+static double batch_serial(const model *m, const float *theta, const float *x, const int32_t *y,
+                           int B, float scale, float *g, int accumulate, size_t *correct,
+                           workspace *ws)
 {
     model_forward(m, theta, x, B, ws);
     int Lz = m->nlayers - 1;
@@ -210,6 +249,62 @@ double model_batch(const model *m, const float *theta, const float *x, const int
             dcur = dnext;
             dnext = t;
         }
+    }
+    return sum;
+}
+
+typedef struct batch_job {
+    const model *m;
+    const float *theta, *x;
+    const int32_t *y;
+    int B, P, accumulate;
+    float scale;
+    float *g;
+    workspace *ws;
+    double loss[NN_MAX_THREADS];
+    size_t correct[NN_MAX_THREADS];
+} batch_job;
+
+static void batch_part(void *arg, int tid, int nthreads)
+{
+    batch_job *j = arg;
+    if (tid >= j->P) return;
+    int lo = (int)((long)j->B * tid / j->P), hi = (int)((long)j->B * (tid + 1) / j->P);
+    size_t in = (size_t)j->m->spec.in;
+    workspace *ws = tid ? j->ws->part[tid] : j->ws;
+    float *g = j->g ? (tid ? j->ws->gpart[tid] : j->g) : NULL;
+    j->correct[tid] = 0;
+    j->loss[tid] = batch_serial(j->m, j->theta, j->x + (size_t)lo * in, j->y + lo, hi - lo,
+                                j->scale, g, tid ? 0 : j->accumulate, &j->correct[tid], ws);
+}
+
+/* g += the partials of threads 1..P-1, each thread summing its own range of θ. */
+static void batch_reduce(void *arg, int tid, int nthreads)
+{
+    batch_job *j = arg;
+    size_t lo, hi;
+    pool_range(j->m->n, nthreads, tid, &lo, &hi);
+    for (int p = 1; p < j->P; p++) {
+        const float *gp = j->ws->gpart[p];
+        for (size_t i = lo; i < hi; i++) j->g[i] += gp[i];
+    }
+}
+
+double model_batch(const model *m, const float *theta, const float *x, const int32_t *y,
+                   int B, float scale, float *g, int accumulate, size_t *correct,
+                   workspace *ws)
+{
+    int P = B / MIN_ROWS_PER_PART;
+    if (P > ws->nparts) P = ws->nparts;
+    if (P > pool_threads()) P = pool_threads();
+    if (P <= 1) return batch_serial(m, theta, x, y, B, scale, g, accumulate, correct, ws);
+    batch_job j = {m, theta, x, y, B, P, accumulate, scale, g, ws, {0}, {0}};
+    pool_run(batch_part, &j);
+    if (g) pool_run(batch_reduce, &j);
+    double sum = 0;
+    for (int p = 0; p < P; p++) { /* fixed order: the same sum for the same P */
+        sum += j.loss[p];
+        if (correct) *correct += j.correct[p];
     }
     return sum;
 }

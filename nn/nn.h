@@ -85,7 +85,12 @@ typedef struct model {
     int max_width;     /* widest layer (incl. input) */
 } model;
 
-/* Scratch for forward/backward at batch size up to `cap`, allocated once. */
+#define NN_MAX_THREADS 64
+
+/* Scratch for forward/backward at batch size up to `cap`, allocated once.
+ * With a pool of T threads (nn/pool.h) a batch is split by rows: this
+ * workspace holds part 0 (and serves model_forward at full cap), part[t]
+ * holds the scratch of thread t, gpart[t] its gradient partial. */
 typedef struct workspace {
     int cap;                        /* max batch */
     const model *m;
@@ -94,6 +99,9 @@ typedef struct workspace {
     float *d0, *d1;                 /* backward deltas, ping-pong [cap][max_width] */
     float *xb;                      /* gathered input batch [cap][in] */
     int32_t *yb;                    /* gathered labels [cap] */
+    int nparts;                     /* threads a batch is split across */
+    struct workspace *part[NN_MAX_THREADS]; /* [1..nparts-1] */
+    float *gpart[NN_MAX_THREADS];   /* [1..nparts-1] gradient partials [n] */
 } workspace;
 
 /* Builds the layer table and allocates θ (zeros) for a spec. */
@@ -104,6 +112,8 @@ void model_init_params(model *m, uint64_t seed);
 /* "784-256relu-256relu-10" */
 void model_arch_string(const model *m, char *buf, size_t len);
 
+/* Allocates scratch for batches up to cap, split across the pool's current
+ * thread count (pool_set_threads before this). */
 int workspace_alloc(workspace *ws, const model *m, int cap);
 void workspace_free(workspace *ws);
 

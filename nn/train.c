@@ -3,7 +3,6 @@
  * trajectory snapshots, resumable checkpoints and a summary.json. */
 #include "nn.h"
 
-#include <cblas.h>
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 
 #include "../datasets/fileio.h"
 #include "optim.h"
+#include "pool.h"
 
 #define EVAL_CAP 1024
 #define LOG_HEADER "step,epoch,lr,train_loss,train_acc,test_loss,test_acc"
@@ -144,7 +144,7 @@ static int write_summary(trainer *t, const train_result *r, double wall)
     cJSON_AddNumberToObject(j, "train_seconds", r->seconds);
     cJSON_AddNumberToObject(j, "wall_seconds", wall);
     cJSON_AddNumberToObject(j, "samples_per_s", r->samples_per_s);
-    cJSON_AddNumberToObject(j, "threads", openblas_get_num_threads());
+    cJSON_AddNumberToObject(j, "threads", pool_threads());
     char *txt = cJSON_Print(j);
     cJSON_Delete(j);
     if (!txt) return nn_err(NN_ENOMEM, "summary: out of memory");
@@ -186,7 +186,7 @@ static int setup(trainer *t, const config *c, const char *dir)
     t->spe = (long)((n + (size_t)t->B - 1) / (size_t)t->B);
     t->total = t->spe * t->cfg.train.epochs;
     int threads = t->cfg.train.threads > 0 ? t->cfg.train.threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    openblas_set_num_threads(threads > 0 ? threads : 1);
+    if ((rc = pool_set_threads(threads))) return rc;
     if ((rc = workspace_alloc(&t->ws, &t->m, t->B))) return rc;
     if ((rc = workspace_alloc(&t->ews, &t->m, EVAL_CAP))) return rc;
     if ((rc = optim_new(&t->opt, &t->cfg.optim, t->m.n))) return rc;

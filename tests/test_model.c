@@ -6,6 +6,7 @@
 
 #include "../datasets/rng.h"
 #include "../nn/nn.h"
+#include "../nn/pool.h"
 #include "test.h"
 
 /* ---- independent reference (double, naive loops) ----------------------- */
@@ -309,5 +310,54 @@ TEST(layout_and_init)
     var = 0;
     for (size_t i = 0; i < 40000; i++) var += (double)m.theta[i] * m.theta[i];
     CHECK_NEAR(var / 40000, 2.0 / 100, 0.0015);
+    model_free(&m);
+}
+
+/* A batch split across pool threads gives the serial loss, accuracy and
+ * gradient up to summation order, for even and uneven splits, accumulating
+ * or overwriting, and for batches too small to split. */
+TEST(parallel_batch_equals_serial)
+{
+    model m;
+    int w[3] = {40, 24, 5};
+    int a[3] = {ACT_TANH, ACT_RELU, ACT_LINEAR};
+    build(&m, 12, w, a, 3, LOSS_XENT);
+    model_init_params(&m, 4);
+    int Bs[4] = {100, 37, 15, 64};
+    float *x = malloc(sizeof(float) * 100 * 12);
+    int32_t *y = malloc(sizeof(int32_t) * 100);
+    make_batch(100, 12, 5, 21, x, y);
+    float *g1 = malloc(sizeof(float) * m.n), *g2 = malloc(sizeof(float) * m.n);
+    for (int threads = 2; threads <= 3; threads++) {
+        for (int k = 0; k < 4; k++) {
+            int B = Bs[k];
+            workspace ws;
+            CHECK_OK(pool_set_threads(1));
+            CHECK_OK(workspace_alloc(&ws, &m, 100));
+            size_t c1 = 0, c2 = 0;
+            for (size_t i = 0; i < m.n; i++) g1[i] = g2[i] = 0.25f;
+            double l1 = model_batch(&m, m.theta, x, y, B, 1.0f / B, g1, k & 1, &c1, &ws);
+            workspace_free(&ws);
+            CHECK_OK(pool_set_threads(threads));
+            CHECK_OK(workspace_alloc(&ws, &m, 100));
+            CHECK(ws.nparts == threads);
+            double l2 = model_batch(&m, m.theta, x, y, B, 1.0f / B, g2, k & 1, &c2, &ws);
+            workspace_free(&ws);
+            CHECK_NEAR(l1, l2, 1e-5 * fabs(l1));
+            CHECK(c1 == c2);
+            double worst = 0, norm = 0;
+            for (size_t i = 0; i < m.n; i++) {
+                worst = fmax(worst, fabs(g1[i] - g2[i]));
+                norm = fmax(norm, fabs(g1[i]));
+            }
+            CHECK_MSG(worst < 1e-6 * (1 + norm), "T=%d B=%d: gradient differs by %.3g", threads,
+                      B, worst);
+        }
+    }
+    CHECK_OK(pool_set_threads(1));
+    free(g1);
+    free(g2);
+    free(x);
+    free(y);
     model_free(&m);
 }

@@ -55,6 +55,15 @@ TEST(rerun_is_byte_identical_and_run_dir_is_complete)
     const char *a = test_path("run-a"), *b = test_path("run-b");
     CHECK_OK(train_run(&c, a, 0, NULL, NULL, &r1));
     CHECK_OK(train_run(&c, b, 0, NULL, NULL, &r2));
+    /* Two threads split each batch: identical again between two such runs. */
+    const char *a2 = test_path("run-a2"), *b2 = test_path("run-b2");
+    CHECK_OK(config_set(&c, "train.threads=2"));
+    train_result r3;
+    CHECK_OK(train_run(&c, a2, 0, NULL, NULL, &r3));
+    CHECK_OK(train_run(&c, b2, 0, NULL, NULL, &r3));
+    CHECK(same_file(in(a2, "log.csv"), in(b2, "log.csv")));
+    CHECK(same_file(in(a2, "final.safetensors"), in(b2, "final.safetensors")));
+    CHECK_OK(config_set(&c, "train.threads=1"));
     CHECK(same_file(in(a, "log.csv"), in(b, "log.csv")));
     CHECK(same_file(in(a, "final.safetensors"), in(b, "final.safetensors")));
     CHECK(same_file(in(a, "config.ini"), in(b, "config.ini")));
@@ -113,11 +122,11 @@ static void die_at_23(const train_progress *p, void *user)
     if (p->step == 23) _exit(0);
 }
 
-static void crash_and_resume(const char *opt)
+static void crash_and_resume(const char *opt, const char *threads)
 {
     config c;
-    const char *extra[] = {opt};
-    spirals_config(&c, extra, 1);
+    const char *extra[] = {opt, threads};
+    spirals_config(&c, extra, 2);
     char name[64];
     snprintf(name, sizeof name, "full-%s", strchr(opt, '=') + 1);
     const char *full = test_path(name);
@@ -144,9 +153,9 @@ static void crash_and_resume(const char *opt)
 
 TEST(resume_after_crash_equals_uninterrupted)
 {
-    crash_and_resume("optimizer.type=adam");
-    crash_and_resume("optimizer.type=momentum");
-    crash_and_resume("optimizer.type=rmsprop");
+    crash_and_resume("optimizer.type=adam", "train.threads=2");
+    crash_and_resume("optimizer.type=momentum", "train.threads=1");
+    crash_and_resume("optimizer.type=rmsprop", "train.threads=2");
 }
 
 TEST(nan_stops_training_and_keeps_last_checkpoint)
