@@ -2,6 +2,7 @@
  * one zeroed allocation for all θ-shaped state, global-norm gradient clipping
  * and the step counter. The update rules live in nn/optim_*.c. */
 #include "optim.h"
+#include "pool.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -118,10 +119,47 @@ static double optim_grad_norm(const float *restrict g, size_t n)
     return sqrt(s);
 }
 
+typedef struct step_job {
+    optim *o;
+    float *theta, *g;
+    double lr;
+    float coef;                       /* clip factor, 1 = none */
+    double sq[POOL_MAX_THREADS];      /* partial sums of squares */
+} step_job;
+
+static void step_norm_part(void *arg, int tid, int nthreads)
+{
+    step_job *j = arg;
+    size_t lo, hi;
+    pool_range(j->o->n, nthreads, tid, &lo, &hi);
+    double r = optim_grad_norm(j->g + lo, hi - lo);
+    j->sq[tid] = r * r;
+}
+
+/* The update rules are elementwise, so a thread applies the optimizer's own
+ * step to a view of its range of θ, g and every state buffer. */
+static void step_update_part(void *arg, int tid, int nthreads)
+{
+    step_job *j = arg;
+    size_t lo, hi;
+    pool_range(j->o->n, nthreads, tid, &lo, &hi);
+    if (hi == lo) return;
+    float *g = j->g + lo;
+    if (j->coef < 1.0f)
+        for (size_t i = 0; i < hi - lo; i++) g[i] *= j->coef;
+    optim view = *j->o;
+    view.n = hi - lo;
+    for (int s = 0; s < j->o->type->nstate; s++) view.state[s] = j->o->state[s] + lo;
+    j->o->type->step(&view, j->theta + lo, g, j->lr);
+}
+
 double optim_step(optim *o, float *theta, float *g, double lr)
 {
-    size_t n = o->n;
-    double norm = optim_grad_norm(g, n);
+    step_job j = {o, theta, g, lr, 1.0f, {0}};
+    pool_run(step_norm_part, &j);
+    double sq = 0;
+    for (int t = 0; t < pool_threads(); t++) sq += j.sq[t]; /* fixed order */
+    double norm = sqrt(sq);
     /* A NaN/inf gradient would poison θ and every state buffer for good; leave
      * all of it as it was and let the caller see the non-finite norm. */
     if (!isfinite(norm)) return norm;
@@ -129,12 +167,9 @@ double optim_step(optim *o, float *theta, float *g, double lr)
         /* torch.nn.utils.clip_grad_norm_: coef = max/(norm + 1e-6), applied
          * only when it shrinks (the 1e-6 keeps a zero gradient finite). */
         double coef = o->opts.clip_norm / (norm + 1e-6);
-        if (coef < 1.0) {
-            float c = (float)coef;
-            for (size_t i = 0; i < n; i++) g[i] *= c;
-        }
+        if (coef < 1.0) j.coef = (float)coef;
     }
-    o->type->step(o, theta, g, lr);
+    pool_run(step_update_part, &j);
     o->t += 1;
     return norm;
 }

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "../nn/optim.h"
+#include "../nn/pool.h"
+#include <stdio.h>
 
 /* Reference values: torch 1.13 (Debian's /usr/bin/python3), float64, on the
  * vector P0 with gradient G[k] and lr LR[k] at step k (the lr changes every
@@ -669,4 +671,45 @@ TEST(sched_cosine_endpoints_and_midpoint)
     CHECK_LR(sched_lr(&s, 0.1, 19, 10, 20), 0.1);
     CHECK_LR(sched_lr(&s, 0.1, 20, 10, 20), 0.001);
     CHECK(isfinite(sched_lr(&s, 0.1, 25, 10, 10)));
+}
+
+/* The pool splits an optimizer step by ranges of θ: the update is
+ * elementwise, so θ and state match the serial step bit for bit; the norm
+ * (partial sums combined in order) matches to rounding; clipping too. */
+TEST(optim_step_split_across_threads)
+{
+    const char *types[] = {"sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"};
+    enum { N = 1003 };
+    static float th1[N], th2[N], g1[N], g2[N];
+    for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
+        optim_opts o;
+        memset(&o, 0, sizeof o);
+        snprintf(o.type, sizeof o.type, "%s", types[k]);
+        o.lr = 0.1;
+        o.momentum = 0.9;
+        o.beta1 = 0.9;
+        o.beta2 = 0.999;
+        o.alpha = 0.99;
+        o.eps = 1e-8;
+        o.weight_decay = 0.01;
+        o.clip_norm = 3.0;
+        optim a, b;
+        CHECK_OK(optim_new(&a, &o, N));
+        CHECK_OK(optim_new(&b, &o, N));
+        for (int i = 0; i < N; i++) th1[i] = th2[i] = (float)sin(i * 0.37);
+        for (int step = 0; step < 3; step++) {
+            for (int i = 0; i < N; i++) g1[i] = g2[i] = (float)cos(i * 0.11 + step);
+            CHECK_OK(pool_set_threads(1));
+            double n1 = optim_step(&a, th1, g1, 0.1);
+            CHECK_OK(pool_set_threads(3));
+            double n2 = optim_step(&b, th2, g2, 0.1);
+            CHECK_NEAR(n1, n2, 1e-12 * n1);
+            CHECK_MSG(memcmp(th1, th2, sizeof th1) == 0, "%s: θ differs at step %d", types[k], step);
+            for (int s = 0; s < a.type->nstate; s++)
+                CHECK(memcmp(a.state[s], b.state[s], N * sizeof(float)) == 0);
+        }
+        optim_free(&a);
+        optim_free(&b);
+    }
+    CHECK_OK(pool_set_threads(1));
 }

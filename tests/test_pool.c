@@ -10,7 +10,7 @@
 typedef struct job {
     _Atomic int calls;
     int seen[POOL_MAX_THREADS];
-    long data[1000];
+    unsigned long data[1000];
 } job;
 
 static void mark(void *arg, int tid, int n)
@@ -35,7 +35,7 @@ TEST(pool_runs_each_thread_once_per_job)
         for (int t = 0; t < T; t++) CHECK(j.seen[t] == 500);
         /* data[i] went 0 -> 1 -> 3 -> ... : 2^500 - 1 wraps, so compare with
          * the same recurrence run serially. */
-        long want = 0;
+        unsigned long want = 0;
         for (int r = 0; r < 500; r++) want = want * 2 + 1;
         int bad = 0;
         for (int i = 0; i < 1000; i++) bad += j.data[i] != want;

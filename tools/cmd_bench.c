@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../datasets/rng.h"
+#include "../nn/pool.h"
 #include "cli.h"
 
 static const char BENCH_USAGE[] =
@@ -118,8 +119,10 @@ int cmd_bench(int argc, char **argv)
         perror("saddle bench: mkdtemp");
         return EXIT_FAIL;
     }
-    printf("training throughput, one epoch of Fashion-MNIST (60000 images), median of %d runs\n",
-           repeats);
+    printf("training throughput, one epoch of Fashion-MNIST (60000 images), median of %d runs\n"
+           "OpenBLAS %s, core %s%s\n",
+           repeats, openblas_get_config(), openblas_get_corename(),
+           getenv("OPENBLAS_CORETYPE") ? " (forced by OPENBLAS_CORETYPE)" : "");
     printf("%-42s %3s %12s %12s %7s %9s %9s\n", "model", "thr", "samples/s", "floor", "of floor",
            "GFLOP/s", "vs torch");
     int status = EXIT_OK;
@@ -130,8 +133,12 @@ int cmd_bench(int argc, char **argv)
         for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
             int th = atoi(tok);
             if (th < 1) continue;
-            openblas_set_num_threads(th);
-            double flops, floor_s = gemm_floor(bc->widths, bc->nl, bc->batch, &flops);
+            /* saddle splits a batch by rows across th threads, each running
+             * single-threaded GEMMs on batch/th rows: the floor is th times
+             * the rate of those GEMMs, measured here one thread at a time. */
+            pool_set_threads(1);
+            int rows = bc->batch / th;
+            double flops, floor_s = gemm_floor(bc->widths, bc->nl, rows, &flops);
             double *sps = calloc((size_t)repeats, sizeof *sps);
             config c;
             config_defaults(&c);
@@ -158,14 +165,15 @@ int cmd_bench(int argc, char **argv)
                 break;
             }
             double med = median(sps, repeats);
-            double floor_sps = bc->batch / floor_s;
+            double floor_sps = th * rows / floor_s;
             printf("%-42s %3d %12.0f %12.0f %6.0f%% %9.1f %8.2fx\n", bc->name, th, med, floor_sps,
-                   100.0 * med / floor_sps, flops / bc->batch * med * 1e-9, med / bc->torch_ref);
+                   100.0 * med / floor_sps, flops / rows * med * 1e-9, med / bc->torch_ref);
             fflush(stdout);
             free(sps);
         }
     }
-    printf("floor = batch / (sum of the step's GEMM times, each measured alone at that thread count)\n"
+    printf("floor = threads x (batch/threads) / (sum of the step's GEMM times at batch/threads rows,\n"
+           "        each measured alone on one thread): the step if everything but GEMMs were free\n"
            "torch = PyTorch 1.13 CPU reference on this kind of 2-core machine: 100k and 117k samples/s\n");
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);
