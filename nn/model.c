@@ -123,7 +123,7 @@ void model_arch_string(const model *m, char *buf, size_t len)
 
 /* Fewer rows than this per thread and a batch is not worth splitting: the
  * GEMMs get too thin to run at speed. */
-#define MIN_ROWS_PER_PART 16
+#define MIN_ROWS_PER_PART 32
 
 /* The scratch of one thread: activations and deltas for cap rows. */
 static int part_alloc(workspace *ws, const model *m, int cap)
@@ -290,13 +290,18 @@ static void batch_reduce(void *arg, int tid, int nthreads)
     }
 }
 
+int model_batch_parts(int B, int nthreads)
+{
+    int P = B / MIN_ROWS_PER_PART;
+    if (P > nthreads) P = nthreads;
+    return P < 1 ? 1 : P;
+}
+
 double model_batch(const model *m, const float *theta, const float *x, const int32_t *y,
                    int B, float scale, float *g, int accumulate, size_t *correct,
                    workspace *ws)
 {
-    int P = B / MIN_ROWS_PER_PART;
-    if (P > ws->nparts) P = ws->nparts;
-    if (P > pool_threads()) P = pool_threads();
+    int P = model_batch_parts(B, ws->nparts < pool_threads() ? ws->nparts : pool_threads());
     if (P <= 1) return batch_serial(m, theta, x, y, B, scale, g, accumulate, correct, ws);
     batch_job j = {m, theta, x, y, B, P, accumulate, scale, g, ws, {0}, {0}};
     pool_run(batch_part, &j);

@@ -129,6 +129,10 @@ double model_batch(const model *m, const float *theta, const float *x, const int
                    int B, float scale, float *g, int accumulate, size_t *correct,
                    workspace *ws);
 
+/* How many threads model_batch splits a batch of B rows across (rows per
+ * thread below 32 make GEMMs too thin to gain from a second core). */
+int model_batch_parts(int B, int nthreads);
+
 /* Mean loss (return), accuracy (*acc, optional) and mean gradient (g [n],
  * optional, overwritten) over examples idx[0..k-1] of d (idx NULL = the first
  * k), at an arbitrary theta (the model's own θ is not touched). Chunks of

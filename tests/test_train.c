@@ -17,7 +17,7 @@ static void spirals_config(config *c, const char *extra[], int nextra)
     const char *sets[] = {
         "data.name=spirals", "data.synth_n=300", "data.synth_test_n=150", "data.synth_classes=3",
         "data.normalize=none", "model.layers=16 tanh, 16 relu, 3", "optimizer.type=adam",
-        "optimizer.lr=0.03", "train.batch=32", "train.epochs=20", "train.seed=5", "train.threads=1",
+        "optimizer.lr=0.03", "train.batch=64", "train.epochs=20", "train.seed=5", "train.threads=1",
         "train.eval_every=7", "train.snapshot_every=2", "train.ckpt_every=4",
         "schedule.type=cosine", "schedule.warmup_epochs=1"};
     for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++) CHECK_OK(config_set(c, sets[i]));
@@ -68,9 +68,9 @@ TEST(rerun_is_byte_identical_and_run_dir_is_complete)
     CHECK(same_file(in(a, "final.safetensors"), in(b, "final.safetensors")));
     CHECK(same_file(in(a, "config.ini"), in(b, "config.ini")));
     CHECK(exists(in(a, "summary.json")) && exists(in(a, "last.safetensors")));
-    /* 300 examples / 32 = 10 steps per epoch, 200 steps; snapshots at step 0
-     * and every 2 epochs: 0, 20, ..., 200. */
-    CHECK(r1.steps == 200);
+    /* 300 examples / 64 = 5 steps per epoch (the last of 44 rows), 100
+     * steps; snapshots at step 0 and every 2 epochs: 0, 10, ..., 100. */
+    CHECK(r1.steps == 100);
     int snaps = 0;
     DIR *d = opendir(in(a, "traj"));
     CHECK(d != NULL);
@@ -88,7 +88,7 @@ TEST(rerun_is_byte_identical_and_run_dir_is_complete)
     CHECK(strncmp((char *)log, "step,epoch,lr,train_loss,train_acc,test_loss,test_acc\n0,", 56) == 0);
     int rows = 0;
     for (size_t i = 0; i < len; i++) rows += log[i] == '\n';
-    CHECK_MSG(rows == 1 + 1 + 200 / 7 + 1, "%d lines", rows);
+    CHECK_MSG(rows == 1 + 1 + 100 / 7 + 1, "%d lines", rows);
     free(log);
     /* The resolved config round-trips and the checkpoint evaluates to the
      * summary's numbers. */
@@ -99,7 +99,7 @@ TEST(rerun_is_byte_identical_and_run_dir_is_complete)
     model m;
     ckpt_info info;
     CHECK_OK(ckpt_load(in(a, "final.safetensors"), &m, -1, 0, &info, NULL, NULL, 0));
-    CHECK(info.step == 200);
+    CHECK(info.step == 100);
     dataset tr = {0}, va = {0}, te = {0};
     CHECK_OK(data_load(&back.data, &tr, &va, &te));
     workspace ws;

@@ -137,7 +137,8 @@ int cmd_bench(int argc, char **argv)
              * single-threaded GEMMs on batch/th rows: the floor is th times
              * the rate of those GEMMs, measured here one thread at a time. */
             pool_set_threads(1);
-            int rows = bc->batch / th;
+            int parts = model_batch_parts(bc->batch, th);
+            int rows = bc->batch / parts;
             double flops, floor_s = gemm_floor(bc->widths, bc->nl, rows, &flops);
             double *sps = calloc((size_t)repeats, sizeof *sps);
             config c;
@@ -165,15 +166,16 @@ int cmd_bench(int argc, char **argv)
                 break;
             }
             double med = median(sps, repeats);
-            double floor_sps = th * rows / floor_s;
+            double floor_sps = parts * rows / floor_s;
             printf("%-42s %3d %12.0f %12.0f %6.0f%% %9.1f %8.2fx\n", bc->name, th, med, floor_sps,
                    100.0 * med / floor_sps, flops / rows * med * 1e-9, med / bc->torch_ref);
             fflush(stdout);
             free(sps);
         }
     }
-    printf("floor = threads x (batch/threads) / (sum of the step's GEMM times at batch/threads rows,\n"
-           "        each measured alone on one thread): the step if everything but GEMMs were free\n"
+    printf("floor = parts x rows / (sum of the step's GEMM times at rows = batch/parts, each measured\n"
+           "        alone on one thread; parts = threads a batch is split across, 1 below 64 rows):\n"
+           "        the step if everything but the GEMMs were free\n"
            "torch = PyTorch 1.13 CPU reference on this kind of 2-core machine: 100k and 117k samples/s\n");
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);
