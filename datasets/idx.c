@@ -2,6 +2,7 @@
  * (zlib) in memory with a decompressed-size cap, atomic writes, and the
  * images + labels pair that becomes a dataset. */
 #include "dataset.h"
+#include "fileio.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -483,9 +484,7 @@ int idx_write(const char *path, const idx_array *a)
     uint8_t *raw = NULL, *gz = NULL;
     const uint8_t *bytes;
     size_t esize = idx_type_size(a->type), count = 1, hdr, total, nbytes;
-    char tmp[4096];
-    FILE *f = NULL;
-    int made = 0, rc;
+    int rc;
 
     if (!esize) return nn_err(NN_EINVAL, "%s: cannot write unknown IDX type 0x%02x", path, a->type);
     if (a->ndim < 1 || a->ndim > IDX_MAX_DIMS)
@@ -503,8 +502,6 @@ int idx_write(const char *path, const idx_array *a)
     if (count > (SIZE_MAX - hdr) / esize)
         return nn_err(NN_EINVAL, "%s: array too large", path);
     total = hdr + count * esize;
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= sizeof tmp)
-        return nn_err(NN_EINVAL, "%s: path too long", path);
 
     raw = malloc(total);
     if (!raw) {
@@ -528,32 +525,11 @@ int idx_write(const char *path, const idx_array *a)
         bytes = gz;
     }
 
-    f = fopen(tmp, "wb");
-    if (!f) {
-        rc = nn_err(NN_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-        goto fail;
-    }
-    made = 1;
-    if (fwrite(bytes, 1, nbytes, f) != nbytes || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        rc = nn_err(NN_EIO, "%s: write failed: %s", tmp, strerror(errno));
-        goto fail;
-    }
-    if (fclose(f) != 0) {
-        f = NULL;
-        rc = nn_err(NN_EIO, "%s: close failed: %s", tmp, strerror(errno));
-        goto fail;
-    }
-    f = NULL;
-    if (rename(tmp, path) != 0) {
-        rc = nn_err(NN_EIO, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
-        goto fail;
-    }
+    rc = file_write_atomic(path, bytes, nbytes);
     free(raw);
     free(gz);
-    return NN_OK;
+    return rc;
 fail:
-    if (f) fclose(f);
-    if (made) unlink(tmp);
     free(raw);
     free(gz);
     return rc;

@@ -3,6 +3,8 @@
  * overrides, formatter, atomic writer and help text, all driven by that table. */
 #include "nn.h"
 
+#include "../datasets/fileio.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
@@ -738,29 +740,9 @@ fail:
 
 int config_write(const config *c, const char *path)
 {
-    char *text = config_format(c), *tmp = malloc(strlen(path) + 32);
-    int fd = -1, rc = NN_OK;
-    if (!text || !tmp) { rc = nn_err(NN_ENOMEM, "%s: out of memory", path); goto fail; }
-    sprintf(tmp, "%s.tmp.%ld", path, (long)getpid());
-    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) { rc = nn_err(NN_EIO, "%s: cannot create: %s", tmp, strerror(errno)); goto fail; }
-    for (size_t len = strlen(text), done = 0; done < len;) {
-        ssize_t w = write(fd, text + done, len - done);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) { rc = nn_err(NN_EIO, "%s: cannot write: %s", tmp, strerror(errno)); goto fail; }
-        done += (size_t)w;
-    }
-    /* fsync before rename: after a crash the real name holds old or new, whole. */
-    int bad = fsync(fd) != 0;
-    bad |= close(fd) != 0;
-    fd = -1;
-    if (bad) { rc = nn_err(NN_EIO, "%s: cannot flush: %s", tmp, strerror(errno)); goto fail; }
-    if (rename(tmp, path) != 0)
-        rc = nn_err(NN_EIO, "%s: cannot rename into place: %s", path, strerror(errno));
-fail:
-    if (fd >= 0) close(fd);
-    if (rc != NN_OK && tmp) unlink(tmp);
-    free(tmp);
+    char *text = config_format(c);
+    if (!text) return nn_err(NN_ENOMEM, "%s: out of memory", path);
+    int rc = file_write_atomic(path, text, strlen(text));
     free(text);
     return rc;
 }
