@@ -1,0 +1,451 @@
+/* The heatmap figure: a surface z[ny][nx] interpolated bilinearly to pixels,
+ * contours, a colorbar, axes, the grid minimum, trajectories and labelled
+ * points. Everything is placed from measured text sizes, so nothing clips. */
+#include "render_priv.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../datasets/status.h"
+#include "font.h"
+
+#define NAN_BASE RGB(168, 168, 168)
+#define NAN_HATCH RGB(196, 196, 196)
+
+/* Everything the drawing steps share. */
+typedef struct {
+    const double *z;
+    int nx, ny;
+    double x0, x1, y0, y1;
+    const render_heatmap_opts *o;
+    render_heatmap_info *info;
+    double *s;         /* [ny][nx] values in color scale (log10 when log), NaN = missing */
+    double smin, smax; /* color range in scale units */
+    int X0, Y0, X1, Y1;   /* plot area */
+    int CX0, CY0, CX1, CY1; /* colorbar gradient */
+    rtheme t;
+} hm;
+
+static double hm_scale(const hm *h, double v)
+{
+    if (isnan(v)) return NAN;
+    if (!h->o->log_scale) return v;
+    return log10(v > h->info->log_floor ? v : h->info->log_floor);
+}
+
+/* Statistics, the log floor and the color range. */
+static void hm_range(hm *h)
+{
+    render_heatmap_info *in = h->info;
+    const render_heatmap_opts *o = h->o;
+    double zmax = -INFINITY, minpos = INFINITY;
+    in->zmin = NAN;
+    in->imin = in->jmin = -1;
+    for (int j = 0; j < h->ny; j++)
+        for (int i = 0; i < h->nx; i++) {
+            double v = h->z[(size_t)j * (size_t)h->nx + (size_t)i];
+            if (isnan(v)) {
+                in->nnan++;
+                continue;
+            }
+            if (!isfinite(v)) continue; /* inf: drawn at the range's end, never the range */
+            if (!(v >= in->zmin)) {
+                in->zmin = v;
+                in->imin = i;
+                in->jmin = j;
+            }
+            if (v > zmax) zmax = v;
+            if (v > 0 && v < minpos) minpos = v;
+        }
+    int fixed = o->vmin < o->vmax;
+    double lo = fixed ? o->vmin : in->zmin, hi = fixed ? o->vmax : zmax;
+    if (isnan(in->zmin) && !fixed) lo = 0, hi = 1; /* nothing computed yet */
+    if (o->log_scale) {
+        /* Values <= 0 have no logarithm: they are shown at a floor, the
+         * smallest positive value (or the fixed vmin), and counted. */
+        in->log_floor = fixed && o->vmin > 0 ? o->vmin : isfinite(minpos) ? minpos : 1e-12;
+        if (!(hi > 0)) hi = in->log_floor * 10;
+        if (!(lo > 0)) lo = in->log_floor;
+        for (size_t k = 0; k < (size_t)h->nx * (size_t)h->ny; k++)
+            if (h->z[k] <= 0) in->nclamped++;
+    }
+    if (!(hi > lo)) { /* a flat surface still gets a readable bar */
+        double d = o->log_scale ? lo : fabs(lo) > 0 ? 0.1 * fabs(lo) : 1;
+        if (o->log_scale) hi = lo * 10;
+        else lo -= d, hi += d;
+    }
+    in->vmin = lo;
+    in->vmax = hi;
+    h->smin = o->log_scale ? log10(lo) : lo;
+    h->smax = o->log_scale ? log10(hi) : hi;
+    char *p = in->note;
+    size_t cap = sizeof in->note;
+    int k = 0;
+    if (in->nclamped)
+        k += snprintf(p + k, cap - (size_t)k, "log scale: %zu values <= 0 drawn at %.3g; ",
+                      in->nclamped, in->log_floor);
+    if (in->nnan && k < (int)cap)
+        k += snprintf(p + k, cap - (size_t)k, "%zu of %d cells not computed (gray); ", in->nnan,
+                      h->nx * h->ny);
+    if (k >= 2 && k < (int)cap) p[k - 2] = 0;
+}
+
+static double hm_t(const hm *h, double s)
+{
+    return (s - h->smin) / (h->smax - h->smin);
+}
+
+/* Bilinear value at fractional grid position (gx, gy); NaN when the
+ * nearest grid point is missing, else missing corners are left out. */
+static double hm_sample(const hm *h, double gx, double gy)
+{
+    int i = (int)floor(gx), j = (int)floor(gy);
+    if (i > h->nx - 2) i = h->nx - 2;
+    if (j > h->ny - 2) j = h->ny - 2;
+    if (i < 0) i = 0;
+    if (j < 0) j = 0;
+    double fx = gx - i, fy = gy - j;
+    const double *r0 = h->s + (size_t)j * (size_t)h->nx + (size_t)i, *r1 = r0 + h->nx;
+    double c[4] = {r0[0], r0[1], r1[0], r1[1]};
+    double w[4] = {(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy};
+    int near = (fx >= 0.5) + 2 * (fy >= 0.5);
+    if (isnan(c[near])) return NAN;
+    double sum = 0, ws = 0;
+    for (int k = 0; k < 4; k++)
+        if (!isnan(c[k])) {
+            sum += w[k] * c[k];
+            ws += w[k];
+        }
+    return sum / ws;
+}
+
+static void hm_pixels(hm *h, render_image *im)
+{
+    int pw = h->X1 - h->X0, ph = h->Y1 - h->Y0;
+    int cmap = h->o->cmap;
+    for (int py = h->Y0; py < h->Y1; py++) {
+        double gy = (h->Y1 - py - 0.5) / ph * (h->ny - 1);
+        for (int px = h->X0; px < h->X1; px++) {
+            double gx = (px - h->X0 + 0.5) / pw * (h->nx - 1);
+            double s = hm_sample(h, gx, gy);
+            render_rgb c;
+            if (isnan(s)) /* not computed: gray with a faint hatch */
+                c = ((px + py) % 8) < 2 ? NAN_HATCH : NAN_BASE;
+            else
+                c = render_cmap(cmap, hm_t(h, s));
+            render_blend(im, px, py, c, 1);
+        }
+    }
+}
+
+static double lum(render_rgb c) { return (0.299 * c.r + 0.587 * c.g + 0.114 * c.b) / 255; }
+
+/* Grid coordinates -> pixels. */
+static double gx_px(const hm *h, double gx) { return h->X0 + gx / (h->nx - 1) * (h->X1 - h->X0); }
+static double gy_px(const hm *h, double gy) { return h->Y1 - gy / (h->ny - 1) * (h->Y1 - h->Y0); }
+/* Data coordinates -> pixels. */
+static double dx_px(const hm *h, double x) { return h->X0 + (x - h->x0) / (h->x1 - h->x0) * (h->X1 - h->X0); }
+static double dy_px(const hm *h, double y) { return h->Y1 - (y - h->y0) / (h->y1 - h->y0) * (h->Y1 - h->Y0); }
+
+/* Contours at explicit or evenly spaced levels, white over dark colors and
+ * black over light ones, each color blended once; also marked on the bar. */
+static int hm_contours(hm *h, render_image *im)
+{
+    const render_heatmap_opts *o = h->o;
+    int n = o->levels && o->nlevels > 0 ? o->nlevels : o->ncontours == 0 ? 8 : o->ncontours;
+    if (n <= 0) return NN_OK;
+    if (n > 64) n = 64;
+    rlayer L[2] = {{0}};
+    int rc = NN_OK;
+    /* Contours of the bilinear surface the colors show: refine the grid
+     * bilinearly so segments are a few pixels long and follow its curves
+     * inside each cell (plain marching squares would cut them straight). */
+    int rx = (h->X1 - h->X0) / (h->nx - 1) / 4, ry = (h->Y1 - h->Y0) / (h->ny - 1) / 4;
+    rx = rx < 1 ? 1 : rx > 8 ? 8 : rx;
+    ry = ry < 1 ? 1 : ry > 8 ? 8 : ry;
+    int fx = (h->nx - 1) * rx + 1, fy = (h->ny - 1) * ry + 1;
+    double *fine = h->s;
+    if (rx > 1 || ry > 1) {
+        fine = malloc((size_t)fx * (size_t)fy * sizeof *fine);
+        if (!fine) return nn_err(NN_ENOMEM, "heatmap: cannot allocate a %dx%d contour grid", fx, fy);
+        for (int j = 0; j < fy; j++)
+            for (int i = 0; i < fx; i++) {
+                int ci = i / rx < h->nx - 1 ? i / rx : h->nx - 2, cj = j / ry < h->ny - 1 ? j / ry : h->ny - 2;
+                double u = (double)i / rx - ci, v = (double)j / ry - cj;
+                const double *a = h->s + (size_t)cj * (size_t)h->nx + (size_t)ci, *b = a + h->nx;
+                fine[(size_t)j * (size_t)fx + (size_t)i] = (1 - v) * ((1 - u) * a[0] + u * a[1]) +
+                                                           v * ((1 - u) * b[0] + u * b[1]);
+            }
+    }
+    render_clip_set(im, h->X0, h->Y0, h->X1, h->Y1);
+    if ((rc = rlayer_init(&L[0], im)) || (rc = rlayer_init(&L[1], im))) goto done;
+    for (int k = 0; k < n; k++) {
+        double lev = o->levels && o->nlevels > 0
+                         ? hm_scale(h, o->levels[k])
+                         : h->smin + (k + 1) * (h->smax - h->smin) / (n + 1);
+        if (!(lev > h->smin && lev < h->smax)) continue;
+        render_seg *seg;
+        size_t ns;
+        if ((rc = render_contour(fine, fx, fy, lev, &seg, &ns))) goto done;
+        int dark = lum(render_cmap(o->cmap, hm_t(h, lev))) < 0.45;
+        rlayer *l = &L[dark ? 0 : 1];
+        for (size_t q = 0; q < ns; q++)
+            rlayer_segment(l, gx_px(h, seg[q].x0 / rx), gy_px(h, seg[q].y0 / ry),
+                           gx_px(h, seg[q].x1 / rx), gy_px(h, seg[q].y1 / ry), 1.1);
+        free(seg);
+        h->info->nlevels++;
+        /* The level as a line across the colorbar. */
+        double by = h->CY1 - 0.5 - hm_t(h, lev) * (h->CY1 - h->CY0 - 1);
+        render_clip_reset(im);
+        render_line(im, h->CX0, by, h->CX1, by, 1.2, dark ? RGB(255, 255, 255) : RGB(0, 0, 0), 0.8);
+        render_clip_set(im, h->X0, h->Y0, h->X1, h->Y1);
+    }
+    rlayer_composite(&L[0], im, RGB(255, 255, 255), 0.6);
+    rlayer_composite(&L[1], im, RGB(0, 0, 0), 0.5);
+done:
+    if (fine != h->s) free(fine);
+    rlayer_free(&L[0]);
+    rlayer_free(&L[1]);
+    render_clip_reset(im);
+    return rc;
+}
+
+/* Trajectories: a dark underlay so a light line shows on light colors,
+ * dots at the points (thinned when dense), a ring at the start and a
+ * filled square at the end. */
+static int hm_paths(hm *h, render_image *im)
+{
+    int rc = NN_OK;
+    for (int p = 0; p < h->o->npaths && !rc; p++) {
+        const render_path *pa = &h->o->paths[p];
+        if (!pa->xy || pa->n < 1) continue;
+        render_rgb c = pa->color ? render_rgb_hex(pa->color) : RGB(255, 255, 255);
+        render_rgb edge = lum(c) > 0.5 ? RGB(20, 20, 20) : RGB(255, 255, 255);
+        double *px = malloc((size_t)pa->n * 2 * sizeof *px);
+        if (!px) return nn_err(NN_ENOMEM, "heatmap: cannot allocate a path of %d points", pa->n);
+        for (int i = 0; i < pa->n; i++) {
+            px[2 * i] = dx_px(h, pa->xy[2 * i]);
+            px[2 * i + 1] = dy_px(h, pa->xy[2 * i + 1]);
+        }
+        render_clip_set(im, h->X0, h->Y0, h->X1, h->Y1);
+        rc = render_polyline(im, px, pa->n, 4.0, edge, 0.45, 0);
+        if (!rc) rc = render_polyline(im, px, pa->n, 2.0, c, 1, 0);
+        int every = pa->n > 60 ? (pa->n + 59) / 60 : 1;
+        for (int i = 1; !rc && i + 1 < pa->n; i += every)
+            render_marker(im, RENDER_MARK_DOT, px[2 * i], px[2 * i + 1], 5.5, c, edge);
+        if (!rc) {
+            render_marker(im, RENDER_MARK_CIRCLE, px[0], px[1], 13, c, edge);
+            if (pa->n > 1)
+                render_marker(im, RENDER_MARK_SQUARE, px[2 * pa->n - 2], px[2 * pa->n - 1], 11, c,
+                              edge);
+        }
+        render_clip_reset(im);
+        free(px);
+    }
+    return rc;
+}
+
+/* Points with labels; the label sits right of the marker on a translucent
+ * white patch so it reads on any color, flipped left near the right edge. */
+static void hm_marks(hm *h, render_image *im)
+{
+    for (int k = 0; k < h->o->nmarks; k++) {
+        const render_mark *m = &h->o->marks[k];
+        double x = dx_px(h, m->x), y = dy_px(h, m->y);
+        if (!(x > h->X0 - 20 && x < h->X1 + 20 && y > h->Y0 - 20 && y < h->Y1 + 20)) continue;
+        render_rgb fill = m->color ? render_rgb_hex(m->color) : RGB(255, 255, 255);
+        render_marker(im, m->kind ? m->kind : RENDER_MARK_DIAMOND, x, y, 13, fill, RGB(0, 0, 0));
+        if (!m->label || !*m->label) continue;
+        int sc = h->t.sub, tw = font_text_width(m->label, sc), th = FONT_ASCENT * sc;
+        int left = x + 10 + tw + 4 > h->X1 ? (int)x - 10 - tw : (int)x + 10;
+        int top = (int)(y - 0.5 * th);
+        render_rect_fill(im, left - 3, top - 3, left + tw + 3, top + th + 4, RGB(255, 255, 255), 0.7);
+        render_text(im, left, top, m->label, sc, RENDER_LEFT | RENDER_TOP, 0, RENDER_INK);
+    }
+}
+
+/* A legend of labelled paths in the plot corner their points avoid most. */
+static void hm_legend(hm *h, render_image *im)
+{
+    int n = 0, tw = 0, sc = h->t.sub;
+    for (int p = 0; p < h->o->npaths; p++)
+        if (h->o->paths[p].label && *h->o->paths[p].label) {
+            n++;
+            int w = font_text_width(h->o->paths[p].label, sc);
+            if (w > tw) tw = w;
+        }
+    if (!n) return;
+    int rowh = FONT_H * sc + 6, bw = 28 + 8 + tw + 16, bh = n * rowh + 10, best = -1, bestc = 1 << 30;
+    for (int corner = 0; corner < 4; corner++) {
+        int bx = corner & 1 ? h->X1 - 8 - bw : h->X0 + 8, by = corner & 2 ? h->Y1 - 8 - bh : h->Y0 + 8;
+        int cnt = 0;
+        for (int p = 0; p < h->o->npaths; p++)
+            for (int i = 0; i < h->o->paths[p].n; i++) {
+                double x = dx_px(h, h->o->paths[p].xy[2 * i]), y = dy_px(h, h->o->paths[p].xy[2 * i + 1]);
+                cnt += x >= bx - 6 && x < bx + bw + 6 && y >= by - 6 && y < by + bh + 6;
+            }
+        if (cnt < bestc) bestc = cnt, best = corner;
+    }
+    int bx = best & 1 ? h->X1 - 8 - bw : h->X0 + 8, by = best & 2 ? h->Y1 - 8 - bh : h->Y0 + 8;
+    render_rect_fill(im, bx, by, bx + bw, by + bh, RGB(255, 255, 255), 0.85);
+    render_rect_frame(im, bx, by, bx + bw, by + bh, RGB(160, 160, 160));
+    int row = 0;
+    for (int p = 0; p < h->o->npaths; p++) {
+        const render_path *pa = &h->o->paths[p];
+        if (!pa->label || !*pa->label) continue;
+        render_rgb c = pa->color ? render_rgb_hex(pa->color) : RGB(255, 255, 255);
+        render_rgb edge = lum(c) > 0.5 ? RGB(20, 20, 20) : RGB(255, 255, 255);
+        double cy = by + 5 + row * rowh + 0.5 * rowh;
+        render_line(im, bx + 8, cy, bx + 36, cy, 4, edge, 0.45);
+        render_line(im, bx + 8, cy, bx + 36, cy, 2, c, 1);
+        render_marker(im, RENDER_MARK_DOT, bx + 22, cy, 5.5, c, edge);
+        render_text(im, bx + 44, cy - 0.5 * FONT_ASCENT * sc, pa->label, sc, RENDER_LEFT | RENDER_TOP, 0,
+                    RENDER_INK);
+        row++;
+    }
+}
+
+/* Places plot, colorbar and texts from their measured sizes. */
+static void hm_layout(hm *h, int W, int H)
+{
+    const render_heatmap_opts *o = h->o;
+    rtheme *t = &h->t;
+    int m = 14, top = m, bottom = m, left = m, right = m;
+    top += rdraw_titles(NULL, o->title, o->subtitle, 0.5 * W, W, top, t) + 10;
+    bottom += t->ticklen + t->pad + FONT_ASCENT * t->tick;
+    if (o->xlabel && *o->xlabel) bottom += 2 * t->pad + FONT_H * t->label;
+    raxis ya = {h->y0, h->y1, 0, H - bottom, top};
+    raxis ca = {h->info->vmin, h->info->vmax, o->log_scale, H - bottom, top};
+    left += t->ticklen + t->pad + ryticks_width(&ya, 6, t);
+    if (o->ylabel && *o->ylabel) left += 2 * t->pad + FONT_H * t->label;
+    int cbw = W >= 560 ? 20 : 12, gap = W >= 560 ? 22 : 12;
+    right += gap + cbw + t->ticklen + t->pad + ryticks_width(&ca, 5, t);
+    if (o->zlabel && *o->zlabel) right += 2 * t->pad + FONT_H * t->label;
+    int aw = W - left - right, ah = H - top - bottom;
+    if (aw < 16) aw = 16;
+    if (ah < 16) ah = 16;
+    int pw = aw, ph = ah;
+    if (!o->stretch) { /* one data unit is as long across as up */
+        double r = fabs((h->y1 - h->y0) / (h->x1 - h->x0));
+        /* ...within limits: a 4:1 strip would waste most of the picture. */
+        r = r < 0.6 ? 0.6 : r > 1.6 ? 1.6 : r;
+        if (aw * r <= ah) ph = (int)lround(aw * r);
+        else pw = (int)lround(ah / r);
+    }
+    h->X0 = left + (aw - pw) / 2;
+    h->X1 = h->X0 + pw;
+    h->Y0 = top + (ah - ph) / 2;
+    h->Y1 = h->Y0 + ph;
+    h->CX0 = h->X1 + gap;
+    h->CX1 = h->CX0 + cbw;
+    h->CY0 = h->Y0;
+    h->CY1 = h->Y1;
+}
+
+static int hm_texts(hm *h, render_image *im, int W)
+{
+    double cx = 0.5 * (h->X0 + h->CX1); /* titles centre on the plot and its bar */
+    int used = rdraw_titles(im, h->o->title, h->o->subtitle, cx, W, 14, &h->t);
+    return used < 0 ? -used : NN_OK;
+}
+
+int render_heatmap(render_image *im, const double *z, int nx, int ny, double x0, double x1,
+                   double y0, double y1, const render_heatmap_opts *opts,
+                   render_heatmap_info *info)
+{
+    render_heatmap_opts defaults = {0};
+    render_heatmap_info scratch;
+    const render_heatmap_opts *o = opts ? opts : &defaults;
+    if (!info) info = &scratch;
+    memset(info, 0, sizeof *info);
+    memset(im, 0, sizeof *im);
+    if (!z || nx < 2 || ny < 2)
+        return nn_err(NN_EINVAL, "heatmap: grid %dx%d (need at least 2x2)", nx, ny);
+    if (!isfinite(x0 + x1 + y0 + y1) || x0 == x1 || y0 == y1)
+        return nn_err(NN_EINVAL, "heatmap: empty or non-finite extent [%g, %g] x [%g, %g]", x0, x1,
+                      y0, y1);
+    if (o->cmap < 0 || o->cmap >= RENDER_CMAP_COUNT)
+        return nn_err(NN_EINVAL, "heatmap: colormap %d", o->cmap);
+    if (o->npaths < 0 || o->nmarks < 0 || o->nlevels < 0 || (o->npaths && !o->paths) ||
+        (o->nmarks && !o->marks) || (o->nlevels && !o->levels))
+        return nn_err(NN_EINVAL, "heatmap: paths, marks or levels given without their array");
+    int W = o->width > 0 ? o->width : 800, H = o->height > 0 ? o->height : 640;
+    hm h = {.z = z, .nx = nx, .ny = ny, .x0 = x0, .x1 = x1, .y0 = y0, .y1 = y1, .o = o,
+            .info = info, .t = rtheme_for(W, H)};
+    int rc = render_image_init(im, W, H, RGB(255, 255, 255));
+    if (rc) return rc;
+    h.s = malloc((size_t)nx * (size_t)ny * sizeof *h.s);
+    if (!h.s) {
+        rc = nn_err(NN_ENOMEM, "heatmap: cannot allocate a %dx%d grid", nx, ny);
+        goto fail;
+    }
+    hm_range(&h);
+    /* Infinite values take the ends of the color range, so that their
+     * neighbours interpolate to finite colors. */
+    for (size_t k = 0; k < (size_t)nx * (size_t)ny; k++) {
+        h.s[k] = hm_scale(&h, z[k]);
+        if (isinf(h.s[k])) h.s[k] = h.s[k] > 0 ? h.smax : h.smin;
+    }
+    hm_layout(&h, W, H);
+    hm_pixels(&h, im);
+    /* The colorbar: bottom row is exactly the low end of the map, top row
+     * the high end. */
+    for (int y = h.CY0; y < h.CY1; y++) {
+        double tt = (double)(h.CY1 - 1 - y) / (h.CY1 - h.CY0 - 1);
+        render_rect_fill(im, h.CX0, y, h.CX1, y + 1, render_cmap(o->cmap, tt), 1);
+    }
+    if ((rc = hm_contours(&h, im))) goto fail;
+    render_rect_frame(im, h.X0 - 1, h.Y0 - 1, h.X1 + 1, h.Y1 + 1, RENDER_INK);
+    render_rect_frame(im, h.CX0 - 1, h.CY0 - 1, h.CX1 + 1, h.CY1 + 1, RENDER_INK);
+    raxis xa = {x0, x1, 0, h.X0, h.X1}, ya = {y0, y1, 0, h.Y1, h.Y0};
+    raxis ca = {info->vmin, info->vmax, o->log_scale, h.CY1 - 0.5, h.CY0 + 0.5};
+    int below = rdraw_xticks(im, &xa, h.Y1 + 1, 1, &h.t);
+    int ylw = rdraw_yticks(im, &ya, h.X0 - 1, -1, 6, &h.t);
+    int clw = rdraw_yticks(im, &ca, h.CX1 + 1, 1, 5, &h.t);
+    const rtheme *t = &h.t;
+    if (o->xlabel && *o->xlabel)
+        rc = render_text(im, 0.5 * (h.X0 + h.X1), h.Y1 + 1 + below + 2 * t->pad, o->xlabel,
+                         rtext_fit_scale(o->xlabel, t->label, W - 28), RENDER_CENTER | RENDER_TOP, 0, RENDER_INK);
+    if (!rc && o->ylabel && *o->ylabel)
+        rc = render_text(im, h.X0 - 1 - t->ticklen - t->pad - ylw - 2 * t->pad, 0.5 * (h.Y0 + h.Y1),
+                         o->ylabel, rtext_fit_scale(o->ylabel, t->label, h.Y1 - h.Y0 + 40),
+                         RENDER_RIGHT | RENDER_MIDDLE, 90, RENDER_INK);
+    if (!rc && o->zlabel && *o->zlabel)
+        rc = render_text(im, h.CX1 + 1 + t->ticklen + t->pad + clw + 2 * t->pad, 0.5 * (h.CY0 + h.CY1),
+                         o->zlabel, rtext_fit_scale(o->zlabel, t->label, h.CY1 - h.CY0 + 40),
+                         RENDER_LEFT | RENDER_MIDDLE, 90, RENDER_INK);
+    if (!rc) rc = hm_texts(&h, im, W);
+    if (rc) goto fail;
+    if ((rc = hm_paths(&h, im))) goto fail;
+    /* Markers stay inside the frame: one on the edge is cut rather than
+     * drawn over the tick labels. */
+    render_clip_set(im, h.X0, h.Y0, h.X1, h.Y1);
+    if (!o->no_min_marker && info->imin >= 0)
+        render_marker(im, RENDER_MARK_STAR, gx_px(&h, info->imin), gy_px(&h, info->jmin), 19,
+                      RGB(255, 255, 255), RGB(0, 0, 0));
+    hm_marks(&h, im);
+    render_clip_reset(im);
+    hm_legend(&h, im);
+    info->plot_x0 = h.X0, info->plot_y0 = h.Y0, info->plot_x1 = h.X1, info->plot_y1 = h.Y1;
+    info->cbar_x0 = h.CX0, info->cbar_y0 = h.CY0, info->cbar_x1 = h.CX1, info->cbar_y1 = h.CY1;
+    free(h.s);
+    return NN_OK;
+fail:
+    free(h.s);
+    render_image_free(im);
+    return rc;
+}
+
+int render_heatmap_png(const char *path, const double *z, int nx, int ny, double x0, double x1,
+                       double y0, double y1, const render_heatmap_opts *o,
+                       render_heatmap_info *info)
+{
+    render_image im;
+    int rc = render_heatmap(&im, z, nx, ny, x0, x1, y0, y1, o, info);
+    if (rc) return rc;
+    rc = render_png_write(path, &im);
+    render_image_free(&im);
+    return rc;
+}
