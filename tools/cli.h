@@ -11,6 +11,10 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_surface(int argc, char **argv);
+int cmd_interp(int argc, char **argv);
+int cmd_pca(int argc, char **argv);
+int cmd_render(int argc, char **argv);
 
 /* Prints "saddle: <what>: <status message>" and returns EXIT_FAIL. */
 int cli_fail(const char *what, int rc);

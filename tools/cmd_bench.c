@@ -1,7 +1,10 @@
 /* `saddle bench` (also `make bench`): training throughput of the real
  * trainer on Fashion-MNIST, against the floor set by this machine's measured
- * sgemm rate for the exact GEMM shapes of one training step. */
+ * sgemm rate for the exact GEMM shapes of one training step; then the speed
+ * of a 51x51 loss surface with the first-layer shortcut against plain
+ * per-point evaluation. */
 #include <cblas.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +16,18 @@
 #include "cli.h"
 
 static const char BENCH_USAGE[] =
-    "usage: saddle bench [--repeats N] [--threads LIST]\n"
+    "usage: saddle bench [--repeats N] [--threads LIST] [--only train|surface]\n"
     "\n"
     "Trains 784-256-256-10 relu (batch 128, SGD momentum) and 784-100-10 relu\n"
     "(batch 32) for one epoch of Fashion-MNIST, N times per thread count\n"
     "(default 5; LIST default \"1,2\"), and prints the median samples/s beside\n"
-    "the floor: the time of the step's GEMMs alone, each measured here.\n";
+    "the floor: the time of the step's GEMMs alone, each measured here.\n"
+    "\n"
+    "Then evaluates a 51x51 plane of 784-256-256-10 relu (initialized, two\n"
+    "Gaussian directions) on 10,000 training images with model_eval_plane\n"
+    "(median of 3 runs, all cores) and point by point with model_eval (50\n"
+    "sampled points, median, extrapolated to 2601), with their largest\n"
+    "difference.\n";
 
 static double now_s(void)
 {
@@ -93,23 +102,9 @@ typedef struct bench_case {
     double torch_ref; /* samples/s, PyTorch 1.13 CPU, best thread setting, same kind of machine */
 } bench_case;
 
-int cmd_bench(int argc, char **argv)
+/* The training table: one epoch per run, median samples/s per thread count. */
+static int bench_train(int repeats, const char *threads)
 {
-    int repeats = 5;
-    const char *threads = "1,2";
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            fputs(BENCH_USAGE, stdout);
-            return EXIT_OK;
-        } else if (!strcmp(argv[i], "--repeats") && i + 1 < argc) {
-            repeats = atoi(argv[++i]);
-            if (repeats < 1 || repeats > 100) return cli_usage_error("bench", "--repeats is 1..100");
-        } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
-            threads = argv[++i];
-        } else {
-            return cli_usage_error("bench", "unknown option '%s'", argv[i]);
-        }
-    }
     static const bench_case cases[] = {
         {"784-256-256-10 relu, batch 128, momentum", "256 relu, 256 relu, 10", {784, 256, 256, 10}, 3, 128, 100e3},
         {"784-100-10 relu, batch 32, momentum", "100 relu, 10", {784, 100, 10, 0}, 2, 32, 117e3},
@@ -180,5 +175,191 @@ int cmd_bench(int argc, char **argv)
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpl);
     if (system(cmd) != 0) fprintf(stderr, "saddle bench: could not remove %s\n", tmpl);
+    return status;
+}
+
+/* ---- surface section ----------------------------------------------------- */
+
+#define SURF_GRID 51
+#define SURF_IMAGES 10000
+#define SURF_SAMPLES 50
+#define SURF_TORCH_MS 23.0 /* PyTorch, plain evaluation of one point on 10,000 images */
+
+/* A Gaussian direction (counter RNG, stream RNG_DIRECTION + k) with every
+ * weight and bias block scaled to the norm of the same block of θ, so a
+ * coordinate of ±1 moves each layer by its own size. */
+static void surf_direction(const model *m, uint64_t k, float *d /* [n] */)
+{
+    for (int l = 0; l < m->nlayers; l++) {
+        const layer *L = &m->layers[l];
+        size_t off[2] = {L->w_off, L->b_off}, len[2] = {(size_t)L->out * L->in, (size_t)L->out};
+        for (int part = 0; part < 2; part++) {
+            double nt = 0, nd = 0;
+            for (size_t i = 0; i < len[part]; i++) {
+                size_t j = off[part] + i;
+                d[j] = (float)rng_normal(1, RNG_DIRECTION + k, j);
+                nt += (double)m->theta[j] * m->theta[j];
+                nd += (double)d[j] * d[j];
+            }
+            float s = nd > 0 ? (float)sqrt(nt / nd) : 0.0f;
+            for (size_t i = 0; i < len[part]; i++) d[off[part] + i] *= s;
+        }
+    }
+}
+
+static int bench_surface(void)
+{
+    config c;
+    config_defaults(&c);
+    const char *sets[] = {"data.name=fashion-mnist", "data.limit=10000",
+                          "model.layers=256 relu, 256 relu, 10", "train.threads=0"};
+    int rc = 0;
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0] && !rc; i++) rc = config_set(&c, sets[i]);
+    if (rc) return cli_fail("bench", rc);
+    cli_config_resolve(&c);
+    if ((rc = pool_set_threads(c.train.threads))) return cli_fail("bench", rc);
+    dataset tr = {0}, va = {0}, te = {0};
+    model m = {0};
+    workspace ws = {0};
+    enum { NPTS = SURF_GRID * SURF_GRID };
+    float *d1 = NULL, *d2 = NULL, *th = NULL, *A = NULL, *B = NULL, *C = NULL;
+    double *a = malloc(NPTS * sizeof *a), *b = malloc(NPTS * sizeof *b);
+    double *loss = malloc(NPTS * sizeof *loss), *acc = malloc(NPTS * sizeof *acc);
+    if (!a || !b || !loss || !acc) {
+        rc = nn_err(NN_ENOMEM, "bench: out of memory");
+        goto done;
+    }
+    if ((rc = data_load(&c.data, &tr, &va, &te))) goto done;
+    model_spec spec = c.model;
+    spec.in = (int)tr.dim;
+    if ((rc = model_build(&m, &spec))) goto done;
+    model_init_params(&m, c.train.seed);
+    d1 = malloc(m.n * sizeof *d1);
+    d2 = malloc(m.n * sizeof *d2);
+    th = malloc(m.n * sizeof *th);
+    if (!d1 || !d2 || !th) {
+        rc = nn_err(NN_ENOMEM, "bench: out of memory");
+        goto done;
+    }
+    surf_direction(&m, 0, d1);
+    surf_direction(&m, 1, d2);
+    for (int i = 0; i < SURF_GRID; i++)
+        for (int j = 0; j < SURF_GRID; j++) {
+            a[i * SURF_GRID + j] = -1.0 + 2.0 * j / (SURF_GRID - 1);
+            b[i * SURF_GRID + j] = -1.0 + 2.0 * i / (SURF_GRID - 1);
+        }
+    size_t k = tr.n < SURF_IMAGES ? tr.n : SURF_IMAGES;
+    int T = pool_threads();
+    char arch[128];
+    model_arch_string(&m, arch, sizeof arch);
+    printf("\nloss surface, %dx%d plane of %s (initialized, seed %llu) on %zu Fashion-MNIST\n"
+           "training images, two Gaussian directions scaled per block to θ, %d threads\n",
+           SURF_GRID, SURF_GRID, arch, (unsigned long long)c.train.seed, k, T);
+    fflush(stdout);
+
+    double tp[3];
+    for (int r = 0; r < 3; r++) {
+        double t0 = now_s();
+        rc = model_eval_plane(&m, &tr, NULL, k, m.theta, d1, d2, NPTS, a, b, loss, acc);
+        tp[r] = now_s() - t0;
+        if (rc) goto done;
+    }
+    double plane_s = median(tp, 3);
+
+    /* Plain: θ formed per point exactly as the plane forms it, then
+     * model_eval in batches of 1024 like the nn objective's value(). */
+    if ((rc = workspace_alloc(&ws, &m, 1024))) goto done;
+    double ts[SURF_SAMPLES], maxdiff = 0, maxrel = 0, maxacc = 0;
+    for (int s = 0; s < SURF_SAMPLES; s++) {
+        int p = (int)((long)s * NPTS / SURF_SAMPLES);
+        double t0 = now_s();
+        float af = (float)a[p], bf = (float)b[p];
+        for (size_t i = 0; i < m.n; i++) th[i] = m.theta[i] + af * d1[i] + bf * d2[i];
+        double pacc, pl = model_eval(&m, th, &tr, NULL, k, &pacc, NULL, &ws);
+        ts[s] = now_s() - t0;
+        double diff = fabs(pl - loss[p]);
+        maxdiff = diff > maxdiff ? diff : maxdiff;
+        maxrel = diff / fabs(pl) > maxrel ? diff / fabs(pl) : maxrel;
+        maxacc = fabs(pacc - acc[p]) > maxacc ? fabs(pacc - acc[p]) : maxacc;
+    }
+    double plain_pt = median(ts, SURF_SAMPLES), plain_s = plain_pt * NPTS;
+    double plane_pt = plane_s / NPTS;
+
+    /* The floor of the shortcut: per point each thread still runs the
+     * layers after the first on its k/T rows in sub-blocks of 512, so time
+     * those GEMMs (single-threaded OpenBLAS, as inside the pool). */
+    double gflop = 0;
+    for (int l = 1; l < m.nlayers; l++)
+        gflop += 2.0 * (double)k * m.layers[l].in * m.layers[l].out * 1e-9;
+    size_t big = 512 * 256;
+    A = malloc(big * sizeof *A);
+    B = malloc(big * sizeof *B);
+    C = malloc(big * sizeof *C);
+    if (!A || !B || !C) {
+        rc = nn_err(NN_ENOMEM, "bench: out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < big; i++) A[i] = B[i] = (float)rng_uniform(1, 2, i) - 0.5f;
+    double floor_pt = 0;
+    for (int l = 1; l < m.nlayers; l++)
+        floor_pt += time_gemm(0, 1, 512, m.layers[l].out, m.layers[l].in, A, B, C);
+    floor_pt *= (double)k / T / 512;
+
+    printf("%-34s %9s %9s %9s %9s %9s\n", "method", "seconds", "points/s", "ms/point", "vs plain",
+           "vs torch");
+    printf("%-34s %9.2f %9.1f %9.2f %8.2fx %8.2fx\n", "first-layer shortcut (plane)", plane_s,
+           NPTS / plane_s, 1e3 * plane_pt, plain_pt / plane_pt, SURF_TORCH_MS * 1e-3 / plane_pt);
+    printf("%-34s %9.2f %9.1f %9.2f %8.2fx %8.2fx\n", "plain, per point (50 sampled)", plain_s,
+           NPTS / plain_s, 1e3 * plain_pt, 1.0, SURF_TORCH_MS * 1e-3 / plain_pt);
+    printf("plane vs plain at the %d sampled points: max |loss difference| %.3g (relative %.3g),\n"
+           "max |accuracy difference| %.3g\n", SURF_SAMPLES, maxdiff, maxrel, maxacc);
+    printf("floor of the shortcut: %.2f GFLOP per point after the first layer; those GEMMs alone\n"
+           "        (512-row blocks, %d threads, measured here) take %.2f ms per point (%.0f%% of the\n"
+           "        shortcut's time)\n", gflop, T, 1e3 * floor_pt, 100.0 * floor_pt / plane_pt);
+    printf("torch = PyTorch plain evaluation of one point on 10,000 images: %.0f ms on this kind of\n"
+           "        2-core machine (goal: the shortcut >= 4x faster)\n", SURF_TORCH_MS);
+done:
+    free(A);
+    free(B);
+    free(C);
+    free(a);
+    free(b);
+    free(loss);
+    free(acc);
+    free(d1);
+    free(d2);
+    free(th);
+    workspace_free(&ws);
+    model_free(&m);
+    dataset_free(&tr);
+    dataset_free(&va);
+    dataset_free(&te);
+    return rc ? cli_fail("bench: surface", rc) : EXIT_OK;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    int repeats = 5;
+    const char *threads = "1,2", *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (cli_is_help(argv[i])) {
+            fputs(BENCH_USAGE, stdout);
+            return EXIT_OK;
+        } else if (!strcmp(argv[i], "--repeats") && i + 1 < argc) {
+            repeats = atoi(argv[++i]);
+            if (repeats < 1 || repeats > 100) return cli_usage_error("bench", "--repeats is 1..100");
+        } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
+            threads = argv[++i];
+        } else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+            only = argv[++i];
+            if (strcmp(only, "train") && strcmp(only, "surface"))
+                return cli_usage_error("bench", "--only is train or surface, not '%s'", only);
+        } else {
+            return cli_usage_error("bench", "unknown option '%s'", argv[i]);
+        }
+    }
+    int status = EXIT_OK;
+    if (!only || !strcmp(only, "train")) status = bench_train(repeats, threads);
+    if (status == EXIT_OK && (!only || !strcmp(only, "surface"))) status = bench_surface();
     return status;
 }

@@ -16,7 +16,14 @@ static const char USAGE[] =
     "                 train a model from an INI config into a run directory\n"
     "  eval CHECKPOINT [--data train|test] [--limit N]\n"
     "                 loss and accuracy of a checkpoint\n"
-    "  bench          training throughput against the FLOP floor of this machine\n"
+    "  surface TARGET [--grid 51x51 | --grid 51] [--range -1:1]\n"
+    "                 loss on a plane (or line) of filter-normalized random directions\n"
+    "  interp A B [C] [--range -0.5:1.5]\n"
+    "                 loss along the straight line between two checkpoints (plane through three)\n"
+    "  pca RUN        the plane of the training trajectory, with the path drawn on it\n"
+    "  render JSON [--log] [--levels N]\n"
+    "                 redraw a saved probe result\n"
+    "  bench          training and surface throughput against this machine's floors\n"
     "\n"
     "`saddle COMMAND --help` describes a command; `saddle train --help` lists\n"
     "every config key with its default.\n";
@@ -55,6 +62,10 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "train")) return cmd_train(argc - 1, argv + 1);
     if (!strcmp(cmd, "eval")) return cmd_eval(argc - 1, argv + 1);
     if (!strcmp(cmd, "bench")) return cmd_bench(argc - 1, argv + 1);
+    if (!strcmp(cmd, "surface")) return cmd_surface(argc - 1, argv + 1);
+    if (!strcmp(cmd, "interp")) return cmd_interp(argc - 1, argv + 1);
+    if (!strcmp(cmd, "pca")) return cmd_pca(argc - 1, argv + 1);
+    if (!strcmp(cmd, "render")) return cmd_render(argc - 1, argv + 1);
     fprintf(stderr, "saddle: unknown command '%s'\n\n%s", cmd, USAGE);
     return EXIT_USAGE;
 }

@@ -1,0 +1,53 @@
+/* `saddle render`: redraw a saved probe result from its sidecar. */
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "probe.h"
+
+static const char RENDER_USAGE[] =
+    "usage: saddle render RESULT.json [--log] [--levels N] [--cmap NAME] [--png FILE]\n"
+    "\n"
+    "Draws the result a probe saved (surface, slice, interp, plane, pca) again,\n"
+    "from its sidecar and .npy files, with other picture options. Writes\n"
+    "RESULT.png unless --png names another file.\n";
+
+int cmd_render(int argc, char **argv)
+{
+    probe_args a;
+    probe_args_defaults(&a);
+    const char *json = NULL, *png = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        if (cli_is_help(o)) {
+            fputs(RENDER_USAGE, stdout);
+            return EXIT_OK;
+        }
+        int r = probe_args_parse("render", argc, argv, &i, &a);
+        if (r < 0) return EXIT_USAGE;
+        if (r) continue;
+        if (!strcmp(o, "--png") && i + 1 < argc) png = argv[++i];
+        else if (o[0] == '-' && o[1]) return cli_usage_error("render", "unknown option '%s'", o);
+        else if (!json) json = o;
+        else return cli_usage_error("render", "unexpected argument '%s'", o);
+    }
+    if (!json) return cli_usage_error("render", "a result .json is required");
+    cJSON *j;
+    int rc = probe_json_read(json, &j);
+    if (rc) return cli_fail("render", rc);
+    char dirbuf[4096], pngbuf[4200];
+    snprintf(dirbuf, sizeof dirbuf, "%s", json);
+    const char *dir = dirname(dirbuf);
+    if (!png) {
+        snprintf(pngbuf, sizeof pngbuf, "%s", json);
+        char *dot = strrchr(pngbuf, '.');
+        if (dot && !strcmp(dot, ".json")) *dot = 0;
+        strncat(pngbuf, ".png", sizeof pngbuf - strlen(pngbuf) - 1);
+        png = pngbuf;
+    }
+    rc = probe_render(j, dir, &a, png);
+    cJSON_Delete(j);
+    if (rc) return cli_fail("render", rc);
+    printf("%s\n", png);
+    return EXIT_OK;
+}

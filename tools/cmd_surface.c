@@ -1,0 +1,277 @@
+/* `saddle surface`: the loss on a 2-D plane or 1-D line through a trained
+ * model along random (filter-normalized by default) or saved directions. */
+#include <math.h>
+#include <unistd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../nn/pool.h"
+#include "../probes/directions.h"
+#include "probe.h"
+
+static const char SURFACE_USAGE[] =
+    "usage: saddle surface TARGET [TARGET ...] [options]\n"
+    "\n"
+    "Evaluates the loss at theta + x d1 + y d2 over a grid, for a run directory or\n"
+    "checkpoint TARGET, and writes NAME.npy (loss), NAME_acc.npy, NAME_done.npy\n"
+    "(completion map), NAME.json (every option) and NAME.png. An interrupted grid\n"
+    "resumes where it stopped when run again with the same options. Several\n"
+    "TARGETs (1-D only) are drawn on one plot along the same seeded directions.\n"
+    "\n"
+    "options:\n"
+    "  --grid N | NxM      N: a 1-D slice of N points; NxM: a 2-D grid (default 51x51)\n"
+    "  --range A:B[,C:D]   coordinate ranges (default -1:1)\n"
+    "  --norm NAME         direction normalization: filter (default), layer, model, none\n"
+    "  --bias NAME         direction's bias entries: zero (default), keep, normalize\n"
+    "  --orth              orthogonalize the second direction to the first\n"
+    "  --dirs FILE         load directions (safetensors dir0, dir1) instead of drawing them\n"
+    "  --save-dirs FILE    save the directions used\n";
+
+#define MAX_TARGETS 8
+
+typedef struct save_ctx {
+    const char *dir, *name;
+    cJSON *j;
+    const char *json;
+    double t0, last;
+} save_ctx;
+
+static int save_progress(void *user, const surface *s, size_t done, size_t total)
+{
+    save_ctx *c = user;
+    double now = probe_now();
+    if (done < total && now - c->last < 2.0) return NN_OK;
+    c->last = now;
+    int rc = probe_surface_save(s, c->dir, c->name);
+    if (rc) return rc;
+    cJSON_ReplaceItemInObject(c->j, "points_done", cJSON_CreateNumber((double)done));
+    cJSON_ReplaceItemInObject(c->j, "complete", cJSON_CreateBool(done == total));
+    if ((rc = probe_json_write(c->json, c->j))) return rc;
+    if (isatty(2) && total > 0)
+        fprintf(stderr, "\r%s: %zu/%zu points (%.0f%%) %.1f s", c->name, done, total,
+                100.0 * done / total, now - c->t0);
+    return NN_OK;
+}
+
+int cmd_surface(int argc, char **argv)
+{
+    probe_args a;
+    probe_args_defaults(&a);
+    const char *targets[MAX_TARGETS], *grid = NULL, *range = "-1:1", *dirs_in = NULL,
+               *dirs_out = NULL, *norm_s = "filter", *bias_s = "zero";
+    int nt = 0, orth = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        if (cli_is_help(o)) {
+            fputs(SURFACE_USAGE, stdout);
+            fputs(PROBE_ARGS_HELP, stdout);
+            return EXIT_OK;
+        }
+        int r = probe_args_parse("surface", argc, argv, &i, &a);
+        if (r < 0) return EXIT_USAGE;
+        if (r) continue;
+        if (!strcmp(o, "--orth")) orth = 1;
+        else if (!strcmp(o, "--grid") || !strcmp(o, "--range") || !strcmp(o, "--norm") ||
+                 !strcmp(o, "--bias") || !strcmp(o, "--dirs") || !strcmp(o, "--save-dirs")) {
+            if (i + 1 >= argc) return cli_usage_error("surface", "%s needs a value", o);
+            const char *v = argv[++i];
+            if (!strcmp(o, "--grid")) grid = v;
+            else if (!strcmp(o, "--range")) range = v;
+            else if (!strcmp(o, "--norm")) norm_s = v;
+            else if (!strcmp(o, "--bias")) bias_s = v;
+            else if (!strcmp(o, "--dirs")) dirs_in = v;
+            else dirs_out = v;
+        } else if (o[0] == '-' && o[1]) {
+            return cli_usage_error("surface", "unknown option '%s'", o);
+        } else if (nt < MAX_TARGETS) {
+            targets[nt++] = o;
+        } else {
+            return cli_usage_error("surface", "at most %d targets", MAX_TARGETS);
+        }
+    }
+    if (nt == 0) return cli_usage_error("surface", "a run directory or checkpoint is required");
+    if (!grid) grid = nt > 1 ? "51" : "51x51";
+    int dims = strchr(grid, 'x') ? 2 : 1;
+    if (nt > 1 && dims == 2)
+        return cli_usage_error("surface", "several targets are overlaid on 1-D slices only (--grid N)");
+    int norm = dir_norm_from_name(norm_s), bias = dir_bias_from_name(bias_s);
+    if (norm < 0) return cli_usage_error("surface", "--norm is filter, layer, model or none, not '%s'", norm_s);
+    if (bias < 0) return cli_usage_error("surface", "--bias is zero, keep or normalize, not '%s'", bias_s);
+    grid_spec g;
+    int rc = grid_parse(grid, range, dims, &g);
+    if (rc) return cli_fail("surface", rc);
+    if ((rc = pool_set_threads(a.threads))) return cli_fail("surface", rc);
+
+    double t0 = probe_now();
+    probe_model pm[MAX_TARGETS];
+    const probe_model *pms[MAX_TARGETS];
+    probe_data pd = {0};
+    float *d[2] = {NULL, NULL}, *loaded[2] = {NULL, NULL};
+    cJSON *j = NULL;
+    surface s[MAX_TARGETS];
+    memset(s, 0, sizeof s);
+    memset(pm, 0, sizeof pm);
+    int opened = 0;
+    char dir[4096];
+    const char *name = a.name ? a.name : dims == 2 ? "surface" : "slice";
+    for (; opened < nt; opened++) {
+        if ((rc = probe_model_open(&pm[opened], targets[opened], &a))) goto fail;
+        pms[opened] = &pm[opened];
+        if (pm[opened].m.n != pm[0].m.n || strcmp(pm[opened].arch, pm[0].arch)) {
+            rc = nn_err(NN_EINVAL, "%s is %s but %s is %s: slices along the same directions need one architecture",
+                        pm[opened].path, pm[opened].arch, pm[0].path, pm[0].arch);
+            opened++;
+            goto fail;
+        }
+    }
+    if ((rc = probe_data_open(&pd, &pm[0], &a))) goto fail;
+    if ((rc = probe_outdir(&pm[0], &a, dir, sizeof dir))) goto fail;
+    size_t n = pm[0].m.n;
+    if (dirs_in) {
+        int nd = 2;
+        if ((rc = dir_load(dirs_in, loaded, &nd, n))) goto fail;
+        if (nd < dims) {
+            rc = nn_err(NN_EFORMAT, "%s: %d direction(s), a %d-D grid needs %d", dirs_in, nd, dims, dims);
+            goto fail;
+        }
+    }
+    d[0] = malloc(n * sizeof(float));
+    d[1] = malloc(n * sizeof(float));
+    if (!d[0] || !d[1]) {
+        rc = nn_err(NN_ENOMEM, "surface: out of memory");
+        goto fail;
+    }
+    j = probe_sidecar("surface", pms, nt, &pd, &a);
+    cJSON_AddStringToObject(j, "kind", dims == 2 ? "surface" : "slice");
+    cJSON_AddStringToObject(j, "name", name);
+    cJSON *dj = cJSON_AddObjectToObject(j, "directions");
+    cJSON_AddStringToObject(dj, "source", dirs_in ? dirs_in : "random gaussian");
+    cJSON_AddStringToObject(dj, "norm", dirs_in ? "as saved" : norm_s);
+    cJSON_AddStringToObject(dj, "bias", dirs_in ? "as saved" : bias_s);
+    cJSON_AddNumberToObject(dj, "seed", (double)a.seed);
+    cJSON_AddBoolToObject(dj, "orthogonalized", orth);
+    cJSON *gj = cJSON_AddObjectToObject(j, "grid");
+    cJSON_AddNumberToObject(gj, "nx", g.nx);
+    cJSON_AddNumberToObject(gj, "ny", g.ny);
+    cJSON_AddNumberToObject(gj, "x0", g.x0);
+    cJSON_AddNumberToObject(gj, "x1", g.x1);
+    cJSON_AddNumberToObject(gj, "y0", g.y0);
+    cJSON_AddNumberToObject(gj, "y1", g.y1);
+    cJSON *series = cJSON_AddArrayToObject(j, "series");
+    cJSON_AddNumberToObject(j, "points_done", 0);
+    cJSON_AddBoolToObject(j, "complete", 0);
+    char title[400], sub[400];
+    snprintf(title, sizeof title, "loss %s: %s", dims == 2 ? "surface" : "slice", pm[0].arch);
+    snprintf(sub, sizeof sub, "%s directions (bias %s), seed %llu, %zu %s examples",
+             dirs_in ? "saved" : norm_s, dirs_in ? "as saved" : bias_s,
+             (unsigned long long)a.seed, pd.k, a.split);
+    cJSON_AddStringToObject(j, "title", title);
+    cJSON_AddStringToObject(j, "subtitle", sub);
+    cJSON_AddStringToObject(j, "xlabel", dims == 2 ? "x (direction 1)" : "alpha");
+    cJSON_AddStringToObject(j, "ylabel", "y (direction 2)");
+    cJSON *cos = cJSON_AddArrayToObject(dj, "cosine_before_orth");
+
+    for (int t = 0; t < nt; t++) {
+        const float *th = pm[t].m.theta;
+        nnobj ctx;
+        objective o;
+        if ((rc = nnobj_init(&ctx, &o, &pm[t].m, pd.d, pd.idx, pd.k))) goto fail;
+        /* The same seeded draw for every target, normalized to each one's θ. */
+        for (int k = 0; k < dims && !rc; k++) {
+            if (loaded[k]) {
+                memcpy(d[k], loaded[k], n * sizeof(float));
+            } else {
+                rc = dir_random(&o, th, norm, bias, a.seed, k, d[k]);
+            }
+        }
+        if (!rc && dims == 2) {
+            double c0 = orth ? dir_orthogonalize(&o, th, norm, bias, d[0], d[1])
+                             : dir_cosine(d[0], d[1], n);
+            if (isnan(c0)) rc = NN_EINVAL;
+            else cJSON_AddItemToArray(cos, cJSON_CreateNumber(c0));
+        }
+        if (!rc && t == 0 && dirs_out) {
+            const char *keys[] = {"seed", "norm", "bias", "checkpoint"};
+            char seed[32];
+            snprintf(seed, sizeof seed, "%llu", (unsigned long long)a.seed);
+            const char *vals[] = {seed, norm_s, bias_s, pm[0].path};
+            const float *const dd[2] = {d[0], d[1]};
+            rc = dir_save(dirs_out, dd, dims, n, keys, vals, 4);
+        }
+        char sname[300];
+        if (nt > 1) snprintf(sname, sizeof sname, "%s-%d", name, t);
+        else snprintf(sname, sizeof sname, "%s", name);
+        if (!rc) rc = surface_alloc(&s[t], &g);
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "file", sname);
+        cJSON_AddStringToObject(e, "label", pm[t].run[0] ? pm[t].run : pm[t].path);
+        cJSON_AddItemToArray(series, e);
+        /* Resume: an incomplete result of exactly these options is picked up. */
+        const char *json = probe_file(dir, name, ".json");
+        cJSON *old = NULL;
+        if (!rc && t == 0 && nt == 1 && probe_json_read(json, &old) == NN_OK) {
+            cJSON *cmp_old = cJSON_Duplicate(old, 1), *cmp_new = cJSON_Duplicate(j, 1);
+            static const char *volatile_keys[] = {"points_done", "complete", "wall_seconds",
+                                                  "threads", "loss_at_origin", "min"};
+            for (size_t k = 0; k < sizeof volatile_keys / sizeof *volatile_keys; k++) {
+                cJSON_DeleteItemFromObject(cmp_old, volatile_keys[k]);
+                cJSON_DeleteItemFromObject(cmp_new, volatile_keys[k]);
+            }
+            int same = cJSON_Compare(cmp_old, cmp_new, 1);
+            const cJSON *comp = cJSON_GetObjectItemCaseSensitive(old, "complete");
+            if (same && !cJSON_IsTrue(comp) && probe_surface_load(&s[t], dir, sname) == NN_OK)
+                fprintf(stderr, "resuming %s: %zu of %d points done\n", json,
+                        (size_t)g.nx * g.ny - surface_remaining(&s[t]), g.nx * g.ny);
+            cJSON_Delete(cmp_old);
+            cJSON_Delete(cmp_new);
+            cJSON_Delete(old);
+        }
+        if (!rc) {
+            save_ctx sc = {dir, sname, j, json, t0, probe_now()};
+            int block = g.nx * g.ny / 16 + 1;
+            if (block > 256) block = 256;
+            rc = surface_eval(&o, th, d[0], dims == 2 ? d[1] : NULL, &s[t], block, 0, 1,
+                              nt == 1 ? save_progress : NULL, &sc);
+            if (isatty(2) && nt == 1) fputc('\n', stderr);
+            if (!rc) rc = probe_surface_save(&s[t], dir, sname);
+        }
+        nnobj_free(&ctx);
+        if (rc) goto fail;
+    }
+    /* Summary of the first target: the origin and the grid minimum. */
+    size_t best = 0, np = (size_t)g.nx * g.ny;
+    for (size_t p = 1; p < np; p++)
+        if (s[0].loss[p] < s[0].loss[best]) best = p;
+    double ox = 0, oy = 0;
+    int io = (int)lround((0 - g.x0) / (g.x1 - g.x0) * (g.nx - 1));
+    int jo = g.ny > 1 ? (int)lround((0 - g.y0) / (g.y1 - g.y0) * (g.ny - 1)) : 0;
+    if (io >= 0 && io < g.nx && jo >= 0 && jo < g.ny) {
+        ox = s[0].loss[(size_t)jo * g.nx + io];
+        cJSON_AddNumberToObject(j, "loss_at_origin", ox);
+    }
+    (void)oy;
+    cJSON *mj = cJSON_AddObjectToObject(j, "min");
+    cJSON_AddNumberToObject(mj, "loss", s[0].loss[best]);
+    cJSON_AddNumberToObject(mj, "x", grid_x(&g, (int)(best % g.nx)));
+    cJSON_AddNumberToObject(mj, "y", grid_y(&g, (int)(best / g.nx)));
+    cJSON_ReplaceItemInObject(j, "points_done", cJSON_CreateNumber((double)np));
+    cJSON_ReplaceItemInObject(j, "complete", cJSON_CreateBool(1));
+    cJSON_AddNumberToObject(j, "wall_seconds", probe_now() - t0);
+    const char *png = probe_file(dir, name, ".png");
+    if ((rc = probe_json_write(probe_file(dir, name, ".json"), j))) goto fail;
+    if ((rc = probe_render(j, dir, &a, png))) goto fail;
+    printf("%s: %d x %d points in %.1f s; loss at the origin %.4f, grid minimum %.4f at (%.3g, %.3g)\n",
+           png, g.nx, g.ny, probe_now() - t0, ox, s[0].loss[best], grid_x(&g, (int)(best % g.nx)),
+           grid_y(&g, (int)(best / g.nx)));
+fail:
+    for (int t = 0; t < nt; t++) surface_free(&s[t]);
+    for (int t = 0; t < opened; t++) probe_model_close(&pm[t]);
+    probe_data_close(&pd);
+    free(d[0]);
+    free(d[1]);
+    free(loaded[0]);
+    free(loaded[1]);
+    cJSON_Delete(j);
+    return rc ? cli_fail("surface", rc) : EXIT_OK;
+}

@@ -1,0 +1,330 @@
+/* The shared half of the probe commands: targets, data subsets, outputs and
+ * sidecars. */
+#include "probe.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "../datasets/fileio.h"
+#include "../nn/pool.h"
+#include "../probes/npy.h"
+
+const char PROBE_ARGS_HELP[] =
+    "  --data train|test   which split to evaluate on (default train)\n"
+    "  --limit N           a seeded random subset of N examples (default 10000; 0 = all)\n"
+    "  --seed S            seed of the directions and the subset (default 1)\n"
+    "  --out DIR           where to write (default RUN/probes)\n"
+    "  --name NAME         base name of the output files\n"
+    "  --threads N         threads (default all cores)\n"
+    "  --log               color by log10 of the loss\n"
+    "  --levels N          contour levels (default 10; 0 = none)\n"
+    "  --cmap NAME         viridis, magma, inferno, plasma, cividis, gray\n"
+    "  --act NAME          hidden activation of a PyTorch checkpoint (no saddle metadata)\n"
+    "  --config FILE       data config for a checkpoint that carries none\n";
+
+double probe_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void probe_args_defaults(probe_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->split = "train";
+    a->limit = 10000;
+    a->seed = 1;
+    a->levels = 10;
+}
+
+static int parse_ll(const char *cmd, const char *opt, const char *v, long long lo, long long hi,
+                    long long *out)
+{
+    char *end;
+    errno = 0;
+    long long x = strtoll(v, &end, 10);
+    if (end == v || *end || errno || x < lo || x > hi) {
+        cli_usage_error(cmd, "%s wants an integer in %lld..%lld, not '%s'", opt, lo, hi, v);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+int probe_args_parse(const char *cmd, int argc, char **argv, int *i, probe_args *a)
+{
+    const char *o = argv[*i];
+    if (!strcmp(o, "--log")) {
+        a->log_scale = 1;
+        return 1;
+    }
+    static const char *const WITH_VALUE[] = {"--data", "--limit", "--seed", "--out", "--act",
+                                             "--config", "--threads", "--name", "--levels",
+                                             "--cmap"};
+    int known = 0;
+    for (size_t k = 0; k < sizeof WITH_VALUE / sizeof *WITH_VALUE; k++) known |= !strcmp(o, WITH_VALUE[k]);
+    if (!known) return 0;
+    if (*i + 1 >= argc) {
+        cli_usage_error(cmd, "%s needs a value", o);
+        return -1;
+    }
+    const char *v = argv[++*i];
+    long long x;
+    if (!strcmp(o, "--data")) {
+        if (strcmp(v, "train") && strcmp(v, "test")) {
+            cli_usage_error(cmd, "--data is train or test, not '%s'", v);
+            return -1;
+        }
+        a->split = v;
+    } else if (!strcmp(o, "--limit")) {
+        if (parse_ll(cmd, o, v, 0, 1LL << 40, &x)) return -1;
+        a->limit = x;
+    } else if (!strcmp(o, "--seed")) {
+        if (parse_ll(cmd, o, v, 0, (1LL << 62), &x)) return -1;
+        a->seed = (uint64_t)x;
+    } else if (!strcmp(o, "--threads")) {
+        if (parse_ll(cmd, o, v, 0, 256, &x)) return -1;
+        a->threads = (int)x;
+    } else if (!strcmp(o, "--levels")) {
+        if (parse_ll(cmd, o, v, 0, 100, &x)) return -1;
+        a->levels = (int)x;
+    } else if (!strcmp(o, "--out")) a->out = v;
+    else if (!strcmp(o, "--act")) a->act = v;
+    else if (!strcmp(o, "--config")) a->config = v;
+    else if (!strcmp(o, "--name")) {
+        if (!*v || strchr(v, '/')) {
+            cli_usage_error(cmd, "--name is a file name without '/', not '%s'", v);
+            return -1;
+        }
+        a->name = v;
+    } else if (!strcmp(o, "--cmap")) a->cmap = v;
+    return 1;
+}
+
+static int file_crc(const char *path, unsigned long *crc, long long *bytes)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return nn_err(NN_EIO, "%s: cannot open: %s", path, strerror(errno));
+    unsigned char buf[1 << 16];
+    uLong c = crc32(0L, Z_NULL, 0);
+    size_t r;
+    *bytes = 0;
+    while ((r = fread(buf, 1, sizeof buf, f)) > 0) {
+        c = crc32(c, buf, (uInt)r);
+        *bytes += (long long)r;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) return nn_err(NN_EIO, "%s: read error", path);
+    *crc = c;
+    return NN_OK;
+}
+
+int probe_model_open(probe_model *pm, const char *target, const probe_args *a)
+{
+    memset(pm, 0, sizeof *pm);
+    struct stat st;
+    if (stat(target, &st) != 0)
+        return nn_err(NN_EIO, "%s: no such run directory or checkpoint", target);
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(pm->run, sizeof pm->run, "%s", target);
+        snprintf(pm->path, sizeof pm->path, "%s/final.safetensors", target);
+        if (stat(pm->path, &st) != 0)
+            return nn_err(NN_EIO, "%s: run directory has no final.safetensors (train it first)",
+                          target);
+    } else {
+        snprintf(pm->path, sizeof pm->path, "%s", target);
+    }
+    int act = -1;
+    if (a->act && (act = act_from_name(a->act)) < 0)
+        return nn_err(NN_EINVAL, "--act %s: unknown activation", a->act);
+    config_defaults(&pm->c);
+    int rc;
+    if (a->config && (rc = config_load(&pm->c, a->config))) return rc;
+    ckpt_info info = {0};
+    if ((rc = ckpt_load(pm->path, &pm->m, act, pm->c.model.loss, &info, NULL, NULL, 0))) return rc;
+    pm->step = info.step;
+    if (info.config_text && !a->config)
+        rc = config_parse(&pm->c, info.config_text, strlen(info.config_text), pm->path);
+    ckpt_info_free(&info);
+    if (rc) {
+        model_free(&pm->m);
+        return rc;
+    }
+    cli_config_resolve(&pm->c);
+    model_arch_string(&pm->m, pm->arch, sizeof pm->arch);
+    if ((rc = file_crc(pm->path, &pm->crc, &pm->bytes))) {
+        model_free(&pm->m);
+        return rc;
+    }
+    return NN_OK;
+}
+
+void probe_model_close(probe_model *pm) { model_free(&pm->m); }
+
+static int cmp_size(const void *x, const void *y)
+{
+    size_t a = *(const size_t *)x, b = *(const size_t *)y;
+    return (a > b) - (a < b);
+}
+
+int probe_data_open(probe_data *pd, const probe_model *pm, const probe_args *a)
+{
+    memset(pd, 0, sizeof *pd);
+    config c = pm->c;
+    c.data.test_limit = 0;
+    int rc = data_load(&c.data, &pd->tr, &pd->va, &pd->te);
+    if (rc) return rc;
+    pd->d = !strcmp(a->split, "test") ? &pd->te : &pd->tr;
+    if (pd->d->dim != (size_t)pm->m.spec.in) {
+        probe_data_close(pd);
+        return nn_err(NN_EINVAL, "%s takes %d inputs but data '%s' has %zu features", pm->path,
+                      pm->m.spec.in, c.data.name, pm->m.spec.in ? pd->d->dim : 0);
+    }
+    size_t n = pd->d->n;
+    pd->k = n;
+    if (a->limit > 0 && (size_t)a->limit < n) {
+        /* A seeded random subset, in data order: the first k of a shuffle. */
+        size_t *perm = malloc(n * sizeof *perm);
+        if (!perm) {
+            probe_data_close(pd);
+            return nn_err(NN_ENOMEM, "subset: out of memory");
+        }
+        dataset_shuffle(n, a->seed, 0x5ab5e7, perm);
+        pd->k = (size_t)a->limit;
+        qsort(perm, pd->k, sizeof *perm, cmp_size);
+        pd->idx = perm;
+    }
+    return NN_OK;
+}
+
+void probe_data_close(probe_data *pd)
+{
+    dataset_free(&pd->tr);
+    dataset_free(&pd->va);
+    dataset_free(&pd->te);
+    free(pd->idx);
+    memset(pd, 0, sizeof *pd);
+}
+
+int probe_outdir(const probe_model *pm, const probe_args *a, char *dir, size_t len)
+{
+    if (a->out) snprintf(dir, len, "%s", a->out);
+    else if (pm->run[0]) snprintf(dir, len, "%s/probes", pm->run);
+    else {
+        char tmp[4096];
+        snprintf(tmp, sizeof tmp, "%s", pm->path);
+        snprintf(dir, len, "%s/probes", dirname(tmp));
+    }
+    return file_mkdirs(dir);
+}
+
+const char *probe_file(const char *dir, const char *name, const char *ext)
+{
+    static char bufs[8][4400];
+    static int k;
+    char *b = bufs[k++ & 7];
+    snprintf(b, sizeof bufs[0], "%s/%s%s", dir, name, ext);
+    return b;
+}
+
+cJSON *probe_sidecar(const char *command, const probe_model *const *pms, int npm,
+                     const probe_data *pd, const probe_args *a)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "command", command);
+    cJSON *ts = cJSON_AddArrayToObject(j, "checkpoints");
+    for (int i = 0; i < npm; i++) {
+        cJSON *t = cJSON_CreateObject();
+        char crc[16];
+        snprintf(crc, sizeof crc, "%08lx", pms[i]->crc);
+        cJSON_AddStringToObject(t, "path", pms[i]->path);
+        cJSON_AddStringToObject(t, "crc32", crc);
+        cJSON_AddNumberToObject(t, "bytes", (double)pms[i]->bytes);
+        cJSON_AddStringToObject(t, "arch", pms[i]->arch);
+        cJSON_AddNumberToObject(t, "step", (double)pms[i]->step);
+        cJSON_AddItemToArray(ts, t);
+    }
+    cJSON *d = cJSON_AddObjectToObject(j, "data");
+    cJSON_AddStringToObject(d, "name", pms[0]->c.data.name);
+    cJSON_AddStringToObject(d, "split", a->split);
+    cJSON_AddNumberToObject(d, "limit", (double)a->limit);
+    cJSON_AddNumberToObject(d, "examples", (double)pd->k);
+    cJSON_AddStringToObject(d, "subset", pd->idx ? "seeded random" : "all");
+    cJSON_AddNumberToObject(d, "subset_seed", (double)a->seed);
+    cJSON_AddNumberToObject(d, "normalize", pms[0]->c.data.normalize);
+    cJSON_AddNumberToObject(j, "threads", pool_threads());
+    return j;
+}
+
+int probe_json_write(const char *path, const cJSON *j)
+{
+    char *txt = cJSON_Print(j);
+    if (!txt) return nn_err(NN_ENOMEM, "%s: out of memory", path);
+    size_t len = strlen(txt);
+    char *t2 = realloc(txt, len + 2);
+    if (!t2) {
+        free(txt);
+        return nn_err(NN_ENOMEM, "%s: out of memory", path);
+    }
+    t2[len] = '\n';
+    int rc = file_write_atomic(path, t2, len + 1);
+    free(t2);
+    return rc;
+}
+
+int probe_json_read(const char *path, cJSON **j)
+{
+    uint8_t *buf;
+    size_t len;
+    int rc = file_read_all(path, 64u << 20, &buf, &len);
+    if (rc) return rc;
+    *j = cJSON_ParseWithLength((const char *)buf, len);
+    free(buf);
+    if (!*j) return nn_err(NN_EFORMAT, "%s: not valid JSON", path);
+    return NN_OK;
+}
+
+int probe_surface_save(const surface *s, const char *dir, const char *name)
+{
+    size_t shape[2] = {(size_t)s->g.ny, (size_t)s->g.nx};
+    int nd = s->g.ny == 1 ? 1 : 2;
+    const size_t *sh = nd == 1 ? shape + 1 : shape;
+    int rc = npy_write_f64(probe_file(dir, name, ".npy"), s->loss, nd, sh);
+    if (!rc) rc = npy_write_f64(probe_file(dir, name, "_acc.npy"), s->acc, nd, sh);
+    if (!rc) rc = npy_write_u8(probe_file(dir, name, "_done.npy"), s->done, nd, sh);
+    return rc;
+}
+
+int probe_surface_load(surface *s, const char *dir, const char *name)
+{
+    size_t np = (size_t)s->g.nx * (size_t)s->g.ny;
+    double *l = NULL, *c = NULL;
+    uint8_t *d = NULL;
+    int nd;
+    size_t sh[NPY_MAX_DIMS];
+    int rc = npy_read_f64(probe_file(dir, name, ".npy"), &l, &nd, sh);
+    size_t cnt = rc ? 0 : (nd == 1 ? sh[0] : sh[0] * sh[1]);
+    if (!rc && cnt != np) rc = nn_err(NN_EFORMAT, "%s: %zu points, the grid has %zu", probe_file(dir, name, ".npy"), cnt, np);
+    if (!rc) rc = npy_read_f64(probe_file(dir, name, "_acc.npy"), &c, &nd, sh);
+    if (!rc) rc = npy_read_u8(probe_file(dir, name, "_done.npy"), &d, &nd, sh);
+    if (!rc && (nd == 1 ? sh[0] : sh[0] * sh[1]) != np)
+        rc = nn_err(NN_EFORMAT, "%s: wrong size", probe_file(dir, name, "_done.npy"));
+    if (!rc) {
+        memcpy(s->loss, l, np * sizeof *l);
+        memcpy(s->acc, c, np * sizeof *c);
+        memcpy(s->done, d, np);
+    }
+    free(l);
+    free(c);
+    free(d);
+    return rc;
+}
