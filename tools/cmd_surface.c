@@ -126,7 +126,6 @@ int cmd_surface(int argc, char **argv)
         }
     }
     if ((rc = probe_data_open(&pd, &pm[0], &a))) goto fail;
-    if ((rc = probe_outdir(&pm[0], &a, dir, sizeof dir))) goto fail;
     size_t n = pm[0].m.n;
     if (dirs_in) {
         int nd = 2;
@@ -136,6 +135,8 @@ int cmd_surface(int argc, char **argv)
             goto fail;
         }
     }
+    /* Only now, with every input checked, is anything created. */
+    if ((rc = probe_outdir(&pm[0], &a, dir, sizeof dir))) goto fail;
     d[0] = malloc(n * sizeof(float));
     d[1] = malloc(n * sizeof(float));
     if (!d[0] || !d[1]) {

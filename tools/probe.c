@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "../datasets/fileio.h"
@@ -220,9 +221,21 @@ int probe_outdir(const probe_model *pm, const probe_args *a, char *dir, size_t l
     if (a->out) snprintf(dir, len, "%s", a->out);
     else if (pm->run[0]) snprintf(dir, len, "%s/probes", pm->run);
     else {
-        char tmp[4096];
+        /* A checkpoint inside a run (its final, last or a traj/ snapshot)
+         * writes into that run's probes/; a lone one beside itself. */
+        char tmp[4096], up[4400], cfg[4400];
         snprintf(tmp, sizeof tmp, "%s", pm->path);
-        snprintf(dir, len, "%s/probes", dirname(tmp));
+        const char *parent = dirname(tmp);
+        snprintf(up, sizeof up, "%s", parent);
+        snprintf(cfg, sizeof cfg, "%s/config.ini", parent);
+        if (access(cfg, F_OK) != 0) {
+            const char *base = strrchr(parent, '/') ? strrchr(parent, '/') + 1 : parent;
+            if (!strcmp(base, "traj")) {
+                snprintf(cfg, sizeof cfg, "%s/..", parent);
+                snprintf(up, sizeof up, "%s", cfg);
+            }
+        }
+        snprintf(dir, len, "%s/probes", up);
     }
     return file_mkdirs(dir);
 }
