@@ -16,6 +16,7 @@ FUZZ_SECONDS ?= 60
 PKGS      = build-essential pkg-config libopenblas-dev libpng-dev zlib1g-dev libinih-dev libcjson-dev
 DEMO_PKGS = dataset-fashion-mnist
 FUZZ_PKGS = clang libclang-rt-14-dev
+MPI_PKGS  = openmpi-bin libopenmpi-dev
 
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -O3 -march=native -fno-math-errno -g -Wall -Wextra -Wshadow \
               -Wno-unused-parameter -MMD -MP
@@ -46,15 +47,16 @@ LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 TOOL_OBJ = $(TOOL_SRC:%.c=$(BUILD)/%.o)
 TEST_OBJ = $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-ifeq ($(SAN),1)
-  SADDLE = $(BUILD)/saddle
-  TESTBIN = $(BUILD)/saddle-test
-else
+# Only the plain build lands in bin/; sanitizer and MPI builds stay in build/.
+ifeq ($(SAN)$(MPI),00)
   SADDLE = bin/saddle
   TESTBIN = bin/saddle-test
+else
+  SADDLE = $(BUILD)/saddle
+  TESTBIN = $(BUILD)/saddle-test
 endif
 
-.PHONY: all test bench demo fuzz clean deps deps-demo deps-fuzz
+.PHONY: all test test-mpi bench demo fuzz clean deps deps-demo deps-fuzz deps-mpi
 
 all: $(SADDLE)
 
@@ -96,10 +98,19 @@ deps-demo:
 	$(call need_pkgs,$(PKGS) $(DEMO_PKGS))
 deps-fuzz:
 	$(call need_pkgs,$(PKGS) $(FUZZ_PKGS))
+deps-mpi:
+	$(call need_pkgs,$(PKGS) $(MPI_PKGS))
 
 test: deps
 	$(MAKE) --no-print-directory $(TESTBIN) $(SADDLE)
 	SADDLE_BIN=$(SADDLE) ./$(TESTBIN)
+
+# A surface split across 2 MPI ranks must equal the single-process one byte
+# for byte (tests/mpi.sh). Runs as root too (--allow-run-as-root).
+test-mpi: deps-mpi
+	$(MAKE) --no-print-directory bin/saddle
+	$(MAKE) --no-print-directory MPI=1 build/rel-mpi/saddle
+	bash tests/mpi.sh bin/saddle build/rel-mpi/saddle
 
 bench: deps-demo
 	$(MAKE) --no-print-directory $(SADDLE)

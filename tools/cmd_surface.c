@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include "../nn/pool.h"
+#ifdef SADDLE_MPI
+#include <mpi.h>
+#endif
 #include "../probes/directions.h"
 #include "probe.h"
 
@@ -53,6 +56,27 @@ static int save_progress(void *user, const surface *s, size_t done, size_t total
                 100.0 * done / total, now - c->t0);
     return NN_OK;
 }
+
+#ifdef SADDLE_MPI
+/* Every point was computed by exactly one rank: zero the others' entries and
+ * sum, which moves each value to rank 0 unchanged (x + 0.0 == x exactly). */
+static int merge_ranks(surface *s, int rc)
+{
+    int bad = rc != 0, any_bad = 0;
+    MPI_Allreduce(&bad, &any_bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    if (any_bad) return rc ? rc : nn_err(NN_EIO, "surface: another MPI rank failed");
+    size_t np = (size_t)s->g.nx * s->g.ny;
+    for (size_t p = 0; p < np; p++)
+        if (!s->done[p]) s->loss[p] = s->acc[p] = 0.0;
+    if (np > (size_t)INT32_MAX) return nn_err(NN_EINVAL, "surface: grid too large for MPI");
+    MPI_Allreduce(MPI_IN_PLACE, s->loss, (int)np, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, s->acc, (int)np, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Allreduce(MPI_IN_PLACE, s->done, (int)np, MPI_UNSIGNED_CHAR, MPI_SUM, MPI_COMM_WORLD);
+    for (size_t p = 0; p < np; p++)
+        if (s->done[p] != 1) return nn_err(NN_EINVAL, "surface: point %zu computed by %d ranks", p, s->done[p]);
+    return NN_OK;
+}
+#endif
 
 int cmd_surface(int argc, char **argv)
 {
@@ -103,6 +127,11 @@ int cmd_surface(int argc, char **argv)
     if (rc) return cli_fail("surface", rc);
     if ((rc = pool_set_threads(a.threads))) return cli_fail("surface", rc);
 
+    int rank = 0, nranks = 1;
+#ifdef SADDLE_MPI
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &nranks);
+#endif
     double t0 = probe_now();
     probe_model pm[MAX_TARGETS];
     const probe_model *pms[MAX_TARGETS];
@@ -136,7 +165,7 @@ int cmd_surface(int argc, char **argv)
         }
     }
     /* Only now, with every input checked, is anything created. */
-    if ((rc = probe_outdir(&pm[0], &a, dir, sizeof dir))) goto fail;
+    if (rank == 0 && (rc = probe_outdir(&pm[0], &a, dir, sizeof dir))) goto fail;
     d[0] = malloc(n * sizeof(float));
     d[1] = malloc(n * sizeof(float));
     if (!d[0] || !d[1]) {
@@ -192,7 +221,7 @@ int cmd_surface(int argc, char **argv)
             if (isnan(c0)) rc = NN_EINVAL;
             else cJSON_AddItemToArray(cos, cJSON_CreateNumber(c0));
         }
-        if (!rc && t == 0 && dirs_out) {
+        if (!rc && t == 0 && dirs_out && rank == 0) {
             const char *keys[] = {"seed", "norm", "bias", "checkpoint"};
             char seed[32];
             snprintf(seed, sizeof seed, "%llu", (unsigned long long)a.seed);
@@ -211,7 +240,7 @@ int cmd_surface(int argc, char **argv)
         /* Resume: an incomplete result of exactly these options is picked up. */
         const char *json = probe_file(dir, name, ".json");
         cJSON *old = NULL;
-        if (!rc && t == 0 && nt == 1 && probe_json_read(json, &old) == NN_OK) {
+        if (!rc && t == 0 && nt == 1 && nranks == 1 && probe_json_read(json, &old) == NN_OK) {
             cJSON *cmp_old = cJSON_Duplicate(old, 1), *cmp_new = cJSON_Duplicate(j, 1);
             static const char *volatile_keys[] = {"points_done", "complete", "wall_seconds",
                                                   "threads", "loss_at_origin", "min"};
@@ -232,14 +261,18 @@ int cmd_surface(int argc, char **argv)
             save_ctx sc = {dir, sname, j, json, t0, probe_now()};
             int block = g.nx * g.ny / 16 + 1;
             if (block > 256) block = 256;
-            rc = surface_eval(&o, th, d[0], dims == 2 ? d[1] : NULL, &s[t], block, 0, 1,
-                              nt == 1 ? save_progress : NULL, &sc);
-            if (isatty(2) && nt == 1) fputc('\n', stderr);
-            if (!rc) rc = probe_surface_save(&s[t], dir, sname);
+            rc = surface_eval(&o, th, d[0], dims == 2 ? d[1] : NULL, &s[t], block, rank, nranks,
+                              nt == 1 && nranks == 1 ? save_progress : NULL, &sc);
+            if (isatty(2) && nt == 1 && nranks == 1) fputc('\n', stderr);
+#ifdef SADDLE_MPI
+            if (nranks > 1) rc = merge_ranks(&s[t], rc);
+#endif
+            if (!rc && rank == 0) rc = probe_surface_save(&s[t], dir, sname);
         }
         nnobj_free(&ctx);
         if (rc) goto fail;
     }
+    if (rank != 0) goto fail; /* rank 0 writes and reports */
     /* Summary of the first target: the origin and the grid minimum. */
     size_t best = 0, np = (size_t)g.nx * g.ny;
     for (size_t p = 1; p < np; p++)
@@ -274,5 +307,5 @@ fail:
     free(loaded[0]);
     free(loaded[1]);
     cJSON_Delete(j);
-    return rc ? cli_fail("surface", rc) : EXIT_OK;
+    return rc && rank == 0 ? cli_fail("surface", rc) : rc ? EXIT_FAIL : EXIT_OK;
 }

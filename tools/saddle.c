@@ -6,6 +6,10 @@
 
 #include "cli.h"
 
+#ifdef SADDLE_MPI
+#include <mpi.h>
+#endif
+
 static const char USAGE[] =
     "usage: saddle <command> [options]\n"
     "\n"
@@ -52,7 +56,23 @@ void cli_config_resolve(config *c)
 
 int cli_is_help(const char *arg) { return !strcmp(arg, "--help") || !strcmp(arg, "-h"); }
 
+static int dispatch(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+#ifdef SADDLE_MPI
+    /* Under mpirun every rank runs the same command; probes split their
+     * points across ranks and rank 0 writes. */
+    MPI_Init(&argc, &argv);
+    int rc = dispatch(argc, argv);
+    MPI_Finalize();
+    return rc;
+#else
+    return dispatch(argc, argv);
+#endif
+}
+
+static int dispatch(int argc, char **argv)
 {
     if (argc < 2 || cli_is_help(argv[1]) || !strcmp(argv[1], "help")) {
         fputs(USAGE, argc < 2 ? stderr : stdout);

@@ -1,0 +1,22 @@
+#!/bin/bash
+# A surface computed by 2 MPI ranks equals the single-process surface byte for
+# byte. Usage: tests/mpi.sh PLAIN_SADDLE MPI_SADDLE
+set -euo pipefail
+plain=$1 mpi=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+"$plain" train configs/spirals.ini --out "$tmp/run" --set train.epochs=5 --set train.threads=1 > /dev/null 2>&1
+common=(--grid 13x11 --range -1:1,-0.5:0.5 --limit 300 --threads 1)
+"$plain" surface "$tmp/run" "${common[@]}" --out "$tmp/one" > /dev/null
+mpirun --oversubscribe --allow-run-as-root -np 2 "$mpi" surface "$tmp/run" "${common[@]}" --out "$tmp/two" > /dev/null
+pass=0 fail=0
+for f in surface.npy surface_acc.npy surface_done.npy; do
+    if cmp -s "$tmp/one/$f" "$tmp/two/$f"; then
+        pass=$((pass + 1))
+    else
+        echo "FAIL mpi: $f differs between 1 process and 2 ranks"
+        fail=$((fail + 1))
+    fi
+done
+echo "mpi: $pass passed, $fail failed"
+test "$fail" -eq 0
