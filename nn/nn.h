@@ -140,6 +140,24 @@ int model_batch_parts(int B, int nthreads);
 double model_eval(const model *m, const float *theta, const dataset *d, const size_t *idx,
                   size_t k, double *acc, float *g, workspace *ws);
 
+/* ---- many points of a plane at once (nn/plane.c) -------------------------- */
+
+/* Mean loss loss[p] and accuracy acc[p] (optional) over examples idx[0..k-1]
+ * of d (idx NULL = the first k) at θ = theta0 + a[p] d1 + b[p] d2 for every
+ * p < npts (theta0, d1, d2 [n]; a, b, loss, acc [npts]); d2 NULL evaluates a
+ * line and ignores b. Equals model_eval at each point (θ formed in float,
+ * a and b rounded to float) up to float rounding, but costs per point only
+ * the layers after the first: the first layer's products with theta0, d1
+ * and d2 are computed once. Examples are split across the pool's threads;
+ * the result is deterministic for a fixed thread count. Scratch is bounded
+ * (about 256 MB of first-layer products). */
+int model_eval_plane(const model *m, const dataset *d, const size_t *idx, size_t k,
+                     const float *theta0, const float *d1, const float *d2, int npts,
+                     const double *a, const double *b, double *loss, double *acc);
+/* Rows per thread whose first-layer products are held at once (0 = as many
+ * as the memory bound allows); exists so tests can cross chunk boundaries. */
+void model_plane_set_chunk(size_t rows);
+
 /* ---- optimizer and schedule options (filled by the config) ---------------- */
 
 typedef struct optim_opts {

@@ -253,8 +253,11 @@ static int bench_surface(void)
     char arch[128];
     model_arch_string(&m, arch, sizeof arch);
     printf("\nloss surface, %dx%d plane of %s (initialized, seed %llu) on %zu Fashion-MNIST\n"
-           "training images, two Gaussian directions scaled per block to θ, %d threads\n",
-           SURF_GRID, SURF_GRID, arch, (unsigned long long)c.train.seed, k, T);
+           "training images, two Gaussian directions scaled per block to θ, %d threads,\n"
+           "OpenBLAS core %s%s\n",
+           SURF_GRID, SURF_GRID, arch, (unsigned long long)c.train.seed, k, T,
+           openblas_get_corename(),
+           getenv("OPENBLAS_CORETYPE") ? " (forced by OPENBLAS_CORETYPE)" : "");
     fflush(stdout);
 
     double tp[3];

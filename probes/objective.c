@@ -1,0 +1,78 @@
+/* The nn objective: a model on a data subset seen as a function of θ, with
+ * the block layout of θ that filter normalization walks. Everything heavy is
+ * model_eval and model_eval_plane; this file only adapts signatures. */
+#include "nnobj.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static double nnobj_value(void *ctx, const float *theta, double *acc)
+{
+    nnobj *c = ctx;
+    return model_eval(c->m, theta, c->d, c->idx, c->k, acc, NULL, &c->ws);
+}
+
+static double nnobj_grad(void *ctx, const float *theta, float *g)
+{
+    nnobj *c = ctx;
+    return model_eval(c->m, theta, c->d, c->idx, c->k, NULL, g, &c->ws);
+}
+
+static int nnobj_plane(void *ctx, const float *theta0, const float *d1, const float *d2, int npts,
+                       const double *a, const double *b, double *loss, double *acc)
+{
+    nnobj *c = ctx;
+    return model_eval_plane(c->m, c->d, c->idx, c->k, theta0, d1, d2, npts, a, b, loss, acc);
+}
+
+int nnobj_init(nnobj *ctx, objective *o, const model *m, const dataset *d, const size_t *idx,
+               size_t k)
+{
+    memset(ctx, 0, sizeof *ctx);
+    memset(o, 0, sizeof *o);
+    if (k == 0 || k > d->n)
+        return nn_err(NN_EINVAL, "objective: %zu examples requested from a set of %zu", k, d->n);
+    if (d->dim != (size_t)m->spec.in)
+        return nn_err(NN_EINVAL, "objective: the model takes %d inputs, the data has %zu",
+                      m->spec.in, d->dim);
+    if (2 * m->nlayers > OBJ_MAX_BLOCKS)
+        return nn_err(NN_EINVAL, "objective: %d layers need more than %d blocks", m->nlayers,
+                      OBJ_MAX_BLOCKS);
+    if (idx) {
+        for (size_t i = 0; i < k; i++)
+            if (idx[i] >= d->n)
+                return nn_err(NN_EINVAL, "objective: example index %zu (position %zu) is past "
+                              "the %zu examples", idx[i], i, d->n);
+        ctx->idx = malloc(k * sizeof *ctx->idx);
+        if (!ctx->idx) return nn_err(NN_ENOMEM, "objective: cannot copy %zu indices", k);
+        memcpy(ctx->idx, idx, k * sizeof *ctx->idx);
+    }
+    ctx->m = m;
+    ctx->d = d;
+    ctx->k = k;
+    int rc = workspace_alloc(&ctx->ws, m, k < NNOBJ_CAP ? (int)k : NNOBJ_CAP);
+    if (rc) {
+        free(ctx->idx);
+        memset(ctx, 0, sizeof *ctx);
+        return rc;
+    }
+    o->n = m->n;
+    o->value = nnobj_value;
+    o->grad = nnobj_grad;
+    o->hvp = NULL;
+    o->plane = nnobj_plane;
+    o->ctx = ctx;
+    for (int l = 0; l < m->nlayers; l++) {
+        const layer *L = &m->layers[l];
+        o->blocks[o->nblocks++] = (theta_block){L->w_off, L->out, L->in, 0, l};
+        o->blocks[o->nblocks++] = (theta_block){L->b_off, L->out, 1, 1, l};
+    }
+    return NN_OK;
+}
+
+void nnobj_free(nnobj *ctx)
+{
+    workspace_free(&ctx->ws);
+    free(ctx->idx);
+    memset(ctx, 0, sizeof *ctx);
+}
