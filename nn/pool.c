@@ -17,7 +17,7 @@
 
 #include "nn.h"
 
-#define SPIN_ITERS 20000 /* about 50-100 us of pause instructions */
+#define SPIN_ITERS 2000 /* some tens of microseconds: enough to bridge the gap between two jobs of a training step, short enough not to steal an oversubscribed core */
 
 static struct {
     int n;                     /* threads including the caller */
