@@ -3,7 +3,8 @@
 #   make test          install missing packages (as root), build, run the suite
 #   make test SAN=1    the same under -fsanitize=address,undefined
 #   make bench         training and probe throughput on Fashion-MNIST
-#   make demo          install missing packages (as root), build, train configs/fmnist-mlp.ini
+#   make demo          install missing packages (as root), build, train configs/fmnist-mlp.ini,
+#                      then draw its loss surface and trajectory plane
 #   make fuzz          each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make clean
 
@@ -120,6 +121,8 @@ demo: deps-demo
 	$(MAKE) --no-print-directory $(SADDLE)
 	./$(SADDLE) train configs/fmnist-mlp.ini --out runs/fmnist-mlp
 	./$(SADDLE) eval runs/fmnist-mlp/final.safetensors --data test
+	./$(SADDLE) surface runs/fmnist-mlp
+	./$(SADDLE) pca runs/fmnist-mlp
 
 # libFuzzer targets: the readers of outside input, built with clang.
 FUZZ_BUILD = build/fuzz

@@ -175,7 +175,7 @@ int cmd_pca(int argc, char **argv)
     cJSON_AddItemToArray(vr, cJSON_CreateNumber(pr.var_ratio[1]));
     cJSON *path = cJSON_AddArrayToObject(j, "path");
     cJSON *sj = cJSON_AddArrayToObject(j, "snapshots");
-    double worst_gap = 0;
+    double worst_gap = 0, far = 0;
     for (int k = 0; k < m; k++) {
         double pt[2] = {pr.coords[2 * k], pr.coords[2 * k + 1]};
         cJSON_AddItemToArray(path, cJSON_CreateDoubleArray(pt, 2));
@@ -191,6 +191,7 @@ int cmd_pca(int argc, char **argv)
         cJSON_AddNumberToObject(e, "loss_on_surface", read);
         cJSON_AddItemToArray(sj, e);
         worst_gap = fmax(worst_gap, fabs(truth - read));
+        far = fmax(far, pr.dist[k]);
     }
     char title[300], sub[300], xl[80], yl[80];
     snprintf(title, sizeof title, "trajectory PCA plane: %s", pm.arch);
@@ -209,9 +210,9 @@ int cmd_pca(int argc, char **argv)
     const char *png = probe_file(dir, name, ".png");
     if ((rc = probe_render(j, dir, &a, png))) goto fail;
     printf("%s: %d snapshots, PC1 %.1f%% + PC2 %.1f%% of the variance; snapshots lie up to %.3g from "
-           "the plane, where the true loss differs from the surface's by up to %.3g\n",
+           "the plane; their true loss differs from the surface's there by up to %.3g\n",
            png, m, 100 * pr.var_ratio[0], 100 * pr.var_ratio[1],
-           m ? pr.dist[0] : 0.0, worst_gap);
+           far, worst_gap);
 fail:
     for (int k = 0; k < m; k++) {
         free(names[k]);
