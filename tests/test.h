@@ -6,7 +6,12 @@
 #define SADDLE_TEST_H
 
 #include <math.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
+
+#include "../datasets/status.h"
 
 typedef void (*test_fn)(void);
 void test_register(const char *file, const char *name, test_fn fn);
@@ -14,8 +19,13 @@ void test_fail(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* A scratch directory unique to this test run ("/tmp/saddle-test-XXXX/"). */
 const char *test_tmpdir(void);
-/* path = tmpdir + name, in a static rotating buffer. */
+/* path = tmpdir + name, in a static rotating buffer (8 deep: copy a path
+ * that must outlive more calls). */
 const char *test_path(const char *name);
+/* Writes len bytes to path (plain, not atomic): 0 or -1. */
+int test_write_file(const char *path, const void *buf, size_t len);
+/* A file's bytes, malloc'd [*len] (+1 spare byte), or NULL. */
+uint8_t *test_read_file(const char *path, size_t *len);
 
 #define TEST(name)                                                            \
     static void test_##name(void);                                            \
@@ -51,6 +61,19 @@ const char *test_path(const char *name);
         if (s_ != 0)                                                          \
             test_fail(__FILE__, __LINE__, "%s -> %d: %s", #expr, s_,          \
                       nn_errmsg());                                           \
+    } while (0)
+
+/* The last error message contains s. */
+static inline int test_errmsg_has(const char *s) { return strstr(nn_errmsg(), s) != NULL; }
+
+/* expr returns `code` and nn_errmsg() contains `substr`. */
+#define CHECK_ERR(expr, code, substr)                                          \
+    do {                                                                       \
+        int r_ = (expr);                                                       \
+        CHECK_MSG(r_ == (code), "%s -> %d, expected %d (%s)", #expr, r_, code, \
+                  nn_errmsg());                                                \
+        CHECK_MSG(strstr(nn_errmsg(), substr) != NULL,                         \
+                  "message \"%s\" lacks \"%s\"", nn_errmsg(), substr);        \
     } while (0)
 
 #endif

@@ -10,17 +10,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static int has(const char *s) { return strstr(nn_errmsg(), s) != NULL; }
-
-#define CHECK_ERR(expr, code, substr)                                          \
-    do {                                                                       \
-        int r_ = (expr);                                                       \
-        CHECK_MSG(r_ == (code), "%s -> %d, expected %d (%s)", #expr, r_, code, \
-                  nn_errmsg());                                                \
-        CHECK_MSG(has(substr), "message \"%s\" lacks \"%s\"", nn_errmsg(),     \
-                  substr);                                                     \
-    } while (0)
-
 /* n examples of dim features where x[i][0] = i identifies the example. */
 static void make_ids(dataset *d, size_t n, size_t dim)
 {
@@ -370,7 +359,7 @@ TEST(data_load_errors)
     o = synth_opts("fashion-mnist");
     snprintf(o.dir, sizeof o.dir, "%s", test_path("nowhere"));
     CHECK_ERR(data_load(&o, &tr, &va, &te), NN_EIO, "nowhere/train-images-idx3-ubyte.gz: no such file");
-    CHECK(has("dataset-fashion-mnist"));
+    CHECK(test_errmsg_has("dataset-fashion-mnist"));
     o = synth_opts("xor");
     o.val_split = 0.7;
     CHECK_ERR(data_load(&o, &tr, &va, &te), NN_EINVAL, "data.val_split");

@@ -11,44 +11,6 @@
 #include <sys/stat.h>
 #include <zlib.h>
 
-static int write_bytes(const char *path, const void *buf, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) return -1;
-    size_t w = fwrite(buf, 1, len, f);
-    return fclose(f) == 0 && w == len ? 0 : -1;
-}
-
-/* The file's bytes in a malloc'd buffer [*len], or NULL. */
-static uint8_t *read_bytes(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *b = NULL;
-    long n;
-    if (!f) return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        b = malloc((size_t)n + 1);
-        if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-            free(b);
-            b = NULL;
-        }
-        *len = (size_t)n;
-    }
-    fclose(f);
-    return b;
-}
-
-static int has(const char *s) { return strstr(nn_errmsg(), s) != NULL; }
-
-#define CHECK_ERR(expr, code, substr)                                          \
-    do {                                                                       \
-        int r_ = (expr);                                                       \
-        CHECK_MSG(r_ == (code), "%s -> %d, expected %d (%s)", #expr, r_, code, \
-                  nn_errmsg());                                                \
-        CHECK_MSG(has(substr), "message \"%s\" lacks \"%s\"", nn_errmsg(),     \
-                  substr);                                                     \
-    } while (0)
-
 static size_t type_size(int t)
 {
     return t == IDX_F64 ? 8 : t == IDX_I32 || t == IDX_F32 ? 4 : t == IDX_I16 ? 2 : 1;
@@ -105,7 +67,7 @@ TEST(idx_round_trip_types_and_dims)
             CHECK_OK(idx_read(test_path(name), &b));
             check_same(&a, &b);
             size_t len = 0;
-            uint8_t *raw = read_bytes(test_path(name), &len);
+            uint8_t *raw = test_read_file(test_path(name), &len);
             CHECK(raw && len >= 2);
             if (raw) CHECK((raw[0] == 0x1f && raw[1] == 0x8b) == gz);
             free(raw);
@@ -124,7 +86,7 @@ TEST(idx_write_is_big_endian)
     CHECK(mkdir(test_path("atomic"), 0777) == 0);
     CHECK_OK(idx_write(test_path("atomic/be.idx"), &a));
     CHECK_OK(idx_write(test_path("atomic/be.idx"), &a));   /* replacing works too */
-    uint8_t *raw = read_bytes(test_path("atomic/be.idx"), &len);
+    uint8_t *raw = test_read_file(test_path("atomic/be.idx"), &len);
     CHECK(raw && len == sizeof want && memcmp(raw, want, sizeof want) == 0);
     free(raw);
     /* And no temporary file is left beside it. */
@@ -143,15 +105,15 @@ TEST(idx_gzip_detected_without_suffix)
     size_t len = 0;
     make_array(&a, IDX_U8, 2, dims);
     CHECK_OK(idx_write(test_path("sniff.idx.gz"), &a));
-    uint8_t *raw = read_bytes(test_path("sniff.idx.gz"), &len);
-    CHECK(raw && write_bytes(test_path("sniff-noext"), raw, len) == 0);
+    uint8_t *raw = test_read_file(test_path("sniff.idx.gz"), &len);
+    CHECK(raw && test_write_file(test_path("sniff-noext"), raw, len) == 0);
     CHECK_OK(idx_read(test_path("sniff-noext"), &b));
     check_same(&a, &b);
     /* A plain IDX file named .gz is read as what it is. */
     CHECK_OK(idx_write(test_path("plain.idx"), &a));
     free(raw);
-    raw = read_bytes(test_path("plain.idx"), &len);
-    CHECK(raw && write_bytes(test_path("misnamed.idx.gz"), raw, len) == 0);
+    raw = test_read_file(test_path("plain.idx"), &len);
+    CHECK(raw && test_write_file(test_path("misnamed.idx.gz"), raw, len) == 0);
     idx_free(&b);
     CHECK_OK(idx_read(test_path("misnamed.idx.gz"), &b));
     check_same(&a, &b);
@@ -202,7 +164,7 @@ TEST(idx_malformed_files_each_have_their_own_error)
     CHECK_ERR(idx_parse(big, sizeof big, "big.idx", &a), NN_EFORMAT, "overflow");
 
     /* The same errors arrive through files, naming the path. */
-    CHECK(write_bytes(test_path("trunc.idx"), good, 17) == 0);
+    CHECK(test_write_file(test_path("trunc.idx"), good, 17) == 0);
     CHECK_ERR(idx_read(test_path("trunc.idx"), &a), NN_EFORMAT, "trunc.idx: truncated: header says");
     CHECK_ERR(idx_read(test_path("absent.idx"), &a), NN_EIO, "absent.idx: cannot open");
     CHECK(a.data == NULL);
@@ -216,7 +178,7 @@ static uint8_t *small_gz(size_t *len)
     make_array(&a, IDX_U8, 2, dims);
     idx_write(test_path("small.idx.gz"), &a);
     idx_free(&a);
-    return read_bytes(test_path("small.idx.gz"), len);
+    return test_read_file(test_path("small.idx.gz"), len);
 }
 
 TEST(idx_gzip_errors)
@@ -229,36 +191,36 @@ TEST(idx_gzip_errors)
 
     /* A CRC mismatch in the trailer. */
     gz[len - 8] ^= 0x55;
-    CHECK(write_bytes(test_path("crc.idx.gz"), gz, len) == 0);
+    CHECK(test_write_file(test_path("crc.idx.gz"), gz, len) == 0);
     CHECK_ERR(idx_read(test_path("crc.idx.gz"), &a), NN_EFORMAT, "corrupt gzip data (zlib: incorrect data check)");
     gz[len - 8] ^= 0x55;
 
     /* An unknown compression method in the header. */
     gz[2] = 7;
-    CHECK(write_bytes(test_path("meth.idx.gz"), gz, len) == 0);
+    CHECK(test_write_file(test_path("meth.idx.gz"), gz, len) == 0);
     CHECK_ERR(idx_read(test_path("meth.idx.gz"), &a), NN_EFORMAT, "meth.idx.gz: corrupt gzip data (zlib: ");
-    CHECK(has("near compressed byte"));
+    CHECK(test_errmsg_has("near compressed byte"));
     gz[2] = 8;
 
-    CHECK(write_bytes(test_path("half.idx.gz"), gz, len / 2) == 0);
+    CHECK(test_write_file(test_path("half.idx.gz"), gz, len / 2) == 0);
     CHECK_ERR(idx_read(test_path("half.idx.gz"), &a), NN_EFORMAT, "truncated gzip data");
 
     uint8_t *more = malloc(len + 3);
     memcpy(more, gz, len);
     memcpy(more + len, "xyz", 3);
-    CHECK(write_bytes(test_path("tail.idx.gz"), more, len + 3) == 0);
+    CHECK(test_write_file(test_path("tail.idx.gz"), more, len + 3) == 0);
     CHECK_ERR(idx_read(test_path("tail.idx.gz"), &a), NN_EFORMAT, "3 bytes of trailing garbage after the gzip stream");
     free(more);
 
     /* Named .gz but neither gzip nor IDX. */
-    CHECK(write_bytes(test_path("junk.idx.gz"), "hello world", 11) == 0);
+    CHECK(test_write_file(test_path("junk.idx.gz"), "hello world", 11) == 0);
     CHECK_ERR(idx_read(test_path("junk.idx.gz"), &a), NN_EFORMAT, "corrupt gzip data (no 1f 8b magic");
 
     /* The inflated image is validated like a plain one. */
     uint8_t trunc[17] = {0, 0, 0x08, 2, 0, 0, 0, 3, 0, 0, 0, 4, 1, 2, 3, 4, 5};
     idx_array t = {.type = IDX_U8, .ndim = 1, .dims = {17}, .count = 17, .data = trunc};
     CHECK_OK(idx_write(test_path("inner.bin.gz"), &t));   /* an IDX file whose payload is a bad IDX */
-    uint8_t *g2 = read_bytes(test_path("inner.bin.gz"), &len), *plain = NULL;
+    uint8_t *g2 = test_read_file(test_path("inner.bin.gz"), &len), *plain = NULL;
     size_t plen = 0;
     CHECK_OK(idx_gunzip(g2, len, "inner", IDX_GZIP_CAP, &plain, &plen));
     CHECK(plen == 4 + 4 + 17);
@@ -275,7 +237,7 @@ TEST(idx_gzip_multi_member_and_size_cap)
     size_t len = 0;
     make_array(&a, IDX_I16, 1, dims);
     CHECK_OK(idx_write(test_path("whole.idx"), &a));
-    uint8_t *raw = read_bytes(test_path("whole.idx"), &len);
+    uint8_t *raw = test_read_file(test_path("whole.idx"), &len);
     CHECK(raw != NULL);
     if (!raw) return;
     /* Two gzip members, as `cat a.gz b.gz` makes, split mid-element. */
@@ -291,7 +253,7 @@ TEST(idx_gzip_multi_member_and_size_cap)
     size_t glen = 0, olen = 0;
     uint8_t *gz, *out = (uint8_t *)"untouched";
     CHECK_OK(idx_write(test_path("whole.idx.gz"), &a));
-    gz = read_bytes(test_path("whole.idx.gz"), &glen);
+    gz = test_read_file(test_path("whole.idx.gz"), &glen);
     CHECK_ERR(idx_gunzip(gz, glen, "bomb.gz", 1000, &out, &olen), NN_EFORMAT, "bomb.gz: inflates to more than 1000 bytes");
     CHECK(out == NULL && olen == 0);
     CHECK_OK(idx_gunzip(gz, glen, "fits.gz", len, &out, &olen));
@@ -354,7 +316,7 @@ TEST(idx_load_pair_errors)
     write_u8("ci.idx", 3, d3, px);
     write_u8("cl.idx", 1, d1, lab);
     CHECK_ERR(idx_load_pair(test_path("ci.idx"), test_path("cl.idx"), &d), NN_EFORMAT, "3 images but");
-    CHECK(has("ci.idx") && has("cl.idx has 4 labels"));
+    CHECK(test_errmsg_has("ci.idx") && test_errmsg_has("cl.idx has 4 labels"));
     CHECK(d.x == NULL && d.y == NULL && d.n == 0);
 
     write_u8("c4.idx", 4, d4, px);

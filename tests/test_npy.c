@@ -11,33 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static int put_bytes(const char *path, const void *buf, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) return -1;
-    size_t w = fwrite(buf, 1, len, f);
-    return fclose(f) == 0 && w == len ? 0 : -1;
-}
-
-/* The file's bytes, malloc'd [*len], or NULL. */
-static uint8_t *get_bytes(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *b = NULL;
-    long n;
-    if (!f) return NULL;
-    if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-        b = malloc((size_t)n + 1);
-        if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-            free(b);
-            b = NULL;
-        }
-        *len = (size_t)n;
-    }
-    fclose(f);
-    return b;
-}
-
 /* Header of np.save(f, np.zeros((2, 3))) from numpy 1.24, pasted as it came
  * out (`open(f,'rb').read()[:128]`): magic, version 1.0, length 118 (0x76),
  * the dict, 58 spaces, newline, so the data starts at byte 128. */
@@ -88,7 +61,7 @@ TEST(npy_roundtrip_f64)
     size_t shape[2] = {3, 4};
     CHECK_OK(npy_write_f64(path, &a[0][0], 2, shape));
     size_t len;
-    uint8_t *raw = get_bytes(path, &len);
+    uint8_t *raw = test_read_file(path, &len);
     CHECK(raw && len == 128 + 12 * 8);
     free(raw);
     double *d = NULL;
@@ -151,7 +124,7 @@ TEST(npy_reads_numpy_file)
                                      0x00, 0x00, 0x40, 0x40, 0x00, 0x00, 0x80, 0x3e};
     memcpy(file + 128, data, 16);
     const char *path = test_path("numpy.npy");
-    CHECK(put_bytes(path, file, sizeof file) == 0);
+    CHECK(test_write_file(path, file, sizeof file) == 0);
     double *d = NULL;
     int nd;
     size_t sh[NPY_MAX_DIMS];
@@ -179,7 +152,7 @@ static void expect_bad(const char *name, void (*edit)(uint8_t *b, size_t *len), 
     for (int k = 0; k < 48; k++) b[128 + k] = (uint8_t)k;
     edit(b, &len);
     const char *path = test_path(name);
-    CHECK(put_bytes(path, b, len) == 0);
+    CHECK(test_write_file(path, b, len) == 0);
     double *d = (double *)1;
     int nd;
     size_t sh[NPY_MAX_DIMS];

@@ -101,13 +101,7 @@ int cmd_interp(int argc, char **argv)
     j = probe_sidecar("interp", pms, nt, &pd, &a);
     cJSON_AddStringToObject(j, "kind", dims == 1 ? "interp" : "plane");
     cJSON_AddStringToObject(j, "name", name);
-    cJSON *gj = cJSON_AddObjectToObject(j, "grid");
-    cJSON_AddNumberToObject(gj, "nx", g.nx);
-    cJSON_AddNumberToObject(gj, "ny", g.ny);
-    cJSON_AddNumberToObject(gj, "x0", g.x0);
-    cJSON_AddNumberToObject(gj, "x1", g.x1);
-    cJSON_AddNumberToObject(gj, "y0", g.y0);
-    cJSON_AddNumberToObject(gj, "y1", g.y1);
+    probe_sidecar_grid(j, &g);
     cJSON *ends = cJSON_AddArrayToObject(j, "endpoints");
     for (int k = 0; k < nt; k++) {
         cJSON *e = cJSON_CreateObject();

@@ -162,13 +162,7 @@ int cmd_pca(int argc, char **argv)
     j = probe_sidecar("pca", pms, 1, &pd, &a);
     cJSON_AddStringToObject(j, "kind", "pca");
     cJSON_AddStringToObject(j, "name", name);
-    cJSON *gj = cJSON_AddObjectToObject(j, "grid");
-    cJSON_AddNumberToObject(gj, "nx", g.nx);
-    cJSON_AddNumberToObject(gj, "ny", g.ny);
-    cJSON_AddNumberToObject(gj, "x0", g.x0);
-    cJSON_AddNumberToObject(gj, "x1", g.x1);
-    cJSON_AddNumberToObject(gj, "y0", g.y0);
-    cJSON_AddNumberToObject(gj, "y1", g.y1);
+    probe_sidecar_grid(j, &g);
     cJSON_AddNumberToObject(j, "margin", margin);
     cJSON *vr = cJSON_AddArrayToObject(j, "explained_variance_ratio");
     cJSON_AddItemToArray(vr, cJSON_CreateNumber(pr.var_ratio[0]));

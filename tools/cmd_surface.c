@@ -181,13 +181,7 @@ int cmd_surface(int argc, char **argv)
     cJSON_AddStringToObject(dj, "bias", dirs_in ? "as saved" : bias_s);
     cJSON_AddNumberToObject(dj, "seed", (double)a.seed);
     cJSON_AddBoolToObject(dj, "orthogonalized", orth);
-    cJSON *gj = cJSON_AddObjectToObject(j, "grid");
-    cJSON_AddNumberToObject(gj, "nx", g.nx);
-    cJSON_AddNumberToObject(gj, "ny", g.ny);
-    cJSON_AddNumberToObject(gj, "x0", g.x0);
-    cJSON_AddNumberToObject(gj, "x1", g.x1);
-    cJSON_AddNumberToObject(gj, "y0", g.y0);
-    cJSON_AddNumberToObject(gj, "y1", g.y1);
+    probe_sidecar_grid(j, &g);
     cJSON *series = cJSON_AddArrayToObject(j, "series");
     cJSON_AddNumberToObject(j, "points_done", 0);
     cJSON_AddBoolToObject(j, "complete", 0);

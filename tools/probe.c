@@ -278,6 +278,17 @@ cJSON *probe_sidecar(const char *command, const probe_model *const *pms, int npm
     return j;
 }
 
+void probe_sidecar_grid(cJSON *j, const grid_spec *g)
+{
+    cJSON *gj = cJSON_AddObjectToObject(j, "grid");
+    cJSON_AddNumberToObject(gj, "nx", g->nx);
+    cJSON_AddNumberToObject(gj, "ny", g->ny);
+    cJSON_AddNumberToObject(gj, "x0", g->x0);
+    cJSON_AddNumberToObject(gj, "x1", g->x1);
+    cJSON_AddNumberToObject(gj, "y0", g->y0);
+    cJSON_AddNumberToObject(gj, "y1", g->y1);
+}
+
 int probe_json_write(const char *path, const cJSON *j)
 {
     char *txt = cJSON_Print(j);

@@ -61,6 +61,8 @@ const char *probe_file(const char *dir, const char *name, const char *ext);
 /* A sidecar with the fields every probe records: checkpoints, data, threads. */
 cJSON *probe_sidecar(const char *command, const probe_model *const *pms, int npm,
                      const probe_data *pd, const probe_args *a);
+/* j["grid"] = {nx, ny, x0, x1, y0, y1}: what probe_render reads back. */
+void probe_sidecar_grid(cJSON *j, const grid_spec *g);
 int probe_json_write(const char *path, const cJSON *j);
 int probe_json_read(const char *path, cJSON **j);
 
