@@ -140,6 +140,78 @@ int model_batch_parts(int B, int nthreads);
 double model_eval(const model *m, const float *theta, const dataset *d, const size_t *idx,
                   size_t k, double *acc, float *g, workspace *ws);
 
+/* ---- Hessian-vector products (nn/hvp.c) ---------------------------------- */
+
+/* What one thread keeps per example of the forward pass and the gradient's
+ * backward pass: everything an HVP needs that depends on θ but not on v. */
+typedef struct hvp_store {
+    float *a[NN_MAX_LAYERS];    /* [rows][out_l] activations */
+    float *d1[NN_MAX_LAYERS];   /* [rows][out_l] f'(z_l); NULL for linear layers */
+    float *c[NN_MAX_LAYERS];    /* [rows][out_l] f''(z_l) * dL/da_l; NULL where f'' = 0 */
+    float *dz[NN_MAX_LAYERS];   /* [rows][out_l] dL/dz_l of the mean loss */
+    float *p;                   /* [rows][K] softmax of the logits (xent only) */
+    float *mem;                 /* the one allocation the arrays point into */
+    size_t rows;
+} hvp_store;
+
+/* One thread's share: a chunk-sized store, the R-pass scratch, and (when the
+ * forward pass is cached) a store for all of its rows. */
+typedef struct hvp_part {
+    hvp_store chunk;            /* chunk rows, used when nothing is cached */
+    hvp_store cache;            /* rows of this thread's share, or empty */
+    float *zt;                  /* [chunk][max_width] pre-activations */
+    float *da0, *da1;           /* [chunk][max_width] (R-)deltas, ping-pong */
+    float *rz[NN_MAX_LAYERS];   /* [chunk][out_l] R{z_l} */
+    float *ra[NN_MAX_LAYERS];   /* [chunk][out_l] R{a_l} (== rz for linear) */
+    float *xb;                  /* [chunk][in] gathered inputs */
+    int32_t *yb;                /* [chunk] gathered labels */
+    float *hpart;               /* [n] this thread's partial Hv (threads >= 1) */
+    double loss;                /* loss sum over the cached rows */
+} hvp_part;
+
+/* Scratch for model_hvp, split across the pool's thread count at alloc time,
+ * and the cached forward pass: the key (θ copy, data, subset, split) it was
+ * computed for, so that many v at one θ (Lanczos) pay the forward once. */
+typedef struct hvp_ws {
+    const model *m;
+    int chunk;                  /* rows per GEMM chunk per thread */
+    int nparts;
+    hvp_part *part[NN_MAX_THREADS];  /* [0..nparts-1], malloc'd */
+    int cached;                 /* 1 when the key below is valid */
+    float *key_theta;           /* [n] copy of the cached θ */
+    const dataset *key_d;
+    size_t *key_idx;            /* [key_cap] copy of the cached subset */
+    int key_has_idx;            /* 0: the cached subset was the first key_k */
+    size_t key_k, key_cap;      /* key_cap: capacity of key_idx */
+    int key_parts;
+    double key_loss;            /* mean loss at the cached θ */
+    size_t cache_limit;         /* bytes; beyond it every call recomputes */
+    long forward_passes;        /* statistics: forward passes run, */
+    long forward_reuses;        /* and calls that reused the cache */
+} hvp_ws;
+
+/* Allocates HVP scratch for chunks of `chunk` rows per thread (0 = 256), split
+ * across the pool's current thread count (pool_set_threads before this). */
+int hvp_ws_alloc(hvp_ws *ws, const model *m, int chunk);
+void hvp_ws_free(hvp_ws *ws);
+/* Forgets the cached forward pass (the next call recomputes it). Needed only
+ * when the data behind the same dataset pointer changed; θ is compared by
+ * value on every call. */
+void hvp_ws_invalidate(hvp_ws *ws);
+/* Bytes the cached forward pass may take (default 512 MB); 0 = never cache. */
+void hvp_ws_set_cache_limit(hvp_ws *ws, size_t bytes);
+
+/* Hv [n] of the mean loss over examples idx[0..k-1] of d (idx NULL = the
+ * first k) at theta [n] along v [n], by Pearlmutter's R-operator; with
+ * gauss_newton != 0 the Gauss-Newton product Jᵀ H_f J v instead (PSD).
+ * Returns the mean loss at theta. The forward pass is cached in ws and
+ * reused while (theta's values, d, idx, k) stay the same: a warm call gives
+ * bit-identical results to a cold one. Examples are split across the pool's
+ * threads; the result is deterministic for a fixed thread count. */
+double model_hvp(const model *m, const float *theta /* [n] */, const dataset *d,
+                 const size_t *idx /* [k] */, size_t k, const float *v /* [n] */,
+                 float *hv /* [n] */, int gauss_newton, hvp_ws *ws);
+
 /* ---- many points of a plane at once (nn/plane.c) -------------------------- */
 
 /* Mean loss loss[p] and accuracy acc[p] (optional) over examples idx[0..k-1]

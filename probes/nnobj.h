@@ -17,10 +17,15 @@ typedef struct nnobj {
     size_t *idx;        /* owned copy of the subset [k], or NULL = the first k */
     size_t k;
     workspace ws;       /* batches of up to NNOBJ_CAP rows */
+    hvp_ws hws;         /* HVP scratch and the cached forward pass */
+    int gauss_newton;   /* 1: hvp() is the Gauss-Newton product Gv (PSD) instead
+                           of the exact Hv; may be changed between calls */
 } nnobj;
 
 /* Fills *o with value/grad (model_eval on examples idx[0..k-1] of d, idx
- * NULL = the first k), plane (model_eval_plane), hvp = NULL, and one weight
+ * NULL = the first k), plane (model_eval_plane), hvp (model_hvp: exact Hv, or
+ * Gv when ctx->gauss_newton is set; the forward pass is reused while θ
+ * stays the same), and one weight
  * block [out][in] and one bias block [out] per dense layer. m and d must
  * outlive the objective; idx is copied. The workspace is split across the
  * pool's current thread count: call pool_set_threads first. Not reentrant:

@@ -1,6 +1,6 @@
 /* The nn objective: a model on a data subset seen as a function of θ, with
  * the block layout of θ that filter normalization walks. Everything heavy is
- * model_eval and model_eval_plane; this file only adapts signatures. */
+ * model_eval, model_eval_plane and model_hvp; this file only adapts signatures. */
 #include "nnobj.h"
 
 #include <stdlib.h>
@@ -16,6 +16,12 @@ static double nnobj_grad(void *ctx, const float *theta, float *g)
 {
     nnobj *c = ctx;
     return model_eval(c->m, theta, c->d, c->idx, c->k, NULL, g, &c->ws);
+}
+
+static void nnobj_hvp(void *ctx, const float *theta, const float *v, float *hv)
+{
+    nnobj *c = ctx;
+    model_hvp(c->m, theta, c->d, c->idx, c->k, v, hv, c->gauss_newton, &c->hws);
 }
 
 static int nnobj_plane(void *ctx, const float *theta0, const float *d1, const float *d2, int npts,
@@ -51,6 +57,7 @@ int nnobj_init(nnobj *ctx, objective *o, const model *m, const dataset *d, const
     ctx->d = d;
     ctx->k = k;
     int rc = workspace_alloc(&ctx->ws, m, k < NNOBJ_CAP ? (int)k : NNOBJ_CAP);
+    if (!rc && (rc = hvp_ws_alloc(&ctx->hws, m, 0))) workspace_free(&ctx->ws);
     if (rc) {
         free(ctx->idx);
         memset(ctx, 0, sizeof *ctx);
@@ -59,7 +66,7 @@ int nnobj_init(nnobj *ctx, objective *o, const model *m, const dataset *d, const
     o->n = m->n;
     o->value = nnobj_value;
     o->grad = nnobj_grad;
-    o->hvp = NULL;
+    o->hvp = nnobj_hvp;
     o->plane = nnobj_plane;
     o->ctx = ctx;
     for (int l = 0; l < m->nlayers; l++) {
@@ -73,6 +80,7 @@ int nnobj_init(nnobj *ctx, objective *o, const model *m, const dataset *d, const
 void nnobj_free(nnobj *ctx)
 {
     workspace_free(&ctx->ws);
+    hvp_ws_free(&ctx->hws);
     free(ctx->idx);
     memset(ctx, 0, sizeof *ctx);
 }

@@ -1,5 +1,5 @@
 /* The only view of a model that probes get: a function of θ ∈ Rⁿ with its
- * value, gradient and (later) Hessian-vector product, plus the block layout
+ * value, gradient and Hessian-vector product, plus the block layout
  * of θ that filter normalization needs. nn/ provides one for (model, data
  * subset); analytic test functions provide others. */
 #ifndef SADDLE_OBJECTIVE_H

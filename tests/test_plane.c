@@ -306,7 +306,7 @@ TEST(nnobj_matches_model_eval)
         objective o;
         CHECK_OK(nnobj_init(&ctx, &o, &m, &d, idx, k));
         idx[0] = 1; /* the objective keeps its own copy */
-        CHECK(o.n == m.n && o.hvp == NULL && o.plane != NULL && o.ctx == &ctx);
+        CHECK(o.n == m.n && o.hvp != NULL && o.plane != NULL && o.ctx == &ctx);
         /* Blocks tile θ in order: W then b for each layer. */
         CHECK(o.nblocks == 2 * m.nlayers);
         size_t next = 0;

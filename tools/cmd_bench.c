@@ -2,7 +2,8 @@
  * trainer on Fashion-MNIST, against the floor set by this machine's measured
  * sgemm rate for the exact GEMM shapes of one training step; then the speed
  * of a 51x51 loss surface with the first-layer shortcut against plain
- * per-point evaluation. */
+ * per-point evaluation; then the cost of a Hessian-vector product against a
+ * gradient. */
 #include <cblas.h>
 #include <math.h>
 #include <stdio.h>
@@ -16,7 +17,7 @@
 #include "cli.h"
 
 static const char BENCH_USAGE[] =
-    "usage: saddle bench [--repeats N] [--threads LIST] [--only train|surface]\n"
+    "usage: saddle bench [--repeats N] [--threads LIST] [--only train|surface|hvp]\n"
     "\n"
     "Trains 784-256-256-10 relu (batch 128, SGD momentum) and 784-100-10 relu\n"
     "(batch 32) for one epoch of Fashion-MNIST, N times per thread count\n"
@@ -27,7 +28,13 @@ static const char BENCH_USAGE[] =
     "Gaussian directions) on 10,000 training images with model_eval_plane\n"
     "(median of 3 runs, all cores) and point by point with model_eval (50\n"
     "sampled points, median, extrapolated to 2601), with their largest\n"
-    "difference.\n";
+    "difference.\n"
+    "\n"
+    "Then times, on 2,000 training images and all cores, one gradient\n"
+    "(model_eval), one cold Hessian-vector product (forward pass included) and\n"
+    "one warm one (forward pass reused), exact and Gauss-Newton, for\n"
+    "784-256-256-10 relu and tanh (median of 15), as multiples of the gradient\n"
+    "beside the FLOP-count ratios.\n";
 
 static double now_s(void)
 {
@@ -340,6 +347,128 @@ done:
     return rc ? cli_fail("bench: surface", rc) : EXIT_OK;
 }
 
+/* ---- Hessian-vector product section -------------------------------------- */
+
+#define HVP_IMAGES 2000
+#define HVP_REPS 15
+
+/* GEMM multiply-adds per example of the passes model_hvp runs, over those of
+ * a gradient, from f = sum_l in_l*out_l and f1 = the same without the first
+ * layer (whose input gradient, R{a_0} W and dzᵀ R{a_0} are zero and skipped). */
+static void hvp_flop_ratios(const model *m, double r[4] /* cold, warm, gn cold, gn warm */)
+{
+    double f = 0, f1 = 0;
+    for (int l = 0; l < m->nlayers; l++) {
+        double w = (double)m->layers[l].in * m->layers[l].out;
+        f += w;
+        if (l) f1 += w;
+    }
+    double grad = 2 * f + f1;           /* forward, weight gradients, input gradients */
+    double prep = f + f1;               /* forward and the deltas dz (no weight gradients) */
+    double warm = 2 * f + 4 * f1;       /* R-forward 2 GEMMs, Hv_W 2, R{da} 2 (1, 1, 0 at l = 0) */
+    double gn = f + f1 + f + f1;        /* R-forward, then one GEMM each for Hv_W and R{da} */
+    r[0] = (prep + warm) / grad;
+    r[1] = warm / grad;
+    r[2] = (prep + gn) / grad;
+    r[3] = gn / grad;
+}
+
+static int bench_hvp_model(const char *layers, const char *ref_note)
+{
+    config c;
+    config_defaults(&c);
+    char lay[96];
+    snprintf(lay, sizeof lay, "model.layers=%s", layers);
+    const char *sets[] = {"data.name=fashion-mnist", "data.limit=10000", lay, "train.threads=0"};
+    int rc = 0;
+    for (size_t i = 0; i < sizeof sets / sizeof sets[0] && !rc; i++) rc = config_set(&c, sets[i]);
+    if (rc) return rc;
+    cli_config_resolve(&c);
+    if ((rc = pool_set_threads(c.train.threads))) return rc;
+    dataset tr = {0}, va = {0}, te = {0};
+    model m = {0};
+    workspace ws = {0};
+    hvp_ws hw = {0};
+    float *g = NULL, *v = NULL, *hv = NULL;
+    if ((rc = data_load(&c.data, &tr, &va, &te))) goto done;
+    model_spec spec = c.model;
+    spec.in = (int)tr.dim;
+    if ((rc = model_build(&m, &spec))) goto done;
+    model_init_params(&m, c.train.seed);
+    g = malloc(m.n * sizeof *g);
+    v = malloc(m.n * sizeof *v);
+    hv = malloc(m.n * sizeof *hv);
+    if (!g || !v || !hv) {
+        rc = nn_err(NN_ENOMEM, "bench: out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < m.n; i++) v[i] = (float)rng_normal(1, RNG_DIRECTION, i);
+    size_t k = tr.n < HVP_IMAGES ? tr.n : HVP_IMAGES;
+    /* The nn objective's chunking: gradients in batches of 1024. */
+    if ((rc = workspace_alloc(&ws, &m, 1024))) goto done;
+    if ((rc = hvp_ws_alloc(&hw, &m, 0))) goto done;
+    double t[5][HVP_REPS];
+    for (int r = 0; r < HVP_REPS; r++) {
+        double t0 = now_s();
+        model_eval(&m, m.theta, &tr, NULL, k, NULL, g, &ws);
+        t[0][r] = now_s() - t0;
+        for (int gn = 0; gn <= 1; gn++) {
+            hvp_ws_invalidate(&hw);
+            t0 = now_s();
+            model_hvp(&m, m.theta, &tr, NULL, k, v, hv, gn, &hw);
+            t[1 + 2 * gn][r] = now_s() - t0;
+            t0 = now_s();
+            model_hvp(&m, m.theta, &tr, NULL, k, v, hv, gn, &hw);
+            t[2 + 2 * gn][r] = now_s() - t0;
+        }
+    }
+    double med[5], fr[4];
+    for (int i = 0; i < 5; i++) med[i] = median(t[i], HVP_REPS);
+    hvp_flop_ratios(&m, fr);
+    char arch[128];
+    model_arch_string(&m, arch, sizeof arch);
+    static const char *const names[5] = {"gradient (model_eval)", "HVP cold (forward included)",
+                                         "HVP warm (forward reused)", "Gauss-Newton cold",
+                                         "Gauss-Newton warm"};
+    printf("%s, initialized (seed %llu), %zu images, %d threads\n", arch,
+           (unsigned long long)c.train.seed, k, pool_threads());
+    printf("  %-30s %9s %11s %11s %s\n", "", "ms", "x gradient", "FLOP ratio", "goal / torch");
+    for (int i = 0; i < 5; i++) {
+        char fl[16] = "1.00", goal[48] = "";
+        if (i) snprintf(fl, sizeof fl, "%.2f", fr[i - 1]);
+        if (i == 1) snprintf(goal, sizeof goal, "<= 2.4x / %s", ref_note ? "2.6x" : "-");
+        if (i == 2) snprintf(goal, sizeof goal, "<= 1.5x / %s", ref_note ? "1.55x" : "-");
+        printf("  %-30s %9.2f %10.2fx %11s %s\n", names[i], 1e3 * med[i], med[i] / med[0], fl, goal);
+    }
+    fflush(stdout);
+done:
+    free(g);
+    free(v);
+    free(hv);
+    hvp_ws_free(&hw);
+    workspace_free(&ws);
+    model_free(&m);
+    dataset_free(&tr);
+    dataset_free(&va);
+    dataset_free(&te);
+    return rc;
+}
+
+static int bench_hvp(void)
+{
+    printf("\nHessian-vector products by the R-operator against one gradient, median of %d\n"
+           "(cold = the forward pass recomputed; warm = reused, as Lanczos does at one θ)\n",
+           HVP_REPS);
+    fflush(stdout);
+    int rc = bench_hvp_model("256 relu, 256 relu, 10", "torch");
+    if (!rc) rc = bench_hvp_model("256 tanh, 256 tanh, 10", NULL);
+    if (rc) return cli_fail("bench: hvp", rc);
+    printf("FLOP ratio = GEMM multiply-adds of the passes run, over those of a gradient\n"
+           "torch = PyTorch double-backward HVP on this kind of 2-core machine (relu): 2.6x cold,\n"
+           "        1.55x with the forward pass reused\n");
+    return EXIT_OK;
+}
+
 int cmd_bench(int argc, char **argv)
 {
     int repeats = 5;
@@ -355,8 +484,8 @@ int cmd_bench(int argc, char **argv)
             threads = argv[++i];
         } else if (!strcmp(argv[i], "--only") && i + 1 < argc) {
             only = argv[++i];
-            if (strcmp(only, "train") && strcmp(only, "surface"))
-                return cli_usage_error("bench", "--only is train or surface, not '%s'", only);
+            if (strcmp(only, "train") && strcmp(only, "surface") && strcmp(only, "hvp"))
+                return cli_usage_error("bench", "--only is train, surface or hvp, not '%s'", only);
         } else {
             return cli_usage_error("bench", "unknown option '%s'", argv[i]);
         }
@@ -364,5 +493,6 @@ int cmd_bench(int argc, char **argv)
     int status = EXIT_OK;
     if (!only || !strcmp(only, "train")) status = bench_train(repeats, threads);
     if (status == EXIT_OK && (!only || !strcmp(only, "surface"))) status = bench_surface();
+    if (status == EXIT_OK && (!only || !strcmp(only, "hvp"))) status = bench_hvp();
     return status;
 }
