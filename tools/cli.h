@@ -15,6 +15,8 @@ int cmd_surface(int argc, char **argv);
 int cmd_interp(int argc, char **argv);
 int cmd_pca(int argc, char **argv);
 int cmd_render(int argc, char **argv);
+int cmd_hessian(int argc, char **argv);
+int cmd_sharpness(int argc, char **argv);
 
 /* Prints "saddle: <what>: <status message>" and returns EXIT_FAIL. */
 int cli_fail(const char *what, int rc);

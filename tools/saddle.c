@@ -27,6 +27,10 @@ static const char USAGE[] =
     "  pca RUN        the plane of the training trajectory, with the path drawn on it\n"
     "  render JSON [--log] [--levels N]\n"
     "                 redraw a saved probe result\n"
+    "  hessian TARGET [--top 5] [--trace] [--density] [--gn]\n"
+    "                 Hessian eigenvalues, trace and spectral density from exact HVPs\n"
+    "  sharpness TARGET [--eps 1e-3]\n"
+    "                 epsilon-sharpness (Keskar), worst- and average-case, raw and filter-normalized\n"
     "  bench          training and surface throughput against this machine's floors\n"
     "\n"
     "`saddle COMMAND --help` describes a command; `saddle train --help` lists\n"
@@ -86,6 +90,8 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(cmd, "interp")) return cmd_interp(argc - 1, argv + 1);
     if (!strcmp(cmd, "pca")) return cmd_pca(argc - 1, argv + 1);
     if (!strcmp(cmd, "render")) return cmd_render(argc - 1, argv + 1);
+    if (!strcmp(cmd, "hessian")) return cmd_hessian(argc - 1, argv + 1);
+    if (!strcmp(cmd, "sharpness")) return cmd_sharpness(argc - 1, argv + 1);
     fprintf(stderr, "saddle: unknown command '%s'\n\n%s", cmd, USAGE);
     return EXIT_USAGE;
 }

@@ -1,0 +1,288 @@
+/* `saddle hessian`: curvature of a minimum from exact Hessian-vector
+ * products: top eigenvalues and λmin by Lanczos (power iteration as a cross-
+ * check), the trace (Hutchinson, Hutch++), and the spectral density by
+ * stochastic Lanczos quadrature, as numbers, .npy and a PNG. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../nn/pool.h"
+#include "../probes/hessian.h"
+#include "../probes/npy.h"
+#include "../probes/render.h"
+#include "probe.h"
+#include "shard.h"
+
+static const char HESSIAN_USAGE[] =
+    "usage: saddle hessian TARGET [options]\n"
+    "\n"
+    "Eigenvalues of the Hessian of the mean loss at a run's final weights (or a\n"
+    "checkpoint), from exact Hessian-vector products (R-operator). Prints a summary\n"
+    "and writes NAME.json (default hessian), plus NAME_density.npy/.png with --density.\n"
+    "Under mpirun (make MPI=1) every rank holds a shard of the data subset and the\n"
+    "products are summed across ranks.\n"
+    "\n"
+    "options:\n"
+    "  --top K          top-K eigenvalues by Lanczos, and lambda_min (default 5)\n"
+    "  --steps N        most Lanczos steps (default min(n, max(100, 4K)))\n"
+    "  --tol T          relative Ritz residual to stop at (default 1e-6)\n"
+    "  --power          also run power iteration with deflation, as a cross-check\n"
+    "  --trace          Hutchinson trace (and Hutch++) with --probes N products (default 100)\n"
+    "  --density        spectral density by stochastic Lanczos quadrature\n"
+    "  --runs R         SLQ runs (default 10)      --slq-steps M   steps per run (default 80)\n"
+    "  --gn             the Gauss-Newton matrix G instead of the Hessian\n"
+    "  (default --limit here: 2000 examples)\n";
+
+static int parse_int_opt(const char *v, int lo, int hi, int *out)
+{
+    char *end;
+    long x = strtol(v, &end, 10);
+    if (*end || end == v || x < lo || x > hi) return -1;
+    *out = (int)x;
+    return 0;
+}
+
+int cmd_hessian(int argc, char **argv)
+{
+    probe_args a;
+    probe_args_defaults(&a);
+    a.limit = 2000;
+    const char *target = NULL;
+    int top = 5, steps = 0, power = 0, trace = 0, density = 0, gn = 0, probes_n = 100;
+    int runs = 10, slq_steps = 80;
+    double tol = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        if (cli_is_help(o)) {
+            fputs(HESSIAN_USAGE, stdout);
+            fputs(PROBE_ARGS_HELP, stdout);
+            return EXIT_OK;
+        }
+        int r = probe_args_parse("hessian", argc, argv, &i, &a);
+        if (r < 0) return EXIT_USAGE;
+        if (r) continue;
+        if (!strcmp(o, "--power")) power = 1;
+        else if (!strcmp(o, "--trace")) trace = 1;
+        else if (!strcmp(o, "--density")) density = 1;
+        else if (!strcmp(o, "--gn")) gn = 1;
+        else if (!strcmp(o, "--top") || !strcmp(o, "--steps") || !strcmp(o, "--probes") ||
+                 !strcmp(o, "--runs") || !strcmp(o, "--slq-steps") || !strcmp(o, "--tol")) {
+            if (i + 1 >= argc) return cli_usage_error("hessian", "%s needs a value", o);
+            const char *v = argv[++i];
+            int bad = 0;
+            if (!strcmp(o, "--top")) bad = parse_int_opt(v, 1, 1000, &top);
+            else if (!strcmp(o, "--steps")) bad = parse_int_opt(v, 2, 100000, &steps);
+            else if (!strcmp(o, "--probes")) bad = parse_int_opt(v, 2, 100000, &probes_n);
+            else if (!strcmp(o, "--runs")) bad = parse_int_opt(v, 1, 10000, &runs);
+            else if (!strcmp(o, "--slq-steps")) bad = parse_int_opt(v, 2, 10000, &slq_steps);
+            else {
+                char *end;
+                tol = strtod(v, &end);
+                bad = *end || !(tol > 0 && tol < 1);
+            }
+            if (bad) return cli_usage_error("hessian", "%s: bad value '%s'", o, v);
+        } else if (o[0] == '-' && o[1]) {
+            return cli_usage_error("hessian", "unknown option '%s'", o);
+        } else if (!target) {
+            target = o;
+        } else {
+            return cli_usage_error("hessian", "unexpected argument '%s'", o);
+        }
+    }
+    if (!target) return cli_usage_error("hessian", "a run directory or checkpoint is required");
+    int rc = pool_set_threads(a.threads);
+    if (rc) return cli_fail("hessian", rc);
+
+    double t0 = probe_now();
+    probe_model pm = {0};
+    const probe_model *pms[1] = {&pm};
+    probe_data pd = {0};
+    nnobj ctx = {0};
+    shard_obj sh;
+    objective inner, o;
+    hess_eig eig = {0}, pw = {0};
+    hess_trace tr = {0}, trpp = {0};
+    hess_density dens = {0};
+    cJSON *j = NULL;
+    char dir[4096];
+    int rank = 0, nranks = 1;
+    if ((rc = probe_model_open(&pm, target, &a))) goto fail;
+    if ((rc = probe_data_open(&pd, &pm, &a))) goto fail;
+    if ((size_t)top > pm.m.n) {
+        rc = nn_err(NN_EINVAL, "--top %d: the model has only %zu parameters", top, pm.m.n);
+        goto fail;
+    }
+    if (pd.k == 0) {
+        rc = nn_err(NN_EINVAL, "hessian: the data subset is empty");
+        goto fail;
+    }
+    size_t lo, hi;
+    shard_range(pd.k, &lo, &hi, &rank, &nranks);
+    /* This rank's shard of the subset: its slice of the index list (or of the
+     * first k examples when the subset is the whole split). */
+    size_t *shard_idx = NULL;
+    if (!pd.idx) {
+        shard_idx = malloc((hi - lo + 1) * sizeof *shard_idx);
+        if (!shard_idx) {
+            rc = nn_err(NN_ENOMEM, "hessian: out of memory");
+            goto fail;
+        }
+        for (size_t i = lo; i < hi; i++) shard_idx[i - lo] = i;
+    }
+    rc = nnobj_init(&ctx, &inner, &pm.m, pd.d, pd.idx ? pd.idx + lo : shard_idx, hi - lo);
+    free(shard_idx);
+    if (rc) goto fail;
+    ctx.gauss_newton = gn;
+    shard_wrap(&sh, &o, &inner, lo, hi, pd.k);
+    if (rank == 0 && (rc = probe_outdir(&pm, &a, dir, sizeof dir))) goto fail;
+
+    hess_lanczos_opts lo_opt = {0};
+    lo_opt.k = top;
+    lo_opt.want_min = 1;
+    lo_opt.max_steps = steps;
+    lo_opt.tol = tol;
+    lo_opt.seed = a.seed;
+    if ((rc = hess_lanczos(&o, pm.m.theta, &lo_opt, &eig))) goto fail;
+    if (power) {
+        hess_power_opts po = {0};
+        po.k = top;
+        po.seed = a.seed;
+        if ((rc = hess_power(&o, pm.m.theta, &po, &pw))) goto fail;
+    }
+    if (trace) {
+        if ((rc = hess_trace_hutchinson(&o, pm.m.theta, probes_n, a.seed, &tr))) goto fail;
+        if ((rc = hess_trace_hutchpp(&o, pm.m.theta, probes_n, a.seed, &trpp))) goto fail;
+    }
+    if (density) {
+        hess_slq_opts so = {0};
+        so.nrun = runs;
+        so.m = slq_steps;
+        so.seed = a.seed;
+        if ((rc = hess_slq(&o, pm.m.theta, &so, &dens))) goto fail;
+    }
+    if (rank != 0) goto fail; /* rank 0 reports and writes */
+
+    const char *name = a.name ? a.name : gn ? "gauss_newton" : "hessian";
+    const char *mat = gn ? "Gauss-Newton" : "Hessian";
+    j = probe_sidecar("hessian", pms, 1, &pd, &a);
+    cJSON_AddStringToObject(j, "kind", "hessian");
+    cJSON_AddStringToObject(j, "matrix", mat);
+    cJSON_AddNumberToObject(j, "ranks", nranks);
+    cJSON *lj = cJSON_AddObjectToObject(j, "lanczos");
+    cJSON_AddItemToObject(lj, "top", cJSON_CreateDoubleArray(eig.eval, eig.k));
+    cJSON_AddItemToObject(lj, "residuals", cJSON_CreateDoubleArray(eig.resid, eig.k));
+    cJSON_AddNumberToObject(lj, "lambda_min", eig.lmin);
+    cJSON_AddNumberToObject(lj, "lambda_min_residual", eig.lmin_resid);
+    cJSON_AddNumberToObject(lj, "ratio_min_max", eig.lmin / eig.eval[0]);
+    cJSON_AddNumberToObject(lj, "steps", eig.steps);
+    cJSON_AddNumberToObject(lj, "hvps", eig.hvps);
+    cJSON_AddBoolToObject(lj, "converged", eig.converged);
+    cJSON_AddNumberToObject(lj, "tol", tol > 0 ? tol : 1e-6);
+    cJSON_AddNumberToObject(lj, "seed", (double)a.seed);
+    printf("%s of the mean loss at %s (%zu parameters, %zu %s examples%s)\n", mat, pm.path,
+           pm.m.n, pd.k, a.split, nranks > 1 ? ", sharded across ranks" : "");
+    printf("  Lanczos: %d steps, %d HVPs, %s\n", eig.steps, eig.hvps,
+           eig.converged ? "converged" : "NOT converged (raise --steps)");
+    for (int i = 0; i < eig.k; i++)
+        printf("    lambda_%-3d %12.6g   (residual %.2g)\n", i + 1, eig.eval[i], eig.resid[i]);
+    printf("    lambda_min %12.6g   (residual %.2g)   lambda_min/lambda_max %.3g\n", eig.lmin,
+           eig.lmin_resid, eig.lmin / eig.eval[0]);
+    if (power) {
+        cJSON *pj = cJSON_AddObjectToObject(j, "power");
+        cJSON_AddItemToObject(pj, "eigenvalues", cJSON_CreateDoubleArray(pw.eval, pw.k));
+        cJSON_AddItemToObject(pj, "residuals", cJSON_CreateDoubleArray(pw.resid, pw.k));
+        cJSON_AddNumberToObject(pj, "hvps", pw.hvps);
+        cJSON_AddBoolToObject(pj, "converged", pw.converged);
+        printf("  power iteration: %d HVPs, %s:", pw.hvps, pw.converged ? "converged" : "NOT converged");
+        for (int i = 0; i < pw.k; i++) printf(" %.6g", pw.eval[i]);
+        printf("\n");
+    }
+    if (trace) {
+        cJSON *tj = cJSON_AddObjectToObject(j, "trace");
+        cJSON_AddNumberToObject(tj, "hutchinson", tr.estimate);
+        cJSON_AddNumberToObject(tj, "hutchinson_se", tr.se);
+        cJSON_AddNumberToObject(tj, "hutchinson_hvps", tr.hvps);
+        cJSON_AddNumberToObject(tj, "hutchpp", trpp.estimate);
+        cJSON_AddNumberToObject(tj, "hutchpp_hvps", trpp.hvps);
+        printf("  trace: Hutchinson %.6g +- %.2g (%d HVPs), Hutch++ %.6g (%d HVPs)\n", tr.estimate,
+               tr.se, tr.hvps, trpp.estimate, trpp.hvps);
+    }
+    if (density) {
+        cJSON *dj = cJSON_AddObjectToObject(j, "density");
+        cJSON_AddNumberToObject(dj, "runs", dens.nrun);
+        cJSON_AddNumberToObject(dj, "steps", dens.m);
+        cJSON_AddNumberToObject(dj, "sigma", dens.sigma);
+        cJSON_AddNumberToObject(dj, "moment1", dens.moment1);
+        cJSON_AddNumberToObject(dj, "trace_estimate", dens.moment1 * (double)pm.m.n);
+        cJSON_AddNumberToObject(dj, "index", dens.index);
+        cJSON_AddNumberToObject(dj, "index_se", dens.index_se);
+        cJSON_AddNumberToObject(dj, "hvps", dens.hvps);
+        char f[300];
+        snprintf(f, sizeof f, "%s_density", name);
+        cJSON_AddStringToObject(dj, "file", f);
+        /* [2][ngrid]: row 0 the eigenvalue grid, row 1 the density. */
+        double *arr = malloc(2 * (size_t)dens.ngrid * sizeof *arr);
+        if (!arr) {
+            rc = nn_err(NN_ENOMEM, "hessian: out of memory");
+            goto fail;
+        }
+        memcpy(arr, dens.grid, (size_t)dens.ngrid * sizeof *arr);
+        memcpy(arr + dens.ngrid, dens.density, (size_t)dens.ngrid * sizeof *arr);
+        size_t shape[2] = {2, (size_t)dens.ngrid};
+        rc = npy_write_f64(probe_file(dir, f, ".npy"), arr, 2, shape);
+        free(arr);
+        if (rc) goto fail;
+        /* Log density axis: the bulk near 0 and the outliers both show. */
+        double floor_d = 1e-7;
+        double *dv = malloc((size_t)dens.ngrid * sizeof *dv);
+        if (!dv) {
+            rc = nn_err(NN_ENOMEM, "hessian: out of memory");
+            goto fail;
+        }
+        for (int i = 0; i < dens.ngrid; i++) dv[i] = dens.density[i] > floor_d ? dens.density[i] : floor_d;
+        render_series s = {dens.grid, dv, dens.ngrid, "SLQ density", 0, 0, 0, 0, 0};
+        render_refline refs[8];
+        char labels[8][32];
+        int nr = eig.k < 6 ? eig.k : 6;
+        for (int i = 0; i < nr; i++) {
+            snprintf(labels[i], sizeof labels[i], i == 0 ? "lambda_max" : "");
+            refs[i] = (render_refline){1, eig.eval[i], i == 0 ? labels[i] : NULL, 0, RENDER_HEX(0xd55e00)};
+        }
+        refs[nr] = (render_refline){1, eig.lmin, "lambda_min", 0, RENDER_HEX(0x0072b2)};
+        render_lineplot_opts lo2;
+        memset(&lo2, 0, sizeof lo2);
+        char title[300], sub[300];
+        snprintf(title, sizeof title, "%s spectral density: %s", mat, pm.arch);
+        snprintf(sub, sizeof sub, "SLQ, %d runs x %d steps, sigma %.3g; %zu %s examples; index %.3g", dens.nrun,
+                 dens.m, dens.sigma, pd.k, a.split, dens.index);
+        lo2.title = title;
+        lo2.subtitle = sub;
+        lo2.xlabel = "eigenvalue";
+        lo2.ylabel = "density (log)";
+        lo2.logy = 1;
+        lo2.series = &s;
+        lo2.nseries = 1;
+        lo2.refs = refs;
+        lo2.nrefs = nr + 1;
+        lo2.no_legend = 1;
+        rc = render_lineplot_png(probe_file(dir, f, ".png"), &lo2, NULL);
+        free(dv);
+        if (rc) goto fail;
+        printf("  density: %d runs x %d steps (%d HVPs), trace ~ %.6g, negative fraction %.3g +- %.2g -> %s\n",
+               dens.nrun, dens.m, dens.hvps, dens.moment1 * (double)pm.m.n, dens.index, dens.index_se,
+               probe_file(dir, f, ".png"));
+    }
+    cJSON_AddNumberToObject(j, "wall_seconds", probe_now() - t0);
+    rc = probe_json_write(probe_file(dir, name, ".json"), j);
+    if (!rc) printf("  %s (%.1f s)\n", probe_file(dir, name, ".json"), probe_now() - t0);
+fail:
+    hess_eig_free(&eig);
+    hess_eig_free(&pw);
+    hess_density_free(&dens);
+    nnobj_free(&ctx);
+    probe_model_close(&pm);
+    probe_data_close(&pd);
+    cJSON_Delete(j);
+    return rc && rank == 0 ? cli_fail("hessian", rc) : rc ? EXIT_FAIL : EXIT_OK;
+}

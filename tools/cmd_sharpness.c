@@ -1,0 +1,187 @@
+/* `saddle sharpness`: how sharp a minimum is, in the measures that are in use:
+ * Keskar et al.'s ε-sharpness (full space and a random subspace), the worst
+ * case in an L2 ball, the average under Gaussian noise, and the latter two
+ * filter-normalized, since raw sharpness changes under reparameterizations
+ * that leave the function alone (Dinh et al. 2017). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../nn/pool.h"
+#include "../probes/sharpness.h"
+#include "probe.h"
+#include "shard.h"
+
+static const char SHARPNESS_USAGE[] =
+    "usage: saddle sharpness TARGET [options]\n"
+    "\n"
+    "Prints a table of sharpness measures at a run's final weights (or a checkpoint)\n"
+    "and writes NAME.json (default sharpness).\n"
+    "\n"
+    "options:\n"
+    "  --eps E        box half-width of the epsilon-sharpness (default 1e-3)\n"
+    "  --p P          dimension of its random subspace (default 100)\n"
+    "  --iters N      ascent iterations (default 10 in the full space, 20 in the subspace)\n"
+    "  --rho R        L2 ball radius of the worst case (default 0.05; filter-normalized:\n"
+    "                 relative to each filter's norm)\n"
+    "  --sigma S      noise scale of the average case (default 0.01; filter-normalized:\n"
+    "                 relative to each filter's norm)\n"
+    "  --samples N    noise draws of the average case (default 20)\n"
+    "  (default --limit here: 2000 examples)\n";
+
+static int num_opt(const char *v, double lo, double hi, double *out)
+{
+    char *end;
+    double x = strtod(v, &end);
+    if (*end || end == v || !(x > lo && x <= hi)) return -1;
+    *out = x;
+    return 0;
+}
+
+int cmd_sharpness(int argc, char **argv)
+{
+    probe_args a;
+    probe_args_defaults(&a);
+    a.limit = 2000;
+    const char *target = NULL;
+    double eps = 1e-3, rho = 0.05, sigma = 0.01, p = 100, iters = 0, samples = 20;
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        if (cli_is_help(o)) {
+            fputs(SHARPNESS_USAGE, stdout);
+            fputs(PROBE_ARGS_HELP, stdout);
+            return EXIT_OK;
+        }
+        int r = probe_args_parse("sharpness", argc, argv, &i, &a);
+        if (r < 0) return EXIT_USAGE;
+        if (r) continue;
+        if (!strcmp(o, "--eps") || !strcmp(o, "--rho") || !strcmp(o, "--sigma") ||
+            !strcmp(o, "--p") || !strcmp(o, "--iters") || !strcmp(o, "--samples")) {
+            if (i + 1 >= argc) return cli_usage_error("sharpness", "%s needs a value", o);
+            const char *v = argv[++i];
+            int bad;
+            if (!strcmp(o, "--eps")) bad = num_opt(v, 0, 10, &eps);
+            else if (!strcmp(o, "--rho")) bad = num_opt(v, 0, 1e6, &rho);
+            else if (!strcmp(o, "--sigma")) bad = num_opt(v, 0, 1e6, &sigma);
+            else if (!strcmp(o, "--p")) bad = num_opt(v, 0, 1e7, &p) || p != floor(p);
+            else if (!strcmp(o, "--iters")) bad = num_opt(v, 0, 1e5, &iters) || iters != floor(iters);
+            else bad = num_opt(v, 1, 1e6, &samples) || samples != floor(samples);
+            if (bad) return cli_usage_error("sharpness", "%s: bad value '%s' (must be > 0%s)", o, v,
+                                            !strcmp(o, "--samples") ? ", at least 2" : "");
+        } else if (o[0] == '-' && o[1]) {
+            return cli_usage_error("sharpness", "unknown option '%s'", o);
+        } else if (!target) {
+            target = o;
+        } else {
+            return cli_usage_error("sharpness", "unexpected argument '%s'", o);
+        }
+    }
+    if (!target) return cli_usage_error("sharpness", "a run directory or checkpoint is required");
+    int rc = pool_set_threads(a.threads);
+    if (rc) return cli_fail("sharpness", rc);
+
+    double t0 = probe_now();
+    probe_model pm = {0};
+    const probe_model *pms[1] = {&pm};
+    probe_data pd = {0};
+    nnobj ctx = {0};
+    objective o;
+    cJSON *j = NULL;
+    char dir[4096];
+    if ((rc = probe_model_open(&pm, target, &a))) goto fail;
+    if ((rc = probe_data_open(&pd, &pm, &a))) goto fail;
+    if ((size_t)p > pm.m.n) {
+        rc = nn_err(NN_EINVAL, "--p %.0f: the model has only %zu parameters", p, pm.m.n);
+        goto fail;
+    }
+    if ((rc = nnobj_init(&ctx, &o, &pm.m, pd.d, pd.idx, pd.k))) goto fail;
+    if ((rc = probe_outdir(&pm, &a, dir, sizeof dir))) goto fail;
+
+    sharp_eps_opts eo;
+    sharp_eps_defaults(&eo);
+    eo.eps = eps;
+    eo.seed = a.seed;
+    eo.iters = (int)iters;
+    sharp_eps_result full, sub;
+    eo.space = SHARP_FULL;
+    if ((rc = sharp_eps(&o, pm.m.theta, &eo, &full))) goto fail;
+    eo.space = SHARP_SUBSPACE;
+    eo.p = (int)p;
+    if ((rc = sharp_eps(&o, pm.m.theta, &eo, &sub))) goto fail;
+    sharp_worst_result wr[2];
+    sharp_avg_result av[2];
+    for (int s = 0; s < 2; s++) {
+        sharp_worst_opts wo = {rho, s ? SHARP_FILTER : SHARP_RAW, (int)iters, a.seed};
+        if ((rc = sharp_worst(&o, pm.m.theta, &wo, &wr[s]))) goto fail;
+        sharp_avg_opts ao = {sigma, s ? SHARP_FILTER : SHARP_RAW, (int)samples, a.seed};
+        if ((rc = sharp_average(&o, pm.m.theta, &ao, &av[s]))) goto fail;
+    }
+
+    printf("sharpness at %s (%zu parameters, %zu %s examples, loss %.6g)\n", pm.path, pm.m.n, pd.k,
+           a.split, full.f0);
+    printf("  %-44s %12s  %s\n", "measure", "value", "how");
+    printf("  %-44s %12.6g  %s, %d steps, %ld gradients, %.0f%% of coordinates at a bound\n",
+           "eps-sharpness, full space (Keskar, %)", full.phi, full.method, full.iters, full.grads,
+           100 * full.occupancy);
+    printf("  %-44s %12.6g  %s, p = %zu, %d steps, %.0f%% at a bound\n",
+           "eps-sharpness, random subspace (%)", sub.phi, sub.method, sub.dim, sub.iters,
+           100 * sub.occupancy);
+    const char *names[2] = {"raw", "filter-normalized"};
+    for (int s = 0; s < 2; s++) {
+        char label[80];
+        snprintf(label, sizeof label, "worst case, L2 ball rho = %g (%s)", rho, names[s]);
+        printf("  %-44s %12.6g  projected ascent, %d steps, %ld gradients\n", label, wr[s].sharpness,
+               wr[s].iters, wr[s].grads);
+    }
+    for (int s = 0; s < 2; s++) {
+        char label[80];
+        snprintf(label, sizeof label, "average case, sigma = %g (%s)", sigma, names[s]);
+        printf("  %-44s %12.6g  +- %.2g over %d Gaussian draws\n", label, av[s].sharpness,
+               av[s].stderr_, av[s].samples);
+    }
+
+    const char *name = a.name ? a.name : "sharpness";
+    j = probe_sidecar("sharpness", pms, 1, &pd, &a);
+    cJSON_AddStringToObject(j, "kind", "sharpness");
+    cJSON_AddNumberToObject(j, "loss", full.f0);
+    cJSON *ej = cJSON_AddObjectToObject(j, "eps_sharpness");
+    cJSON_AddNumberToObject(ej, "eps", eps);
+    const sharp_eps_result *er[2] = {&full, &sub};
+    const char *sp[2] = {"full", "subspace"};
+    for (int s = 0; s < 2; s++) {
+        cJSON *x = cJSON_AddObjectToObject(ej, sp[s]);
+        cJSON_AddNumberToObject(x, "phi", er[s]->phi);
+        cJSON_AddNumberToObject(x, "max_loss", er[s]->fmax);
+        cJSON_AddNumberToObject(x, "dim", (double)er[s]->dim);
+        cJSON_AddNumberToObject(x, "iterations", er[s]->iters);
+        cJSON_AddNumberToObject(x, "gradients", (double)er[s]->grads);
+        cJSON_AddNumberToObject(x, "box_occupancy", er[s]->occupancy);
+        cJSON_AddStringToObject(x, "method", er[s]->method);
+    }
+    for (int s = 0; s < 2; s++) {
+        char key[64];
+        snprintf(key, sizeof key, "worst_l2_%s", s ? "filter" : "raw");
+        cJSON *x = cJSON_AddObjectToObject(j, key);
+        cJSON_AddNumberToObject(x, "rho", rho);
+        cJSON_AddNumberToObject(x, "sharpness", wr[s].sharpness);
+        cJSON_AddNumberToObject(x, "iterations", wr[s].iters);
+        cJSON_AddNumberToObject(x, "gradients", (double)wr[s].grads);
+        cJSON_AddNumberToObject(x, "fill", wr[s].fill);
+        snprintf(key, sizeof key, "average_%s", s ? "filter" : "raw");
+        x = cJSON_AddObjectToObject(j, key);
+        cJSON_AddNumberToObject(x, "sigma", sigma);
+        cJSON_AddNumberToObject(x, "sharpness", av[s].sharpness);
+        cJSON_AddNumberToObject(x, "stderr", av[s].stderr_);
+        cJSON_AddNumberToObject(x, "samples", av[s].samples);
+    }
+    cJSON_AddNumberToObject(j, "wall_seconds", probe_now() - t0);
+    rc = probe_json_write(probe_file(dir, name, ".json"), j);
+    if (!rc) printf("  %s (%.1f s)\n", probe_file(dir, name, ".json"), probe_now() - t0);
+fail:
+    nnobj_free(&ctx);
+    probe_model_close(&pm);
+    probe_data_close(&pd);
+    cJSON_Delete(j);
+    return rc ? cli_fail("sharpness", rc) : EXIT_OK;
+}
