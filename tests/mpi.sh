@@ -18,5 +18,21 @@ for f in surface.npy surface_acc.npy surface_done.npy; do
         fail=$((fail + 1))
     fi
 done
+# The Hessian with the data subset sharded across 2 ranks (HVPs summed with
+# MPI_Allreduce) equals one process's up to summation order.
+hess=(--top 2 --limit 300 --threads 1 --tol 1e-8)
+"$plain" hessian "$tmp/run" "${hess[@]}" --out "$tmp/h1" | grep -E 'lambda_(1|2|min) ' > "$tmp/h1.txt"
+mpirun --oversubscribe --allow-run-as-root -np 2 "$mpi" hessian "$tmp/run" "${hess[@]}" --out "$tmp/h2" \
+    | grep -E 'lambda_(1|2|min) ' > "$tmp/h2.txt"
+if [ -s "$tmp/h1.txt" ] && paste "$tmp/h1.txt" "$tmp/h2.txt" | awk '
+    { a = $2; b = $(NF/2 + 2); d = a - b; if (d < 0) d = -d; m = a < 0 ? -a : a;
+      if (d > 1e-4 * (m > 1e-3 ? m : 1e-3)) { print "FAIL mpi hessian: " a " vs " b; bad = 1 } }
+    END { exit bad }'; then
+    pass=$((pass + 1))
+else
+    echo "FAIL mpi: Hessian eigenvalues differ between 1 process and 2 ranks"
+    cat "$tmp/h1.txt" "$tmp/h2.txt"
+    fail=$((fail + 1))
+fi
 echo "mpi: $pass passed, $fail failed"
 test "$fail" -eq 0

@@ -152,3 +152,32 @@ TEST(cli_bad_probe_input_writes_nothing)
     CHECK_MSG(strstr(out, "51 entries") && strstr(out, "4547"), "%s", out);
     CHECK(access(outdir, F_OK) != 0);
 }
+
+TEST(cli_curvature_probes)
+{
+    const char *dir = run_dir(), *out;
+    char args[2048];
+    snprintf(args, sizeof args, "hessian %s --top 3 --trace --density --probes 12 --runs 2 --slq-steps 12 --limit 200", dir);
+    CHECK_MSG(run(args, &out) == 0 && strstr(out, "lambda_1") && strstr(out, "lambda_min") &&
+                  strstr(out, "Hutchinson") && strstr(out, "density"),
+              "%s", out);
+    snprintf(args, sizeof args, "%s/probes/hessian_density.png", dir);
+    render_image im;
+    CHECK_OK(render_png_read(args, &im));
+    render_image_free(&im);
+    snprintf(args, sizeof args, "sharpness %s --limit 200 --p 10 --samples 3", dir);
+    CHECK_MSG(run(args, &out) == 0 && strstr(out, "eps-sharpness, full space") &&
+                  strstr(out, "filter-normalized"),
+              "%s", out);
+    snprintf(args, sizeof args, "surface %s --curvature --grid 3x3 --limit 100", dir);
+    CHECK_MSG(run(args, &out) == 0, "%s", out);
+    snprintf(args, sizeof args, "%s/probes/surface_curvature.png", dir);
+    CHECK(access(args, F_OK) == 0);
+    /* Invalid options are clear errors. */
+    snprintf(args, sizeof args, "hessian %s --top 100000 --limit 50", dir);
+    CHECK_MSG(run(args, &out) == 1 && strstr(out, "only 4547 parameters"), "%s", out);
+    snprintf(args, sizeof args, "sharpness %s --eps 0", dir);
+    CHECK_MSG(run(args, &out) == 2 && strstr(out, "--eps"), "%s", out);
+    snprintf(args, sizeof args, "sharpness %s --eps -1e-3", dir);
+    CHECK_MSG(run(args, &out) == 2 && strstr(out, "--eps"), "%s", out);
+}

@@ -71,7 +71,7 @@ int cmd_hessian(int argc, char **argv)
             if (i + 1 >= argc) return cli_usage_error("hessian", "%s needs a value", o);
             const char *v = argv[++i];
             int bad = 0;
-            if (!strcmp(o, "--top")) bad = parse_int_opt(v, 1, 1000, &top);
+            if (!strcmp(o, "--top")) bad = parse_int_opt(v, 1, 1 << 30, &top);
             else if (!strcmp(o, "--steps")) bad = parse_int_opt(v, 2, 100000, &steps);
             else if (!strcmp(o, "--probes")) bad = parse_int_opt(v, 2, 100000, &probes_n);
             else if (!strcmp(o, "--runs")) bad = parse_int_opt(v, 1, 10000, &runs);

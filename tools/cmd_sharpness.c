@@ -120,24 +120,24 @@ int cmd_sharpness(int argc, char **argv)
 
     printf("sharpness at %s (%zu parameters, %zu %s examples, loss %.6g)\n", pm.path, pm.m.n, pd.k,
            a.split, full.f0);
-    printf("  %-44s %12s  %s\n", "measure", "value", "how");
-    printf("  %-44s %12.6g  %s, %d steps, %ld gradients, %.0f%% of coordinates at a bound\n",
+    printf("  %-50s %12s  %s\n", "measure", "value", "how");
+    printf("  %-50s %12.6g  %s, %d steps, %ld gradients, %.0f%% of coordinates at a bound\n",
            "eps-sharpness, full space (Keskar, %)", full.phi, full.method, full.iters, full.grads,
            100 * full.occupancy);
-    printf("  %-44s %12.6g  %s, p = %zu, %d steps, %.0f%% at a bound\n",
+    printf("  %-50s %12.6g  %s, p = %zu, %d steps, %.0f%% at a bound\n",
            "eps-sharpness, random subspace (%)", sub.phi, sub.method, sub.dim, sub.iters,
            100 * sub.occupancy);
     const char *names[2] = {"raw", "filter-normalized"};
     for (int s = 0; s < 2; s++) {
         char label[80];
         snprintf(label, sizeof label, "worst case, L2 ball rho = %g (%s)", rho, names[s]);
-        printf("  %-44s %12.6g  projected ascent, %d steps, %ld gradients\n", label, wr[s].sharpness,
+        printf("  %-50s %12.6g  projected ascent, %d steps, %ld gradients\n", label, wr[s].sharpness,
                wr[s].iters, wr[s].grads);
     }
     for (int s = 0; s < 2; s++) {
         char label[80];
         snprintf(label, sizeof label, "average case, sigma = %g (%s)", sigma, names[s]);
-        printf("  %-44s %12.6g  +- %.2g over %d Gaussian draws\n", label, av[s].sharpness,
+        printf("  %-50s %12.6g  +- %.2g over %d Gaussian draws\n", label, av[s].sharpness,
                av[s].stderr_, av[s].samples);
     }
 

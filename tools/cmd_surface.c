@@ -11,6 +11,9 @@
 #include <mpi.h>
 #endif
 #include "../probes/directions.h"
+#include "../probes/hessian.h"
+#include "../probes/npy.h"
+#include "../probes/render.h"
 #include "probe.h"
 
 static const char SURFACE_USAGE[] =
@@ -29,9 +32,125 @@ static const char SURFACE_USAGE[] =
     "  --bias NAME         direction's bias entries: zero (default), keep, normalize\n"
     "  --orth              orthogonalize the second direction to the first\n"
     "  --dirs FILE         load directions (safetensors dir0, dir1) instead of drawing them\n"
-    "  --save-dirs FILE    save the directions used\n";
+    "  --save-dirs FILE    save the directions used\n"
+    "  --curvature         also lambda_max and lambda_min of the Hessian at every point\n"
+    "                      (Lanczos, warm-started from the previous point): NAME_curvature.png\n"
+    "                      maps |lambda_min/lambda_max|, NAME_convex.png where lambda_min < 0\n"
+    "                      (default grid 11x11 and --limit 1000 with it)\n";
 
 #define MAX_TARGETS 8
+
+static int limit_given(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--limit")) return 1;
+    return 0;
+}
+
+/* λmax and λmin of the Hessian at every point of the plane, each Lanczos run
+ * warm-started from the previous point's top Ritz vector (neighbouring
+ * points have similar eigenvectors, so few steps suffice); serpentine order
+ * keeps consecutive points neighbours. Writes NAME_lmax/_lmin/_ratio.npy and
+ * two pictures. */
+static int curvature_map(const objective *o, const float *th, const float *d1, const float *d2,
+                         const grid_spec *g, const char *dir, const char *name, cJSON *j,
+                         const probe_args *a, const char *arch)
+{
+    size_t n = o->n, np = (size_t)g->nx * g->ny;
+    double *lmax = malloc(np * sizeof *lmax), *lmin = malloc(np * sizeof *lmin);
+    double *ratio = malloc(np * sizeof *ratio), *neg = malloc(np * sizeof *neg);
+    float *tp = malloc(n * sizeof *tp), *warm = malloc(n * sizeof *warm);
+    int rc = NN_OK, have_warm = 0;
+    long hvps = 0;
+    double worst_resid = 0;
+    if (!lmax || !lmin || !ratio || !neg || !tp || !warm) {
+        rc = nn_err(NN_ENOMEM, "curvature: out of memory");
+        goto done;
+    }
+    double t0 = probe_now();
+    for (int jy = 0; jy < g->ny && !rc; jy++) {
+        for (int k = 0; k < g->nx; k++) {
+            int ix = jy % 2 ? g->nx - 1 - k : k;
+            double x = grid_x(g, ix), y = grid_y(g, jy);
+            for (size_t i = 0; i < n; i++) tp[i] = (float)(th[i] + x * d1[i] + y * d2[i]);
+            hess_lanczos_opts lo = {0};
+            lo.k = 1;
+            lo.want_min = 1;
+            lo.max_steps = 40;
+            lo.tol = 1e-2;
+            lo.seed = a->seed;
+            lo.start = have_warm ? warm : NULL;
+            lo.want_vectors = 1;
+            lo.basis_float = 1;
+            hess_eig e = {0};
+            if ((rc = hess_lanczos(o, tp, &lo, &e))) break;
+            size_t p = (size_t)jy * g->nx + ix;
+            lmax[p] = e.eval[0];
+            lmin[p] = e.lmin;
+            ratio[p] = fabs(e.lmin / e.eval[0]);
+            neg[p] = e.lmin < 0 ? 1.0 : 0.0;
+            hvps += e.hvps;
+            worst_resid = fmax(worst_resid, e.resid[0] / fmax(fabs(e.eval[0]), 1e-12));
+            memcpy(warm, e.evec, n * sizeof *warm);
+            have_warm = 1;
+            hess_eig_free(&e);
+        }
+        if (isatty(2))
+            fprintf(stderr, "\rcurvature: row %d/%d, %ld HVPs, %.0f s", jy + 1, g->ny, hvps,
+                    probe_now() - t0);
+    }
+    if (isatty(2)) fputc('\n', stderr);
+    if (rc) goto done;
+    size_t shape[2] = {(size_t)g->ny, (size_t)g->nx};
+    char f[300];
+    snprintf(f, sizeof f, "%s_lmax", name);
+    if ((rc = npy_write_f64(probe_file(dir, f, ".npy"), lmax, 2, shape))) goto done;
+    snprintf(f, sizeof f, "%s_lmin", name);
+    if ((rc = npy_write_f64(probe_file(dir, f, ".npy"), lmin, 2, shape))) goto done;
+    snprintf(f, sizeof f, "%s_ratio", name);
+    if ((rc = npy_write_f64(probe_file(dir, f, ".npy"), ratio, 2, shape))) goto done;
+    size_t nneg = 0;
+    for (size_t p = 0; p < np; p++) nneg += neg[p] > 0;
+    cJSON *cj = cJSON_AddObjectToObject(j, "curvature");
+    cJSON_AddStringToObject(cj, "method", "Lanczos, k = 1 and lambda_min, warm-started, tol 1e-2, <= 40 steps");
+    cJSON_AddNumberToObject(cj, "hvps", (double)hvps);
+    cJSON_AddNumberToObject(cj, "worst_relative_residual", worst_resid);
+    cJSON_AddNumberToObject(cj, "nonconvex_fraction", (double)nneg / (double)np);
+    render_heatmap_opts ho;
+    memset(&ho, 0, sizeof ho);
+    char title[300], sub[300];
+    snprintf(title, sizeof title, "|lambda_min / lambda_max| over the plane: %s", arch);
+    snprintf(sub, sizeof sub, "Hessian at each point; %zu of %zu points have lambda_min < 0", nneg, np);
+    ho.title = title;
+    ho.subtitle = sub;
+    ho.xlabel = "x (direction 1)";
+    ho.ylabel = "y (direction 2)";
+    ho.zlabel = "|lambda_min / lambda_max|";
+    ho.no_min_marker = 1;
+    ho.ncontours = a->levels > 0 ? a->levels : -1;
+    if (a->cmap && (rc = render_cmap_parse(a->cmap, &ho.cmap))) goto done;
+    snprintf(f, sizeof f, "%s_curvature", name);
+    if ((rc = render_heatmap_png(probe_file(dir, f, ".png"), ratio, g->nx, g->ny, g->x0, g->x1,
+                                 g->y0, g->y1, &ho, NULL)))
+        goto done;
+    ho.title = "where the Hessian has a negative eigenvalue (lambda_min < 0)";
+    ho.zlabel = "1 = non-convex";
+    ho.cmap = RENDER_CMAP_GRAY;
+    ho.ncontours = -1;
+    ho.vmin = 0;
+    ho.vmax = 1;
+    snprintf(f, sizeof f, "%s_convex", name);
+    rc = render_heatmap_png(probe_file(dir, f, ".png"), neg, g->nx, g->ny, g->x0, g->x1, g->y0,
+                            g->y1, &ho, NULL);
+done:
+    free(lmax);
+    free(lmin);
+    free(ratio);
+    free(neg);
+    free(tp);
+    free(warm);
+    return rc;
+}
 
 typedef struct save_ctx {
     const char *dir, *name;
@@ -84,7 +203,7 @@ int cmd_surface(int argc, char **argv)
     probe_args_defaults(&a);
     const char *targets[MAX_TARGETS], *grid = NULL, *range = "-1:1", *dirs_in = NULL,
                *dirs_out = NULL, *norm_s = "filter", *bias_s = "zero";
-    int nt = 0, orth = 0;
+    int nt = 0, orth = 0, curvature = 0;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (cli_is_help(o)) {
@@ -96,6 +215,7 @@ int cmd_surface(int argc, char **argv)
         if (r < 0) return EXIT_USAGE;
         if (r) continue;
         if (!strcmp(o, "--orth")) orth = 1;
+        else if (!strcmp(o, "--curvature")) curvature = 1;
         else if (!strcmp(o, "--grid") || !strcmp(o, "--range") || !strcmp(o, "--norm") ||
                  !strcmp(o, "--bias") || !strcmp(o, "--dirs") || !strcmp(o, "--save-dirs")) {
             if (i + 1 >= argc) return cli_usage_error("surface", "%s needs a value", o);
@@ -115,8 +235,11 @@ int cmd_surface(int argc, char **argv)
         }
     }
     if (nt == 0) return cli_usage_error("surface", "a run directory or checkpoint is required");
-    if (!grid) grid = nt > 1 ? "51" : "51x51";
+    if (!grid) grid = nt > 1 ? "51" : curvature ? "11x11" : "51x51";
     int dims = strchr(grid, 'x') ? 2 : 1;
+    if (curvature && (dims != 2 || nt > 1))
+        return cli_usage_error("surface", "--curvature maps a 2-D grid of one target");
+    if (curvature && !limit_given(argc, argv)) a.limit = 1000;
     if (nt > 1 && dims == 2)
         return cli_usage_error("surface", "several targets are overlaid on 1-D slices only (--grid N)");
     int norm = dir_norm_from_name(norm_s), bias = dir_bias_from_name(bias_s);
@@ -262,6 +385,8 @@ int cmd_surface(int argc, char **argv)
             if (nranks > 1) rc = merge_ranks(&s[t], rc);
 #endif
             if (!rc && rank == 0) rc = probe_surface_save(&s[t], dir, sname);
+            if (!rc && rank == 0 && curvature)
+                rc = curvature_map(&o, th, d[0], d[1], &g, dir, name, j, &a, pm[0].arch);
         }
         nnobj_free(&ctx);
         if (rc) goto fail;
