@@ -5,6 +5,7 @@
 #   make bench         training and probe throughput on Fashion-MNIST
 #   make demo          install missing packages (as root), build, train configs/fmnist-mlp.ini,
 #                      then draw its loss surface and trajectory plane
+#   make test-report   the tiny study's report.html in headless Chromium: every image loads
 #   make fuzz          each libFuzzer target for FUZZ_SECONDS (default 60)
 #   make clean
 
@@ -18,6 +19,7 @@ PKGS      = build-essential pkg-config libopenblas-dev libpng-dev zlib1g-dev lib
 DEMO_PKGS = dataset-fashion-mnist
 FUZZ_PKGS = clang libclang-rt-14-dev
 MPI_PKGS  = openmpi-bin libopenmpi-dev
+REPORT_PKGS = chromium
 
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -O3 -march=native -fno-math-errno -g -Wall -Wextra -Wshadow \
               -Wno-unused-parameter -MMD -MP
@@ -57,7 +59,7 @@ else
   TESTBIN = $(BUILD)/saddle-test
 endif
 
-.PHONY: all test test-mpi bench demo fuzz clean deps deps-demo deps-fuzz deps-mpi
+.PHONY: all test test-mpi test-report bench demo fuzz clean deps deps-demo deps-fuzz deps-mpi deps-report
 
 all: $(SADDLE)
 
@@ -101,6 +103,8 @@ deps-fuzz:
 	$(call need_pkgs,$(PKGS) $(FUZZ_PKGS))
 deps-mpi:
 	$(call need_pkgs,$(PKGS) $(MPI_PKGS))
+deps-report:
+	$(call need_pkgs,$(PKGS) $(REPORT_PKGS))
 
 test: deps
 	$(MAKE) --no-print-directory $(TESTBIN) $(SADDLE)
@@ -112,6 +116,12 @@ test-mpi: deps-mpi
 	$(MAKE) --no-print-directory bin/saddle
 	$(MAKE) --no-print-directory MPI=1 build/rel-mpi/saddle
 	bash tests/mpi.sh bin/saddle build/rel-mpi/saddle
+
+# The tiny study's report.html opened in headless Chromium: the page counts
+# its loaded images into the DOM and tests/report_check.sh fails unless all did.
+test-report: deps-report
+	$(MAKE) --no-print-directory bin/saddle
+	bash tests/report_check.sh bin/saddle
 
 bench: deps-demo
 	$(MAKE) --no-print-directory $(SADDLE)

@@ -44,7 +44,7 @@ typedef struct cfg_key {
 } cfg_key;
 
 static const char *const SECTIONS[] = {"data", "model", "loss", "optimizer", "schedule",
-                                       "train"};
+                                       "train", "monitor"};
 #define NSECTIONS ((int)(sizeof SECTIONS / sizeof SECTIONS[0]))
 
 static const cfg_choice DATA_NAMES[] = {{"fashion-mnist", 0}, {"mnist", 0}, {"idx", 0},
@@ -57,6 +57,8 @@ static const cfg_choice OPTIMS[] = {{"sgd", 0}, {"momentum", 0}, {"nesterov", 0}
                                     {"rmsprop", 0}, {"adam", 0}, {"adamw", 0}, {NULL, 0}};
 static const cfg_choice SCHEDS[] = {{"constant", SCHED_CONSTANT}, {"step", SCHED_STEP},
                                     {"cosine", SCHED_COSINE}, {NULL, 0}};
+static const cfg_choice SAMS[] = {{"none", SAM_NONE}, {"sam", SAM_SAM}, {"asam", SAM_ASAM},
+                                  {NULL, 0}};
 static const cfg_choice UNITS[] = {{"epochs", UNIT_EPOCHS}, {"steps", UNIT_STEPS}, {NULL, 0}};
 
 #define FIELD(m) offsetof(config, m), sizeof(((config *)0)->m)
@@ -125,6 +127,13 @@ static const cfg_key KEYS[] = {
         "L2 penalty (decoupled for adamw)"),
     NUM("optimizer", "clip_norm", T_DOUBLE, optim.clip_norm, 0, 1e12, "0",
         "clip the gradient to this global L2 norm; 0 = off"),
+    CHOICE("optimizer", "sam", T_ENUM, optim.sam, SAMS, "none",
+           "sharpness-aware wrapper: the update rule steps with the gradient at "
+           "theta + eps (sam: eps = rho g/|g|; asam: eps = rho T^2 g/|T g|, T = |theta| + eta)"),
+    NUM("optimizer", "sam_rho", T_DOUBLE, optim.sam_rho, 0, BIG, "0.05",
+        "sam/asam: radius rho of the ascent step; 0 reproduces the plain update rule"),
+    NUM("optimizer", "sam_eta", T_DOUBLE, optim.sam_eta, 0, BIG, "0.01",
+        "asam: eta in T = |theta| + eta"),
 
     CHOICE("schedule", "type", T_ENUM, sched.type, SCHEDS, "constant",
            "learning-rate schedule after warm-up"),
@@ -150,6 +159,16 @@ static const cfg_key KEYS[] = {
     NUM("train", "threads", T_INT, train.threads, 0, 256, "0", "worker threads; 0 = all cores"),
     NUM("train", "eval_limit", T_SIZE, train.eval_limit, 0, BIG, "10000",
         "training examples behind the train loss/acc columns; 0 = all"),
+
+    NUM("monitor", "every", T_INT, monitor.every, 0, INT_MAX, "0",
+        "estimate lambda_max of the training loss every this many steps (and at step 0) "
+        "into log.csv; 0 = off"),
+    NUM("monitor", "limit", T_SIZE, monitor.limit, 1, BIG, "2000",
+        "training examples in the fixed seeded random subset the monitor uses"),
+    NUM("monitor", "steps", T_INT, monitor.steps, 10, 100000, "20",
+        "Lanczos steps per estimate (warm-started from the previous top eigenvector)"),
+    NUMX("monitor", "tol", T_DOUBLE, monitor.tol, 0, 1, 1, 1, "0.001",
+         "relative Ritz residual at which an estimate stops early"),
 };
 #define NKEYS ((int)(sizeof KEYS / sizeof KEYS[0]))
 

@@ -241,7 +241,12 @@ typedef struct optim_opts {
     double eps;           /* rmsprop, adam family */
     double weight_decay;  /* L2 (coupled) except adamw (decoupled) */
     double clip_norm;     /* clip the gradient to this global L2 norm; 0 = off */
+    int sam;              /* SAM_NONE | SAM_SAM | SAM_ASAM: wraps the rule above */
+    double sam_rho;       /* radius of the ascent step ε̂ */
+    double sam_eta;       /* ASAM: T = |θ| + sam_eta */
 } optim_opts;
+
+enum { SAM_NONE = 0, SAM_SAM, SAM_ASAM };
 
 enum { SCHED_CONSTANT = 0, SCHED_STEP, SCHED_COSINE };
 
@@ -272,12 +277,22 @@ typedef struct train_opts {
     size_t eval_limit;     /* examples used for the train loss/acc columns; 0 = all */
 } train_opts;
 
+/* λmax of the training loss during training (the trainer calls a hook; the
+ * Lanczos solver lives in probes/, which nn/ may not include). */
+typedef struct monitor_opts {
+    int every;             /* steps between estimates (and step 0); 0 = off */
+    size_t limit;          /* fixed seeded random subset of the training set */
+    int steps;             /* Lanczos steps per estimate */
+    double tol;            /* relative Ritz residual to stop at */
+} monitor_opts;
+
 typedef struct config {
     data_opts data;
     model_spec model;      /* in = 0 until the data is known */
     optim_opts optim;
     sched_opts sched;
     train_opts train;
+    monitor_opts monitor;
 } config;
 
 /* ---- config (nn/config.c) ------------------------------------------------ */
@@ -374,11 +389,47 @@ typedef struct train_result {
     double samples_per_s;
     long steps;
     size_t nparams;
+    long grad_evals;       /* batch gradients computed by this call (2 per step under SAM) */
+    long monitor_calls;    /* λmax estimates made by this call */
 } train_result;
 
+/* What the trainer hands the λmax monitor: the model's layer table, the
+ * training split and the fixed subset, and the warm-start vector it keeps
+ * (and checkpoints) between calls. */
+typedef struct train_monitor_call {
+    const model *m;          /* layer table; m->theta is the current θ */
+    const dataset *train;    /* the training split */
+    const size_t *idx;       /* [k] the fixed subset, sorted */
+    size_t k;
+    const monitor_opts *opts;
+    uint64_t seed;           /* for a cold start */
+    long step;
+    float *v;                /* [n] previous top eigenvector in, the new one out;
+                                all zeros = none yet (cold start) */
+} train_monitor_call;
+
+/* Estimates λmax of the mean loss over the subset at c->m->theta into
+ * *lambda_max; returns NN_OK or an NN_* status (training then stops). */
+typedef int (*train_monitor_fn)(void *user, const train_monitor_call *c, double *lambda_max);
+
+/* Callbacks of a run; any member may be NULL. */
+typedef struct train_hooks {
+    train_report_fn report;      /* progress, after every step */
+    void *report_user;
+    train_monitor_fn monitor;    /* required when monitor.every > 0 */
+    void *monitor_user;
+} train_hooks;
+
+/* The subset the monitor uses: the first k of a seeded shuffle of n
+ * examples, sorted — the same rule as the probes' --limit/--seed, so
+ * `saddle hessian --limit k --seed train.seed` sees the same examples.
+ * idx [k], k <= n. */
+int train_monitor_subset(size_t n, uint64_t seed, size_t k, size_t *idx);
+
 /* Trains per the config into run directory `dir` (created if needed). When
- * resume != 0, continues from dir/last.safetensors and dir/log.csv. */
-int train_run(const config *c, const char *dir, int resume, train_report_fn report,
-              void *user, train_result *res);
+ * resume != 0, continues from dir/last.safetensors and dir/log.csv. hooks
+ * may be NULL. */
+int train_run(const config *c, const char *dir, int resume, const train_hooks *hooks,
+              train_result *res);
 
 #endif

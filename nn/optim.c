@@ -181,3 +181,15 @@ void optim_free(optim *o)
     free(o->state[0]);
     memset(o, 0, sizeof *o);
 }
+
+double optim_stability_limit(const optim_opts *opts, double lr)
+{
+    /* From the update's 2x2 iteration matrix on h(θ) = λθ²/2: the step
+     * diverges once an eigenvalue passes -1. */
+    double b = opts->momentum;
+    if (!(lr > 0)) return NAN;
+    if (!strcmp(opts->type, "sgd")) return 2.0 / lr;
+    if (!strcmp(opts->type, "momentum")) return (2.0 + 2.0 * b) / lr;
+    if (!strcmp(opts->type, "nesterov")) return (2.0 + 2.0 * b) / ((1.0 + 2.0 * b) * lr);
+    return NAN;
+}

@@ -40,4 +40,18 @@ int optim_new(optim *o, const optim_opts *opts, size_t n);
 double optim_step(optim *o, float *theta, float *g, double lr);
 void optim_free(optim *o);
 
+/* The largest Hessian eigenvalue at which the update rule with step lr is
+ * stable on a quadratic (the edge of stability): sgd 2/lr, momentum β
+ * (2+2β)/lr, nesterov (2+2β)/((1+2β) lr); NAN for the adaptive rules
+ * (rmsprop, adam, adamw), where no such fixed line exists. */
+double optim_stability_limit(const optim_opts *opts, double lr);
+
+/* SAM / ASAM (nn/optim_sam.c): the point the second gradient is taken at,
+ * out = theta + ε̂ [n] from the gradient g [n] at theta: SAM ε̂ = ρ g/‖g‖,
+ * ASAM ε̂ = ρ T² g/‖T g‖ with T = |θ| + η elementwise. ε̂ = 0 (ρ = 0 or a zero
+ * gradient) copies theta bit for bit, so the second gradient equals the
+ * first. Split across the pool. Returns ‖ε̂‖ (NaN if g is not finite). */
+double optim_sam_point(const optim_opts *opts, size_t n, const float *theta, const float *g,
+                       float *out);
+
 #endif

@@ -1,5 +1,6 @@
 /* The training loop: data, model and optimizer from a resolved config; epochs
- * of deterministically shuffled batches; evaluation rows in log.csv,
+ * of deterministically shuffled batches (two gradients per step under
+ * SAM/ASAM); evaluation rows in log.csv with the λmax monitor's column,
  * trajectory snapshots, resumable checkpoints and a summary.json. */
 #include "nn.h"
 
@@ -27,6 +28,13 @@ typedef struct trainer {
     workspace ws, ews;
     optim opt;
     float *g;          /* [n] */
+    float *theta_p;    /* [n] θ + ε̂ under SAM/ASAM, else NULL */
+    const train_hooks *hooks;
+    int mon_on;        /* monitor.every > 0 */
+    float *mon_v;      /* [n] the monitor's warm start, checkpointed */
+    size_t *mon_idx;   /* [mon_k] its fixed subset */
+    size_t mon_k;
+    long grad_evals, monitor_calls;
     size_t *perm;      /* [train.n] */
     long spe, total;   /* steps per epoch, steps in all */
     int B;             /* batch */
@@ -50,14 +58,67 @@ static const char *join(char *buf, size_t len, const char *dir, const char *name
     return buf;
 }
 
+#define MON_STATE "monitor_v"
+
+/* The resumable state: the optimizer's buffers, then the monitor's warm
+ * start (so a resumed run's λmax column equals an uninterrupted one's). */
+static int state_list(trainer *t, const char **names, float **state)
+{
+    int k = 0;
+    for (int i = 0; i < t->opt.type->nstate; i++) {
+        names[k] = t->opt.type->state_names[i];
+        state[k++] = t->opt.state[i];
+    }
+    if (t->mon_on) {
+        names[k] = MON_STATE;
+        state[k++] = t->mon_v;
+    }
+    return k;
+}
+
 static int save_ckpt(trainer *t, const char *path, long step, int with_state)
 {
     ckpt_info info = {step, (int)(step / t->spe), t->cfg.train.seed, t->config_text};
-    const char *const *names = with_state ? t->opt.type->state_names : NULL;
-    const float *state[OPTIM_MAX_STATE];
-    for (int i = 0; i < t->opt.type->nstate; i++) state[i] = t->opt.state[i];
-    return ckpt_save(path, &t->m, t->m.theta, &info, names, state,
-                     with_state ? t->opt.type->nstate : 0);
+    const char *names[OPTIM_MAX_STATE + 1];
+    float *state[OPTIM_MAX_STATE + 1];
+    int ns = with_state ? state_list(t, names, state) : 0;
+    return ckpt_save(path, &t->m, t->m.theta, &info, ns ? names : NULL,
+                     (const float *const *)state, ns);
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x > y) - (x < y);
+}
+
+int train_monitor_subset(size_t n, uint64_t seed, size_t k, size_t *idx)
+{
+    /* The probes' rule (tools/probe.c): the first k of a shuffle keyed by
+     * 0x5ab5e7, in data order. dataset_shuffle needs all n slots. */
+    if (k > n) return nn_err(NN_EINVAL, "monitor subset: %zu of %zu examples", k, n);
+    size_t *perm = malloc((n ? n : 1) * sizeof *perm);
+    if (!perm) return nn_err(NN_ENOMEM, "monitor subset: out of memory");
+    dataset_shuffle(n, seed, 0x5ab5e7, perm);
+    qsort(perm, k, sizeof *perm, cmp_size);
+    memcpy(idx, perm, k * sizeof *idx);
+    free(perm);
+    return NN_OK;
+}
+
+/* λmax at the current θ through the hook; NAN when this is no monitor step. */
+static int monitor_at(trainer *t, long step, double *lam)
+{
+    *lam = NAN;
+    if (!t->mon_on || step % t->cfg.monitor.every != 0) return NN_OK;
+    train_monitor_call call = {&t->m, &t->train, t->mon_idx, t->mon_k, &t->cfg.monitor,
+                               t->cfg.train.seed, step, t->mon_v};
+    int rc = t->hooks->monitor(t->hooks->monitor_user, &call, lam);
+    if (rc) return rc;
+    t->monitor_calls++;
+    if (!isfinite(*lam))
+        return nn_err(NN_ENAN, "step %ld: the monitor's lambda_max is not finite", step);
+    return NN_OK;
 }
 
 static int snapshot(trainer *t, long step)
@@ -69,6 +130,9 @@ static int snapshot(trainer *t, long step)
 
 static int log_row(trainer *t, long step, double lr)
 {
+    double lam;
+    int rc = monitor_at(t, step, &lam);
+    if (rc) return rc;
     size_t ntr = t->train.n;
     if (t->cfg.train.eval_limit && t->cfg.train.eval_limit < ntr) ntr = t->cfg.train.eval_limit;
     double tra, tea, vaa = 0;
@@ -79,7 +143,9 @@ static int log_row(trainer *t, long step, double lr)
         double vl = model_eval(&t->m, t->m.theta, &t->val, NULL, t->val.n, &vaa, NULL, &t->ews);
         fprintf(t->log, "%.9g,%.9g,", vl, vaa);
     }
-    fprintf(t->log, "%.9g,%.9g\n", tel, tea);
+    fprintf(t->log, "%.9g,%.9g", tel, tea);
+    if (t->mon_on && isfinite(lam)) fprintf(t->log, ",%.9g\n", lam);
+    else fprintf(t->log, t->mon_on ? ",\n" : "\n");
     t->eval_step = step;
     t->eval_test_loss = tel;
     t->eval_test_acc = tea;
@@ -160,11 +226,17 @@ static int write_summary(trainer *t, const train_result *r, double wall)
     return rc;
 }
 
-static int setup(trainer *t, const config *c, const char *dir)
+static int setup(trainer *t, const config *c, const char *dir, const train_hooks *hooks)
 {
     int rc;
+    static const train_hooks none;
     t->cfg = *c;
     t->dir = dir;
+    t->hooks = hooks ? hooks : &none;
+    t->mon_on = t->cfg.monitor.every > 0;
+    if (t->mon_on && !t->hooks->monitor)
+        return nn_err(NN_EINVAL, "monitor.every = %d but no lambda_max monitor was given "
+                      "to the trainer", t->cfg.monitor.every);
     t->last_ckpt = -1;
     if (t->cfg.data.seed == 0) t->cfg.data.seed = t->cfg.train.seed;
     rc = data_load(&t->cfg.data, &t->train, &t->val, &t->test);
@@ -191,6 +263,15 @@ static int setup(trainer *t, const config *c, const char *dir)
     if ((rc = workspace_alloc(&t->ews, &t->m, EVAL_CAP))) return rc;
     if ((rc = optim_new(&t->opt, &t->cfg.optim, t->m.n))) return rc;
     t->g = malloc(t->m.n * sizeof *t->g);
+    if (t->cfg.optim.sam != SAM_NONE && !(t->theta_p = malloc(t->m.n * sizeof *t->theta_p)))
+        return nn_err(NN_ENOMEM, "train: out of memory");
+    if (t->mon_on) {
+        t->mon_k = t->cfg.monitor.limit < n ? t->cfg.monitor.limit : n;
+        t->mon_v = calloc(t->m.n, sizeof *t->mon_v);
+        t->mon_idx = malloc(t->mon_k * sizeof *t->mon_idx);
+        if (!t->mon_v || !t->mon_idx) return nn_err(NN_ENOMEM, "train: out of memory");
+        if ((rc = train_monitor_subset(n, t->cfg.train.seed, t->mon_k, t->mon_idx))) return rc;
+    }
     t->perm = malloc(n * sizeof *t->perm);
     t->config_text = config_format(&t->cfg);
     if (!t->g || !t->perm || !t->config_text) return nn_err(NN_ENOMEM, "train: out of memory");
@@ -207,8 +288,9 @@ static int restore(trainer *t, long *step)
     join(path, sizeof path, t->dir, "last.safetensors");
     model saved;
     ckpt_info info = {0};
-    float *state[OPTIM_MAX_STATE];
-    for (int i = 0; i < t->opt.type->nstate; i++) state[i] = t->opt.state[i];
+    const char *names[OPTIM_MAX_STATE + 1];
+    float *state[OPTIM_MAX_STATE + 1];
+    int ns = state_list(t, names, state);
     /* ckpt_load builds its own model; state buffers are sized to ours and
      * are only filled after the architecture has been checked to match. */
     int rc = ckpt_load(path, &saved, -1, t->m.spec.loss, &info, NULL, NULL, 0);
@@ -220,8 +302,7 @@ static int restore(trainer *t, long *step)
     ckpt_info_free(&info);
     if (strcmp(a1, a2) != 0)
         return nn_err(NN_EFORMAT, "%s: architecture %s does not match the config's %s", path, a1, a2);
-    rc = ckpt_load(path, &saved, -1, t->m.spec.loss, &info, t->opt.type->state_names, state,
-                   t->opt.type->nstate);
+    rc = ckpt_load(path, &saved, -1, t->m.spec.loss, &info, ns ? names : NULL, state, ns);
     if (rc) return rc;
     memcpy(t->m.theta, saved.theta, t->m.n * sizeof *t->m.theta);
     model_free(&saved);
@@ -238,6 +319,9 @@ static void teardown(trainer *t)
 {
     if (t->log) fclose(t->log);
     free(t->g);
+    free(t->theta_p);
+    free(t->mon_v);
+    free(t->mon_idx);
     free(t->perm);
     free(t->config_text);
     optim_free(&t->opt);
@@ -251,7 +335,7 @@ static void teardown(trainer *t)
 
 static int at_multiple(long step, long every) { return every > 0 && step % every == 0; }
 
-int train_run(const config *c, const char *dir, int resume, train_report_fn report, void *user,
+int train_run(const config *c, const char *dir, int resume, const train_hooks *hooks,
               train_result *res)
 {
     trainer t;
@@ -260,7 +344,9 @@ int train_run(const config *c, const char *dir, int resume, train_report_fn repo
     double wall0 = now_s();
     char path[4200];
     long step = 0;
-    int rc = setup(&t, c, dir);
+    int rc = setup(&t, c, dir, hooks);
+    train_report_fn report = t.hooks->report;
+    void *user = t.hooks->report_user;
     if (rc) goto done;
     join(path, sizeof path, dir, "log.csv");
     if (resume) {
@@ -270,7 +356,9 @@ int train_run(const config *c, const char *dir, int resume, train_report_fn repo
     } else {
         char cpath[4200];
         if ((rc = config_write(&t.cfg, join(cpath, sizeof cpath, dir, "config.ini")))) goto done;
-        const char *hdr = t.val.n ? LOG_HEADER_VAL "\n" : LOG_HEADER "\n";
+        char hdr[256];
+        snprintf(hdr, sizeof hdr, "%s%s\n", t.val.n ? LOG_HEADER_VAL : LOG_HEADER,
+                 t.mon_on ? ",lambda_max" : "");
         if ((rc = file_write_atomic(path, hdr, strlen(hdr)))) goto done;
         t.log = fopen(path, "a");
     }
@@ -289,6 +377,7 @@ int train_run(const config *c, const char *dir, int resume, train_report_fn repo
                           : (long)t.cfg.train.snapshot_every;
     long ckpt_every = t.cfg.train.ckpt_every > 0 ? t.cfg.train.ckpt_every : t.spe;
     long eval_every = t.cfg.train.eval_every > 0 ? t.cfg.train.eval_every : t.spe;
+    long mon_every = t.mon_on ? t.cfg.monitor.every : 0;
     size_t n = t.train.n, dim = t.train.dim;
     double busy = 0, epoch_loss = 0;
     long epoch_steps = 0, start = step;
@@ -306,6 +395,18 @@ int train_run(const config *c, const char *dir, int resume, train_report_fn repo
         }
         double loss = model_batch(&t.m, t.m.theta, t.ws.xb, t.ws.yb, B, 1.0f / (float)B, t.g, 0,
                                   NULL, &t.ws) / B;
+        t.grad_evals++;
+        if (t.theta_p && isfinite(loss)) {
+            /* The second gradient, on the same batch, at θ + ε̂; it replaces
+             * the first, and the base rule steps from θ with it. With ε̂ = 0
+             * θ_p is a bit copy of θ, so this reproduces g exactly. */
+            /* A non-finite g leaves θ_p unset; optim_step then stops the run. */
+            if (isfinite(optim_sam_point(&t.cfg.optim, t.m.n, t.m.theta, t.g, t.theta_p))) {
+                model_batch(&t.m, t.theta_p, t.ws.xb, t.ws.yb, B, 1.0f / (float)B, t.g, 0,
+                            NULL, &t.ws);
+                t.grad_evals++;
+            }
+        }
         double lr = sched_lr(&t.cfg.sched, t.cfg.optim.lr, step, t.spe, t.total);
         double gnorm = isfinite(loss) ? optim_step(&t.opt, t.m.theta, t.g, lr) : NAN;
         if (!isfinite(loss) || !isfinite(gnorm)) {
@@ -324,7 +425,7 @@ int train_run(const config *c, const char *dir, int resume, train_report_fn repo
         epoch_steps++;
 
         int end_epoch = step % t.spe == 0;
-        if (at_multiple(step, eval_every) || step == t.total) {
+        if (at_multiple(step, eval_every) || step == t.total || at_multiple(step, mon_every)) {
             double lr_next = sched_lr(&t.cfg.sched, t.cfg.optim.lr, step < t.total ? step : step - 1,
                                       t.spe, t.total);
             if ((rc = log_row(&t, step, lr_next))) goto done;
@@ -361,6 +462,8 @@ int train_run(const config *c, const char *dir, int resume, train_report_fn repo
     if ((rc = save_ckpt(&t, join(path, sizeof path, dir, "final.safetensors"), step, 0))) goto done;
     res->steps = step;
     res->nparams = t.m.n;
+    res->grad_evals = t.grad_evals;
+    res->monitor_calls = t.monitor_calls;
     res->seconds = busy;
     res->samples_per_s = busy > 0 ? (double)samples / busy : 0;
     res->train_loss = model_eval(&t.m, t.m.theta, &t.train, NULL, t.train.n, &res->train_acc,

@@ -248,10 +248,19 @@ int render_polyline(render_image *im, const double *xy, int n, double width, ren
         double m = width + 2;
         if (!clip_seg(&ax, &ay, &bx, &by, L.cx0 - m, L.cy0 - m, L.cx1 + m, L.cy1 + m)) continue;
         double len = hypot(bx - ax, by - ay), s = 0;
-        while (s < len) {
+        /* Each pass ends a dash or a gap, or the segment: bounded, even when
+         * rounding makes a step too small to move s (then the dash state
+         * just flips) — without that a remainder below one ulp of s spun
+         * forever. */
+        long guard = (long)(len / (dash + gap)) * 2 + 8;
+        while (s < len && guard-- > 0) {
             int on = phase < dash;
             double left = on ? dash - phase : dash + gap - phase;
             double e = fmin(len, s + left);
+            if (!(e > s)) {
+                phase = on ? dash : 0;
+                continue;
+            }
             if (on && len > 0)
                 rlayer_segment(&L, ax + (bx - ax) * s / len, ay + (by - ay) * s / len,
                                ax + (bx - ax) * e / len, ay + (by - ay) * e / len, width);

@@ -69,6 +69,7 @@ uint8_t *test_read_file(const char *path, size_t *len)
             free(b);
             b = NULL;
         }
+        if (b) b[n] = 0; /* text users may treat it as a string */
         *len = (size_t)n;
     }
     fclose(f);

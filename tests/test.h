@@ -24,7 +24,7 @@ const char *test_tmpdir(void);
 const char *test_path(const char *name);
 /* Writes len bytes to path (plain, not atomic): 0 or -1. */
 int test_write_file(const char *path, const void *buf, size_t len);
-/* A file's bytes, malloc'd [*len] (+1 spare byte), or NULL. */
+/* A file's bytes, malloc'd [*len] plus a terminating NUL, or NULL. */
 uint8_t *test_read_file(const char *path, size_t *len);
 
 #define TEST(name)                                                            \

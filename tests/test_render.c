@@ -2,6 +2,7 @@
  * libpng, pixels at known places of the figures (orientation, colorbar
  * ends, missing cells, the minimum's star), marching squares on a cone,
  * tick values and labels, log scale handling, and the line plot. */
+#include "../datasets/rng.h"
 #include "test.h"
 #include "../datasets/status.h"
 #include "../probes/font.h"
@@ -11,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int rgb_near(render_rgb a, render_rgb b, int tol)
 {
@@ -593,5 +595,31 @@ TEST(render_survives_wild_coordinates)
     lo.ymin = 0;
     lo.ymax = 2;
     CHECK_OK(render_lineplot(&im, &lo, NULL));
+    render_image_free(&im);
+}
+
+/* Dashed polylines always finish: on long segments the dash phase picked
+ * up rounding until a remainder below one ulp of the position was left, and
+ * the walk stopped moving (seen drawing λmax curves; a search found such
+ * dash lengths in the first try). An alarm turns a hang into a failure. */
+TEST(render_dashed_polylines_terminate)
+{
+    render_image im;
+    CHECK_OK(render_image_init(&im, 800, 520, render_rgb_hex(0xffffff)));
+    alarm(30);
+    for (int trial = 0; trial < 200; trial++) {
+        double dash = 0.5 + 10.0 * rng_uniform(3, 1, (uint64_t)trial);
+        double xy[12];
+        for (int i = 0; i < 6; i++) {
+            xy[2 * i] = 10 + 780 * rng_uniform(3, 2, (uint64_t)(trial * 12 + 2 * i));
+            xy[2 * i + 1] = 10 + 500 * rng_uniform(3, 2, (uint64_t)(trial * 12 + 2 * i + 1));
+        }
+        CHECK_OK(render_polyline(&im, xy, 6, 1.5, render_rgb_hex(0x0072b2), 1.0, dash));
+    }
+    alarm(0);
+    int dark = 0;
+    for (int y = 0; y < im.h; y++)
+        for (int x = 0; x < im.w; x++) dark += render_image_get(&im, x, y).r < 128;
+    CHECK(dark > 1000);
     render_image_free(&im);
 }

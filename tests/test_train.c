@@ -53,14 +53,14 @@ TEST(rerun_is_byte_identical_and_run_dir_is_complete)
     spirals_config(&c, NULL, 0);
     train_result r1, r2;
     const char *a = test_path("run-a"), *b = test_path("run-b");
-    CHECK_OK(train_run(&c, a, 0, NULL, NULL, &r1));
-    CHECK_OK(train_run(&c, b, 0, NULL, NULL, &r2));
+    CHECK_OK(train_run(&c, a, 0, NULL, &r1));
+    CHECK_OK(train_run(&c, b, 0, NULL, &r2));
     /* Two threads split each batch: identical again between two such runs. */
     const char *a2 = test_path("run-a2"), *b2 = test_path("run-b2");
     CHECK_OK(config_set(&c, "train.threads=2"));
     train_result r3;
-    CHECK_OK(train_run(&c, a2, 0, NULL, NULL, &r3));
-    CHECK_OK(train_run(&c, b2, 0, NULL, NULL, &r3));
+    CHECK_OK(train_run(&c, a2, 0, NULL, &r3));
+    CHECK_OK(train_run(&c, b2, 0, NULL, &r3));
     CHECK(same_file(in(a2, "log.csv"), in(b2, "log.csv")));
     CHECK(same_file(in(a2, "final.safetensors"), in(b2, "final.safetensors")));
     CHECK_OK(config_set(&c, "train.threads=1"));
@@ -133,10 +133,11 @@ static void crash_and_resume(const char *opt, const char *threads)
     snprintf(name, sizeof name, "crash-%s", strchr(opt, '=') + 1);
     const char *crash = test_path(name);
     train_result r;
-    CHECK_OK(train_run(&c, full, 0, NULL, NULL, &r));
+    CHECK_OK(train_run(&c, full, 0, NULL, &r));
     pid_t pid = fork();
     if (pid == 0) {
-        train_run(&c, crash, 0, die_at_23, NULL, &r);
+        train_hooks h = {die_at_23, NULL, NULL, NULL};
+        train_run(&c, crash, 0, &h, &r);
         _exit(3); /* must not get here */
     }
     int st = 0;
@@ -144,7 +145,7 @@ static void crash_and_resume(const char *opt, const char *threads)
     CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d", st);
     CHECK(!exists(in(crash, "final.safetensors")));
     CHECK(!same_file(in(full, "log.csv"), in(crash, "log.csv")));
-    CHECK_OK(train_run(&c, crash, 1, NULL, NULL, &r));
+    CHECK_OK(train_run(&c, crash, 1, NULL, &r));
     CHECK_MSG(same_file(in(full, "final.safetensors"), in(crash, "final.safetensors")),
               "%s: resumed final checkpoint differs", opt);
     CHECK_MSG(same_file(in(full, "log.csv"), in(crash, "log.csv")), "%s: resumed log differs", opt);
@@ -169,7 +170,7 @@ TEST(nan_stops_training_and_keeps_last_checkpoint)
     spirals_config(&c, extra, 7);
     const char *dir = test_path("nan");
     train_result r;
-    int rc = train_run(&c, dir, 0, NULL, NULL, &r);
+    int rc = train_run(&c, dir, 0, NULL, &r);
     CHECK(rc == NN_ENAN);
     const char *msg = nn_errmsg();
     CHECK_MSG(strstr(msg, "step ") && strstr(msg, "training stopped"), "message: %s", msg);
@@ -196,7 +197,7 @@ TEST(mismatched_output_width_is_a_config_error)
     const char *extra[] = {"model.layers=8 relu, 4"};
     spirals_config(&c, extra, 1);
     train_result r;
-    int rc = train_run(&c, test_path("bad"), 0, NULL, NULL, &r);
+    int rc = train_run(&c, test_path("bad"), 0, NULL, &r);
     CHECK(rc == NN_ECONFIG);
     CHECK(strstr(nn_errmsg(), "4 outputs") && strstr(nn_errmsg(), "3 classes"));
 }

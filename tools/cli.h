@@ -17,6 +17,10 @@ int cmd_pca(int argc, char **argv);
 int cmd_render(int argc, char **argv);
 int cmd_hessian(int argc, char **argv);
 int cmd_sharpness(int argc, char **argv);
+int cmd_study(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_rescale(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 
 /* Prints "saddle: <what>: <status message>" and returns EXIT_FAIL. */
 int cli_fail(const char *what, int rc);

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../probes/monitor.h"
 #include "cli.h"
 
 static const char TRAIN_USAGE[] =
@@ -15,7 +16,7 @@ static const char TRAIN_USAGE[] =
     "\n"
     "Trains the model a config describes and writes the run directory:\n"
     "  DIR/config.ini          the resolved config, every key written out\n"
-    "  DIR/log.csv             step, epoch, lr, train/test loss and accuracy\n"
+    "  DIR/log.csv             step, epoch, lr, train/test loss and accuracy[, lambda_max]\n"
     "  DIR/final.safetensors   the trained weights (loads into torch.nn.Sequential)\n"
     "  DIR/last.safetensors    weights + optimizer state, for --resume\n"
     "  DIR/traj/               trajectory snapshots (train.snapshot_every)\n"
@@ -68,6 +69,11 @@ static void report(const train_progress *p, void *user)
         else if (p->end_of_epoch)
             fputc('\n', stderr);
     } else if (p->end_of_epoch) {
+        /* One line per epoch, but no more than one every few seconds: a
+         * full-batch run has an epoch per step. */
+        double now = wall();
+        if (now - b->last < 3.0 && p->epoch != p->epochs && p->epochs > 50) return;
+        b->last = now;
         fprintf(stderr, "epoch %d/%d  step %ld  loss %.4f", p->epoch, p->epochs, p->step, p->loss);
         if (p->have_test) fprintf(stderr, "  test_loss %.4f  test_acc %.4f", p->test_loss, p->test_acc);
         fprintf(stderr, "  %.0f samples/s  ETA %s\n", p->samples_per_s, eta);
@@ -158,7 +164,10 @@ int cmd_train(int argc, char **argv)
     bar_state b = {isatty(2), 0};
     train_result r;
     fprintf(stderr, "%s %s -> %s\n", resume ? "resuming" : "training", resume ? run_cfg : cfg_path, dir);
-    rc = train_run(&c, dir, resume != NULL, report, &b, &r);
+    lmax_monitor mon = {0};
+    train_hooks hooks = {report, &b, lmax_monitor_fn, &mon};
+    rc = train_run(&c, dir, resume != NULL, &hooks, &r);
+    lmax_monitor_free(&mon);
     if (rc) {
         if (b.tty) fputc('\n', stderr);
         return cli_fail("train", rc);
@@ -167,5 +176,7 @@ int cmd_train(int argc, char **argv)
            r.seconds, r.samples_per_s);
     printf("train loss %.4f  acc %.4f\n", r.train_loss, r.train_acc);
     printf("test  loss %.4f  acc %.4f\n", r.test_loss, r.test_acc);
+    if (c.optim.sam != SAM_NONE) printf("%ld gradient evaluations (two per step)\n", r.grad_evals);
+    if (r.monitor_calls) printf("%ld lambda_max estimates in %s/log.csv\n", r.monitor_calls, dir);
     return EXIT_OK;
 }

@@ -31,6 +31,11 @@ static const char USAGE[] =
     "                 Hessian eigenvalues, trace and spectral density from exact HVPs\n"
     "  sharpness TARGET [--eps 1e-3]\n"
     "                 epsilon-sharpness (Keskar), worst- and average-case, raw and filter-normalized\n"
+    "  plot RUN       log.csv as pictures: loss curves, lambda_max with the 2/lr line\n"
+    "  study DIR      train the runs x seeds of DIR/study.ini, probe them all, write a report\n"
+    "  compare RUN... the study report for existing run directories (RUN-sN are seeds)\n"
+    "  rescale CHECKPOINT --layer L --factor C\n"
+    "                 the same function with rescaled layers: raw vs filter-normalized sharpness\n"
     "  bench          training and surface throughput against this machine's floors\n"
     "\n"
     "`saddle COMMAND --help` describes a command; `saddle train --help` lists\n"
@@ -92,6 +97,10 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(cmd, "render")) return cmd_render(argc - 1, argv + 1);
     if (!strcmp(cmd, "hessian")) return cmd_hessian(argc - 1, argv + 1);
     if (!strcmp(cmd, "sharpness")) return cmd_sharpness(argc - 1, argv + 1);
+    if (!strcmp(cmd, "study")) return cmd_study(argc - 1, argv + 1);
+    if (!strcmp(cmd, "compare")) return cmd_compare(argc - 1, argv + 1);
+    if (!strcmp(cmd, "rescale")) return cmd_rescale(argc - 1, argv + 1);
+    if (!strcmp(cmd, "plot")) return cmd_plot(argc - 1, argv + 1);
     fprintf(stderr, "saddle: unknown command '%s'\n\n%s", cmd, USAGE);
     return EXIT_USAGE;
 }

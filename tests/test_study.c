@@ -1,0 +1,221 @@
+/* `saddle study`, `compare` and `rescale` end to end through SADDLE_BIN: the
+ * tiny study writes every file of its report, a bad study.ini fails naming
+ * file:line before anything trains, and rescaling keeps the function while
+ * changing raw but not filter-normalized sharpness. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../datasets/fileio.h"
+#include "../probes/render.h"
+#include "test.h"
+
+static const char *bin(void)
+{
+    const char *b = getenv("SADDLE_BIN");
+    return b && *b ? b : "bin/saddle";
+}
+
+static int run(const char *args, const char **text)
+{
+    static uint8_t *buf;
+    char cmd[8192];
+    const char *log = test_path("study-out.txt");
+    snprintf(cmd, sizeof cmd, "%s %s > %s 2>&1", bin(), args, log);
+    int st = system(cmd);
+    free(buf);
+    buf = NULL;
+    size_t len;
+    if (file_read_all(log, 4 << 20, &buf, &len) != 0) buf = NULL;
+    if (text) *text = buf ? (const char *)buf : "";
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static double json_number_after(const char *text, const char *key)
+{
+    const char *p = strstr(text, key);
+    if (!p) return NAN;
+    p = strchr(p, ':');
+    return p ? strtod(p + 1, NULL) : NAN;
+}
+
+/* Every <img src="X"> of report.html: the file exists beside it and decodes. */
+static int check_images(const char *dir, int *count)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s/report.html", dir);
+    size_t len;
+    uint8_t *html = test_read_file(p, &len);
+    if (!html) return -1;
+    int bad = 0;
+    *count = 0;
+    for (const char *s = (const char *)html; (s = strstr(s, "<img src=\"")); ) {
+        s += 10;
+        const char *e = strchr(s, '"');
+        if (!e) break;
+        char f[1024];
+        snprintf(f, sizeof f, "%s/%.*s", dir, (int)(e - s), s);
+        render_image im;
+        if (render_png_read(f, &im) != 0) {
+            test_fail(__FILE__, __LINE__, "report image %s does not decode: %s", f, nn_errmsg());
+            bad++;
+        } else {
+            CHECK(im.w > 100 && im.h > 100);
+            render_image_free(&im);
+        }
+        (*count)++;
+        s = e;
+    }
+    free(html);
+    return bad;
+}
+
+TEST(study_tiny_end_to_end)
+{
+    char out[512], args[2400];
+    snprintf(out, sizeof out, "%sstudy-tiny", test_tmpdir());
+    snprintf(args, sizeof args, "study configs/study/tiny --out %s", out);
+    const char *text;
+    int rc = run(args, &text);
+    CHECK_MSG(rc == 0, "study failed: %s", text);
+    const char *files[] = {"report.md", "report.html", "slices.png", "surface-sb.png", "surface-lb.png",
+                           "density.png", "lambda_max.png", "sb-s1/final.safetensors", "sb-s2/final.safetensors",
+                           "lb-s1/final.safetensors", "lb-s2/final.safetensors",
+                           "sb-s2/probes/hessian.json", "lb-s1/probes/sharpness-eps0.0001.json",
+                           "rescale/rescaled.safetensors", "rescale/before.json", "rescale/after.json"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        char p[1024];
+        snprintf(p, sizeof p, "%s/%s", out, files[i]);
+        CHECK_MSG(exists(p), "missing %s", p);
+    }
+    int nimg = 0;
+    CHECK(check_images(out, &nimg) == 0);
+    CHECK_MSG(nimg >= 5, "report shows %d images", nimg);
+    char p[1024];
+    snprintf(p, sizeof p, "%s/report.md", out);
+    size_t len;
+    char *md = (char *)test_read_file(p, &len);
+    CHECK(md != NULL);
+    if (md) {
+        CHECK(strstr(md, "At matched epochs (end of training)"));
+        CHECK(strstr(md, "At matched training loss"));
+        CHECK(strstr(md, "small batch (16) (2 seeds)"));
+        CHECK(strstr(md, "±"));
+        CHECK(strstr(md, "eps-sharpness 0.0001"));
+        CHECK(strstr(md, "largest logit difference"));
+    }
+    free(md);
+    /* A second run keeps every trained run; compare on the same dirs works too. */
+    rc = run(args, &text);
+    CHECK_MSG(rc == 0 && strstr(text, "kept") && !strstr(text, "== saddle train"), "rerun: %s", text);
+    snprintf(args, sizeof args, "compare %s/sb-s1 %s/sb-s2 %s/lb-s1 --out %s/cmp", out, out, out, out);
+    rc = run(args, &text);
+    CHECK_MSG(rc == 0, "compare failed: %s", text);
+    snprintf(p, sizeof p, "%s/cmp/report.md", out);
+    md = (char *)test_read_file(p, &len);
+    CHECK(md && strstr(md, "| sb (2 seeds)") && strstr(md, "| lb (1 seed)"));
+    free(md);
+}
+
+/* Writes a study dir with the tiny configs and the given study.ini. */
+static const char *bad_study(const char *name, const char *ini)
+{
+    static char dir[512];
+    snprintf(dir, sizeof dir, "%s%s", test_tmpdir(), name);
+    mkdir(dir, 0755);
+    char p[1100], cmd[1100];
+    snprintf(cmd, sizeof cmd, "cp configs/study/tiny/sb.ini %s/", dir);
+    CHECK(system(cmd) == 0);
+    snprintf(p, sizeof p, "%s/study.ini", dir);
+    CHECK(test_write_file(p, ini, strlen(ini)) == 0);
+    return dir;
+}
+
+static void expect_bad(const char *name, const char *ini, const char *want1, const char *want2)
+{
+    const char *dir = bad_study(name, ini), *text;
+    char args[2400], out[1100];
+    snprintf(out, sizeof out, "%s/out", dir);
+    snprintf(args, sizeof args, "study %s --out %s", dir, out);
+    int rc = run(args, &text);
+    CHECK_MSG(rc == 1, "%s: exit %d: %s", name, rc, text);
+    CHECK_MSG(strstr(text, want1) && strstr(text, want2), "%s: message lacks '%s'/'%s': %s", name, want1,
+              want2, text);
+    CHECK_MSG(!strstr(text, "training"), "%s: trained before failing: %s", name, text);
+    CHECK_MSG(!exists(out), "%s: created %s", name, out);
+}
+
+TEST(study_bad_ini_fails_before_training)
+{
+    expect_bad("bad-runkey", "[study]\nseeds = 1\n[run.sb]\nconfig = sb.ini\nlr = 3\n",
+               "study.ini:5", "unknown key 'lr' in [run.sb]");
+    expect_bad("bad-probe", "[study]\n[run.sb]\nconfig = sb.ini\n[probes]\nslice = yes\nwobble = yes\n",
+               "study.ini:6", "unknown key 'wobble' in [probes]");
+    expect_bad("bad-config", "[study]\n[run.sb]\nconfig = sb.ini\n[run.lb]\nlabel = x\nconfig = nope.ini\n",
+               "study.ini:6", "nope.ini");
+    expect_bad("bad-section", "[study]\n[run.sb]\nconfig = sb.ini\n[probe]\n",
+               "study.ini:4", "unknown section [probe]");
+    expect_bad("bad-value", "[study]\nseeds = 1,x\n[run.sb]\nconfig = sb.ini\n",
+               "study.ini:2", "seeds");
+    expect_bad("no-runs", "[study]\nname = x\n", "study.ini", "no [run.ID]");
+}
+
+TEST(rescale_keeps_function_changes_raw_sharpness)
+{
+    char dir[512], args[2048];
+    snprintf(dir, sizeof dir, "%srescale-run", test_tmpdir());
+    snprintf(args, sizeof args, "train configs/study/tiny/sb.ini --out %s --set train.threads=1", dir);
+    const char *text;
+    CHECK_MSG(run(args, &text) == 0, "train: %s", text);
+    snprintf(args, sizeof args, "rescale %s/final.safetensors --layer 0 --factor 10 --limit 300 --threads 1",
+             dir);
+    CHECK_MSG(run(args, &text) == 0, "rescale: %s", text);
+    CHECK_MSG(strstr(text, "function unchanged"), "%s", text);
+    char p[1024];
+    snprintf(p, sizeof p, "%s/final-rescaled-l0-c10.safetensors", dir);
+    CHECK_MSG(exists(p), "no %s", p);
+    snprintf(p, sizeof p, "%s/final-rescaled-l0-c10.json", dir);
+    size_t len;
+    char *j = (char *)test_read_file(p, &len);
+    CHECK(j != NULL);
+    if (j) {
+        double d = json_number_after(j, "\"max_logit_diff\""), big = json_number_after(j, "\"max_abs_logit\"");
+        CHECK_MSG(d <= 1e-5 * (1 + big), "logits moved by %g (largest %g)", d, big);
+        CHECK(big > 0.1); /* not vacuous: the logits are not all zero */
+    }
+    free(j);
+    /* Sharpness of both checkpoints through the sharpness command. */
+    double raw[2], filt[2];
+    for (int w = 0; w < 2; w++) {
+        snprintf(args, sizeof args, "sharpness %s/%s --limit 300 --threads 1 --out %s --name sh%d", dir,
+                 w ? "final-rescaled-l0-c10.safetensors" : "final.safetensors", dir, w);
+        CHECK_MSG(run(args, &text) == 0, "sharpness: %s", text);
+        snprintf(p, sizeof p, "%s/sh%d.json", dir, w);
+        j = (char *)test_read_file(p, &len);
+        CHECK(j != NULL);
+        raw[w] = filt[w] = NAN;
+        if (j) {
+            const char *a = strstr(j, "\"average_raw\""), *f = strstr(j, "\"average_filter\"");
+            raw[w] = a ? json_number_after(a, "\"sharpness\"") : NAN;
+            filt[w] = f ? json_number_after(f, "\"sharpness\"") : NAN;
+        }
+        free(j);
+    }
+    CHECK_MSG(raw[1] > 2 * raw[0], "raw sharpness %g -> %g should grow", raw[0], raw[1]);
+    CHECK_NEAR(filt[1], filt[0], 1e-3 * fabs(filt[0]) + 1e-7);
+    /* A tanh net cannot be rescaled: a clear refusal. */
+    snprintf(dir, sizeof dir, "%srescale-tanh", test_tmpdir());
+    snprintf(args, sizeof args, "train configs/spirals.ini --out %s --set train.epochs=1 --set train.threads=1", dir);
+    CHECK_MSG(run(args, &text) == 0, "train: %s", text);
+    snprintf(args, sizeof args, "rescale %s/final.safetensors --layer 0 --factor 2", dir);
+    CHECK(run(args, &text) == 1);
+    CHECK_MSG(strstr(text, "tanh") && strstr(text, "not relu"), "%s", text);
+}

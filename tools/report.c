@@ -1,0 +1,588 @@
+/* The study report: per-run tables (mean ± std over seeds) at matched epochs
+ * and at matched training loss, overlaid slices, surfaces on one color
+ * scale, λmax curves, spectral densities and the rescaling demonstration, as
+ * OUT/report.md and a self-contained OUT/report.html with PNGs beside them. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../datasets/fileio.h"
+#include "../probes/npy.h"
+#include "../probes/render.h"
+#include "probe.h"
+#include "study.h"
+
+enum { M_TRL, M_TRA, M_TEL, M_TEA, M_GAP, M_LMAX, M_TRACE, M_AVGF, M_AVGR, M_EPS0, M_COUNT = M_EPS0 + STUDY_MAX_EPS };
+enum { X_EPOCH, X_STEP, X_TRL, X_TEL, X_TEA, X_COUNT };
+
+typedef struct logcsv {
+    int n;
+    double *col[6];     /* step, epoch, train_loss, test_loss, test_acc, lambda_max */
+    int have_lmax;
+} logcsv;
+
+typedef struct out2 {
+    FILE *md, *html;
+} out2;
+
+static double jget(const cJSON *j, const char *path)
+{
+    /* "a.b.c": nested objects; "a.b[0]" is not needed, arrays use jarr0. */
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", path);
+    const cJSON *o = j;
+    for (char *save = NULL, *t = strtok_r(buf, ".", &save); t && o; t = strtok_r(NULL, ".", &save))
+        o = cJSON_GetObjectItemCaseSensitive(o, t);
+    if (cJSON_IsArray(o)) o = cJSON_GetArrayItem(o, 0);
+    return cJSON_IsNumber(o) ? o->valuedouble : NAN;
+}
+
+static double json_num(const char *dir, const char *file, const char *path)
+{
+    char p[4400];
+    snprintf(p, sizeof p, "%s/%s", dir, file);
+    cJSON *j;
+    if (probe_json_read(p, &j)) return NAN;
+    double v = jget(j, path);
+    cJSON_Delete(j);
+    return v;
+}
+
+static void log_free(logcsv *l)
+{
+    for (int c = 0; c < 6; c++) free(l->col[c]);
+    memset(l, 0, sizeof *l);
+}
+
+/* log.csv by header name: columns that are missing or empty read as NaN. */
+static int log_read(const char *dir, logcsv *l)
+{
+    memset(l, 0, sizeof *l);
+    char p[4400];
+    snprintf(p, sizeof p, "%s/log.csv", dir);
+    uint8_t *buf;
+    size_t len;
+    int rc = file_read_all(p, 256u << 20, &buf, &len);
+    if (rc) return rc;
+    static const char *want[6] = {"step", "epoch", "train_loss", "test_loss", "test_acc", "lambda_max"};
+    int idx[6] = {-1, -1, -1, -1, -1, -1};
+    size_t rows = 0;
+    for (size_t i = 0; i < len; i++) rows += buf[i] == '\n';
+    for (int c = 0; c < 6; c++) {
+        l->col[c] = malloc((rows + 1) * sizeof(double));
+        if (!l->col[c]) {
+            free(buf);
+            log_free(l);
+            return nn_err(NN_ENOMEM, "%s: out of memory", p);
+        }
+    }
+    char *s = (char *)buf, *end = s + len;
+    int line = 0;
+    while (s < end) {
+        char *nl = memchr(s, '\n', (size_t)(end - s));
+        if (nl) *nl = 0;
+        else buf[len - 1] = buf[len - 1]; /* last line without newline: parsed as is */
+        int field = 0;
+        double vals[64];
+        char *names[64];
+        for (char *f = s;; field++) {
+            char *comma = field < 63 ? strchr(f, ',') : NULL;
+            if (comma) *comma = 0;
+            if (field < 64) {
+                names[field] = f;
+                char *e;
+                double v = strtod(f, &e);
+                vals[field] = e == f ? NAN : v;
+            }
+            if (!comma) break;
+            f = comma + 1;
+        }
+        if (line == 0) {
+            for (int k = 0; k <= field && k < 64; k++)
+                for (int c = 0; c < 6; c++)
+                    if (!strcmp(names[k], want[c])) idx[c] = k;
+        } else if (*s) {
+            for (int c = 0; c < 6; c++) {
+                double v = idx[c] >= 0 && idx[c] <= field ? vals[idx[c]] : NAN;
+                l->col[c][l->n] = v;
+                if (c == 5 && isfinite(v)) l->have_lmax = 1;
+            }
+            l->n++;
+        }
+        line++;
+        if (!nl) break;
+        s = nl + 1;
+    }
+    free(buf);
+    return NN_OK;
+}
+
+static void mean_std(const double *v, int n, double *mean, double *sd, int *count)
+{
+    double s = 0, s2 = 0;
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (isfinite(v[i])) s += v[i], k++;
+    *mean = k ? s / k : NAN;
+    for (int i = 0; i < n; i++)
+        if (isfinite(v[i])) s2 += (v[i] - *mean) * (v[i] - *mean);
+    *sd = k > 1 ? sqrt(s2 / (k - 1)) : NAN;
+    *count = k;
+}
+
+static void fmt_ms(const double *v, int n, char *buf, size_t len)
+{
+    double m, sd;
+    int k;
+    mean_std(v, n, &m, &sd, &k);
+    if (!k) snprintf(buf, len, "–");
+    else if (k == 1) snprintf(buf, len, "%.4g", m);
+    else snprintf(buf, len, "%.4g ± %.2g", m, sd);
+}
+
+static void both(out2 *o, const char *md, const char *html)
+{
+    if (md) fputs(md, o->md);
+    if (html) fputs(html, o->html);
+}
+
+static void pr(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void pr(FILE *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+}
+
+static void html_escape(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '<') fputs("&lt;", f);
+        else if (*s == '>') fputs("&gt;", f);
+        else if (*s == '&') fputs("&amp;", f);
+        else fputc(*s, f);
+    }
+}
+
+static void table_head(out2 *o, const char *first, const char *const *cols, int nc)
+{
+    pr(o->md, "| %s |", first);
+    pr(o->html, "<table>\n<tr><th>%s</th>", first);
+    for (int c = 0; c < nc; c++) {
+        pr(o->md, " %s |", cols[c]);
+        fputs("<th>", o->html);
+        html_escape(o->html, cols[c]);
+        fputs("</th>", o->html);
+    }
+    fputs("\n| --- |", o->md);
+    for (int c = 0; c < nc; c++) fputs(" ---: |", o->md);
+    fputs("\n", o->md);
+    fputs("</tr>\n", o->html);
+}
+
+static void table_row(out2 *o, const char *label, int nseeds, char cells[][64], int nc)
+{
+    /* nseeds < 0: a row that is not a run (no seed count). */
+    char sd[32] = "";
+    if (nseeds >= 0) snprintf(sd, sizeof sd, " (%d seed%s)", nseeds, nseeds == 1 ? "" : "s");
+    pr(o->md, "| %s%s |", label, sd);
+    fputs("<tr><td>", o->html);
+    html_escape(o->html, label);
+    pr(o->html, "%s</td>", sd);
+    for (int c = 0; c < nc; c++) {
+        pr(o->md, " %s |", cells[c]);
+        pr(o->html, "<td>%s</td>", cells[c]);
+    }
+    fputs("\n", o->md);
+    fputs("</tr>\n", o->html);
+}
+
+static void figure(out2 *o, const char *png, const char *caption)
+{
+    pr(o->md, "![%s](%s)\n\n", caption, png);
+    pr(o->html, "<figure><img src=\"%s\" alt=\"", png);
+    html_escape(o->html, caption);
+    fputs("\"><figcaption>", o->html);
+    html_escape(o->html, caption);
+    fputs("</figcaption></figure>\n", o->html);
+}
+
+static void para(out2 *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void para(out2 *o, const char *fmt, ...)
+{
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    pr(o->md, "%s\n\n", buf);
+    fputs("<p>", o->html);
+    html_escape(o->html, buf);
+    fputs("</p>\n", o->html);
+}
+
+static void heading(out2 *o, const char *h)
+{
+    pr(o->md, "## %s\n\n", h);
+    fputs("<h2>", o->html);
+    html_escape(o->html, h);
+    fputs("</h2>\n", o->html);
+}
+
+/* The surfaces of seed 1 of each run, drawn on one log color scale. */
+static int draw_surfaces(const study *s, out2 *o)
+{
+    double *z[STUDY_MAX_RUNS] = {0};
+    grid_spec g[STUDY_MAX_RUNS];
+    double lo = INFINITY, hi = -INFINITY;
+    int rc = NN_OK, any = 0;
+    for (int i = 0; i < s->nruns; i++) {
+        char dir[4200], p[4400];
+        snprintf(dir, sizeof dir, "%s/probes", s->runs[i].dirs[0]);
+        snprintf(p, sizeof p, "%s/surface.json", dir);
+        cJSON *j;
+        if (probe_json_read(p, &j)) continue;
+        g[i] = (grid_spec){(int)jget(j, "grid.nx"), (int)jget(j, "grid.ny"), jget(j, "grid.x0"),
+                           jget(j, "grid.x1"), jget(j, "grid.y0"), jget(j, "grid.y1")};
+        cJSON_Delete(j);
+        snprintf(p, sizeof p, "%s/surface.npy", dir);
+        int nd;
+        size_t sh[NPY_MAX_DIMS];
+        if (npy_read_f64(p, &z[i], &nd, sh)) continue;
+        if (nd != 2 || sh[0] != (size_t)g[i].ny || sh[1] != (size_t)g[i].nx) {
+            free(z[i]);
+            z[i] = NULL;
+            continue;
+        }
+        for (size_t k = 0; k < sh[0] * sh[1]; k++)
+            if (isfinite(z[i][k]) && z[i][k] > 0) lo = fmin(lo, z[i][k]), hi = fmax(hi, z[i][k]);
+        any = 1;
+    }
+    if (!any) {
+        para(o, "No 2-D surfaces (probes.surface = no, or none were computed).");
+        return NN_OK;
+    }
+    if (!(lo < hi)) hi = lo * 10;
+    para(o, "Loss on the plane of two filter-normalized random directions around seed 1 of each run; "
+         "one log color scale for all runs, from %.3g to %.3g.", lo, hi);
+    for (int i = 0; i < s->nruns && !rc; i++) {
+        if (!z[i]) continue;
+        char png[256], pngpath[4400], title[256];
+        snprintf(png, sizeof png, "surface-%s.png", s->runs[i].id);
+        snprintf(pngpath, sizeof pngpath, "%s/%s", s->out, png);
+        snprintf(title, sizeof title, "loss surface: %s", s->runs[i].label);
+        render_heatmap_opts ho;
+        memset(&ho, 0, sizeof ho);
+        ho.title = title;
+        ho.subtitle = "filter-normalized directions, shared color scale";
+        ho.xlabel = "x (direction 1)";
+        ho.ylabel = "y (direction 2)";
+        ho.zlabel = "loss (log scale)";
+        ho.log_scale = 1;
+        ho.vmin = lo;
+        ho.vmax = hi;
+        ho.width = 520;
+        ho.height = 440;
+        rc = render_heatmap_png(pngpath, z[i], g[i].nx, g[i].ny, g[i].x0, g[i].x1, g[i].y0, g[i].y1,
+                                &ho, NULL);
+        if (!rc) figure(o, png, title);
+    }
+    for (int i = 0; i < s->nruns; i++) free(z[i]);
+    return rc;
+}
+
+static int draw_lmax(const study *s, logcsv (*logs)[STUDY_MAX_SEEDS], out2 *o)
+{
+    render_series rs[STUDY_MAX_RUNS * STUDY_MAX_SEEDS];
+    double *xs[STUDY_MAX_RUNS * STUDY_MAX_SEEDS] = {0}, *ys[STUDY_MAX_RUNS * STUDY_MAX_SEEDS] = {0};
+    int ns = 0, rc = NN_OK;
+    for (int i = 0; i < s->nruns && s->probes.monitor; i++)
+        for (int k = 0; k < s->runs[i].ndirs; k++) {
+            const logcsv *l = &logs[i][k];
+            if (!l->have_lmax) continue;
+            /* Only the measured rows: the line joins measurements. */
+            xs[ns] = malloc((size_t)l->n * sizeof(double));
+            ys[ns] = malloc((size_t)l->n * sizeof(double));
+            if (!xs[ns] || !ys[ns]) {
+                rc = nn_err(NN_ENOMEM, "report: out of memory");
+                ns++;
+                goto done;
+            }
+            int m = 0;
+            for (int r = 0; r < l->n; r++)
+                if (isfinite(l->col[5][r]) && isfinite(l->col[1][r]))
+                    xs[ns][m] = l->col[1][r], ys[ns][m++] = l->col[5][r];
+            render_rgb c = render_palette(i);
+            rs[ns] = (render_series){xs[ns], ys[ns], m, k == 0 ? s->runs[i].label : NULL,
+                                     RENDER_HEX(((uint32_t)c.r << 16) | ((uint32_t)c.g << 8) | c.b),
+                                     0, 0, 0, k > 0 ? 1.0 : 2.5};
+            ns++;
+        }
+    if (!ns) {
+        para(o, "No lambda_max curves: no run logged lambda_max (train with [monitor] every = K to "
+             "track the top Hessian eigenvalue during training).");
+        goto done;
+    }
+    render_lineplot_opts lo;
+    memset(&lo, 0, sizeof lo);
+    lo.title = "lambda_max of the training loss during training";
+    lo.subtitle = "thick: seed 1, thin: other seeds";
+    lo.xlabel = "epoch";
+    lo.ylabel = "lambda_max";
+    lo.series = rs;
+    lo.nseries = ns;
+    char p[4400];
+    snprintf(p, sizeof p, "%s/lambda_max.png", s->out);
+    if (!(rc = render_lineplot_png(p, &lo, NULL)))
+        figure(o, "lambda_max.png", "lambda_max during training (from log.csv)");
+done:
+    for (int i = 0; i < ns; i++) free(xs[i]), free(ys[i]);
+    return rc;
+}
+
+static int draw_density(const study *s, out2 *o)
+{
+    render_series rs[STUDY_MAX_RUNS];
+    double *arr[STUDY_MAX_RUNS] = {0};
+    int ns = 0, rc = NN_OK;
+    for (int i = 0; i < s->nruns; i++) {
+        char p[4400];
+        snprintf(p, sizeof p, "%s/probes/hessian_density.npy", s->runs[i].dirs[0]);
+        int nd;
+        size_t sh[NPY_MAX_DIMS];
+        if (npy_read_f64(p, &arr[ns], &nd, sh)) continue;
+        if (nd != 2 || sh[0] != 2) {
+            free(arr[ns]);
+            arr[ns] = NULL;
+            continue;
+        }
+        int ng = (int)sh[1];
+        /* A floor keeps the log axis finite where the density vanishes. */
+        for (int k = 0; k < ng; k++) arr[ns][ng + k] = fmax(arr[ns][ng + k], 1e-7);
+        render_rgb c = render_palette(i);
+        rs[ns] = (render_series){arr[ns], arr[ns] + ng, ng, s->runs[i].label,
+                                 RENDER_HEX(((uint32_t)c.r << 16) | ((uint32_t)c.g << 8) | c.b), 0, 0, 0, 0};
+        ns++;
+    }
+    if (!ns) {
+        para(o, "No spectral densities (probes.density = no, or none were computed).");
+        goto done;
+    }
+    render_lineplot_opts lo;
+    memset(&lo, 0, sizeof lo);
+    lo.title = "Hessian spectral density (SLQ), seed 1 of each run";
+    lo.xlabel = "eigenvalue";
+    lo.ylabel = "density (log)";
+    lo.logy = 1;
+    lo.series = rs;
+    lo.nseries = ns;
+    char p[4400];
+    snprintf(p, sizeof p, "%s/density.png", s->out);
+    if (!(rc = render_lineplot_png(p, &lo, NULL)))
+        figure(o, "density.png", "Hessian spectral densities overlaid (log density)");
+done:
+    for (int i = 0; i < ns; i++) free(arr[i]);
+    return rc;
+}
+
+static void rescale_section(const study *s, out2 *o)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/rescale", s->out);
+    double diff = json_num(dir, "rescaled.json", "max_logit_diff");
+    double before[6], after[6];
+    static const char *keys[6] = {"average_raw.sharpness", "average_filter.sharpness",
+                                  "worst_l2_raw.sharpness", "worst_l2_filter.sharpness",
+                                  "eps_sharpness.full.phi", "loss"};
+    static const char *names[6] = {"average-case, raw (sigma 0.01)", "average-case, filter-normalized",
+                                   "worst-case L2 ball, raw (rho 0.05)", "worst-case, filter-normalized",
+                                   "eps-sharpness, full space (%)", "training loss"};
+    for (int k = 0; k < 6; k++) {
+        before[k] = json_num(dir, "before.json", keys[k]);
+        after[k] = json_num(dir, "after.json", keys[k]);
+    }
+    if (!isfinite(diff) || !isfinite(before[0])) {
+        para(o, "No rescaling demonstration (probes.rescale = no, or it did not run).");
+        return;
+    }
+    para(o, "`saddle rescale` multiplied layer %d of %s (seed 1) by %g and layer %d's weights by 1/%g "
+         "(Dinh et al. 2017). The function is unchanged: the largest logit difference is %.3g. Raw "
+         "sharpness changes; filter-normalized sharpness stays (up to noise).",
+         (int)json_num(dir, "rescaled.json", "layer"), s->runs[0].label,
+         json_num(dir, "rescaled.json", "factor"), (int)json_num(dir, "rescaled.json", "layer") + 1,
+         json_num(dir, "rescaled.json", "factor"), diff);
+    static const char *cols[3] = {"before", "after", "after / before"};
+    table_head(o, "measure", cols, 3);
+    for (int k = 0; k < 6; k++) {
+        char cells[3][64];
+        snprintf(cells[0], 64, "%.4g", before[k]);
+        snprintf(cells[1], 64, "%.4g", after[k]);
+        snprintf(cells[2], 64, "%.3g", after[k] / before[k]);
+        table_row(o, names[k], -1, cells, 3);
+    }
+    both(o, "\n", "</table>\n");
+}
+
+static const char HTML_HEAD[] =
+    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>saddle study</title>\n"
+    "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
+    "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;"
+    "text-align:right}td:first-child{text-align:left}figure{display:inline-block;margin:0.5em}"
+    "img{max-width:100%}</style>\n"
+    /* Counts loaded pictures into the page on load: the headless check reads it. */
+    "<script>window.addEventListener('load',function(){var im=document.images,ok=0;"
+    "for(var i=0;i<im.length;i++)if(im[i].complete&&im[i].naturalWidth>0)ok++;"
+    "var p=document.getElementById('imgcheck');p.textContent='images loaded: '+ok+' of '+im.length;"
+    "p.setAttribute('data-status',ok===im.length?'all-images-loaded':'images-missing');});</script>\n"
+    "</head><body>\n";
+
+int report_write(const study *s, const char *notes)
+{
+    int rc = NN_OK;
+    const study_probes *pp = &s->probes;
+    static double m[STUDY_MAX_RUNS][M_COUNT][STUDY_MAX_SEEDS];
+    static double x[STUDY_MAX_RUNS][X_COUNT][STUDY_MAX_SEEDS];
+    static logcsv logs[STUDY_MAX_RUNS][STUDY_MAX_SEEDS];
+    memset(logs, 0, sizeof logs);
+    /* Matched training loss: the worst final training loss over every run. */
+    double thr = -INFINITY;
+    for (int i = 0; i < s->nruns; i++)
+        for (int k = 0; k < s->runs[i].ndirs; k++) {
+            const char *d = s->runs[i].dirs[k];
+            char pd[4200];
+            snprintf(pd, sizeof pd, "%s/probes", d);
+            double *v = &m[i][0][k];
+            for (int c = 0; c < M_COUNT; c++) v[c * STUDY_MAX_SEEDS] = NAN;
+            m[i][M_TRL][k] = json_num(d, "summary.json", "train_loss");
+            m[i][M_TRA][k] = json_num(d, "summary.json", "train_acc");
+            m[i][M_TEL][k] = json_num(d, "summary.json", "test_loss");
+            m[i][M_TEA][k] = json_num(d, "summary.json", "test_acc");
+            m[i][M_GAP][k] = m[i][M_TRA][k] - m[i][M_TEA][k];
+            m[i][M_LMAX][k] = json_num(pd, "hessian.json", "lanczos.top");
+            m[i][M_TRACE][k] = json_num(pd, "hessian.json", "trace.hutchinson");
+            for (int e = 0; e < pp->neps; e++) {
+                char f[64];
+                snprintf(f, sizeof f, "sharpness-eps%g.json", pp->eps[e]);
+                m[i][M_EPS0 + e][k] = json_num(pd, f, "eps_sharpness.full.phi");
+                if (e == 0) {
+                    m[i][M_AVGF][k] = json_num(pd, f, "average_filter.sharpness");
+                    m[i][M_AVGR][k] = json_num(pd, f, "average_raw.sharpness");
+                }
+            }
+            if (log_read(d, &logs[i][k]) == NN_OK && logs[i][k].n > 0) {
+                double last = logs[i][k].col[2][logs[i][k].n - 1];
+                if (isfinite(last)) thr = fmax(thr, last);
+            }
+        }
+    for (int i = 0; i < s->nruns; i++)
+        for (int k = 0; k < s->runs[i].ndirs; k++) {
+            const logcsv *l = &logs[i][k];
+            for (int c = 0; c < X_COUNT; c++) x[i][c][k] = NAN;
+            for (int r = 0; r < l->n; r++)
+                if (l->col[2][r] <= thr) {
+                    x[i][X_EPOCH][k] = l->col[1][r];
+                    x[i][X_STEP][k] = l->col[0][r];
+                    x[i][X_TRL][k] = l->col[2][r];
+                    x[i][X_TEL][k] = l->col[3][r];
+                    x[i][X_TEA][k] = l->col[4][r];
+                    break;
+                }
+        }
+
+    char pmd[4400], phtml[4400];
+    snprintf(pmd, sizeof pmd, "%s/report.md.tmp", s->out);
+    snprintf(phtml, sizeof phtml, "%s/report.html.tmp", s->out);
+    out2 o = {fopen(pmd, "w"), fopen(phtml, "w")};
+    if (!o.md || !o.html) {
+        rc = nn_err(NN_EIO, "%s: cannot write the report", s->out);
+        goto done;
+    }
+    pr(o.md, "# Study: %s\n\n", s->name);
+    fputs(HTML_HEAD, o.html);
+    fputs("<h1>Study: ", o.html);
+    html_escape(o.html, s->name);
+    fputs("</h1>\n<p id=\"imgcheck\">images not checked (scripts off)</p>\n", o.html);
+    para(&o, "%d run(s) x up to %d seed(s); probes on %lld training examples (seeded subset). "
+         "Cells are mean ± standard deviation over seeds.", s->nruns, s->nseeds, s->data_limit);
+    for (int i = 0; i < s->nruns; i++)
+        para(&o, "%s: %s (%s)", s->runs[i].id, s->runs[i].label,
+             s->runs[i].config[0] ? s->runs[i].config : s->runs[i].dirs[0]);
+    if (notes && *notes) para(&o, "Note: %s", notes);
+
+    heading(&o, "At matched epochs (end of training)");
+    para(&o, "Each run at the end of its own schedule. A run that ends with a higher training loss is "
+         "less fit, not necessarily worse at generalizing: see the next table.");
+    const char *cols[M_COUNT];
+    char epsn[STUDY_MAX_EPS][48];
+    int nc = 0;
+    static const char *base[M_EPS0] = {"train loss", "train acc", "test loss", "test acc",
+                                       "gap (train - test acc)", "lambda_max", "trace (Hutchinson)",
+                                       "avg sharpness, filter-norm.", "avg sharpness, raw"};
+    for (int c = 0; c < M_EPS0; c++) cols[nc++] = base[c];
+    for (int e = 0; e < pp->neps; e++) {
+        snprintf(epsn[e], sizeof epsn[e], "eps-sharpness %g (%%)", pp->eps[e]);
+        cols[nc++] = epsn[e];
+    }
+    table_head(&o, "run", cols, nc);
+    for (int i = 0; i < s->nruns; i++) {
+        char cells[M_COUNT][64];
+        for (int c = 0; c < nc; c++) fmt_ms(m[i][c], s->runs[i].ndirs, cells[c], 64);
+        table_row(&o, s->runs[i].label, s->runs[i].ndirs, cells, nc);
+    }
+    both(&o, "\n", "</table>\n");
+
+    heading(&o, "At matched training loss");
+    if (isfinite(thr)) {
+        para(&o, "Each run at the first logged row of log.csv where its training loss is at or below %.4g, "
+             "the worst final training loss over all runs: the runs compared when they fit the training "
+             "set equally well.", thr);
+        static const char *xc[X_COUNT] = {"epoch", "step", "train loss", "test loss", "test acc"};
+        table_head(&o, "run", xc, X_COUNT);
+        for (int i = 0; i < s->nruns; i++) {
+            char cells[X_COUNT][64];
+            for (int c = 0; c < X_COUNT; c++) fmt_ms(x[i][c], s->runs[i].ndirs, cells[c], 64);
+            table_row(&o, s->runs[i].label, s->runs[i].ndirs, cells, X_COUNT);
+        }
+        both(&o, "\n", "</table>\n");
+    } else {
+        para(&o, "No log.csv with a training loss: no matched-loss comparison.");
+    }
+
+    heading(&o, "1-D slices");
+    char sp[4400];
+    snprintf(sp, sizeof sp, "%s/slices.png", s->out);
+    struct stat st;
+    if (stat(sp, &st) == 0) {
+        para(&o, "Loss (top) and accuracy (bottom) along one filter-normalized random direction, the same "
+             "seeded draw for seed 1 of every run.");
+        figure(&o, "slices.png", "filter-normalized 1-D slices, all runs overlaid");
+    } else {
+        para(&o, "No slices (probes.slice = no).");
+    }
+    heading(&o, "2-D surfaces");
+    if ((rc = draw_surfaces(s, &o))) goto done;
+    heading(&o, "lambda_max during training");
+    if ((rc = draw_lmax(s, logs, &o))) goto done;
+    heading(&o, "Hessian spectral density");
+    if ((rc = draw_density(s, &o))) goto done;
+    heading(&o, "Rescaling: why filter normalization matters");
+    rescale_section(s, &o);
+    fputs("</body></html>\n", o.html);
+done:
+    if (o.md && fclose(o.md) && !rc) rc = nn_err(NN_EIO, "%s: write error", pmd);
+    if (o.html && fclose(o.html) && !rc) rc = nn_err(NN_EIO, "%s: write error", phtml);
+    if (!rc) {
+        char f[4400];
+        snprintf(f, sizeof f, "%s/report.md", s->out);
+        if (rename(pmd, f)) rc = nn_err(NN_EIO, "%s: cannot rename", f);
+        snprintf(f, sizeof f, "%s/report.html", s->out);
+        if (!rc && rename(phtml, f)) rc = nn_err(NN_EIO, "%s: cannot rename", f);
+    }
+    for (int i = 0; i < s->nruns; i++)
+        for (int k = 0; k < STUDY_MAX_SEEDS; k++) log_free(&logs[i][k]);
+    return rc;
+}
