@@ -13,6 +13,7 @@
 #include "../probes/npy.h"
 #include "../probes/render.h"
 #include "probe.h"
+#include "../nn/optim.h"
 #include "study.h"
 
 enum { M_TRL, M_TRA, M_TEL, M_TEA, M_GAP, M_LMAX, M_TRACE, M_AVGF, M_AVGR, M_EPS0, M_COUNT = M_EPS0 + STUDY_MAX_EPS };
@@ -327,8 +328,27 @@ static int draw_lmax(const study *s, logcsv (*logs)[STUDY_MAX_SEEDS], out2 *o)
              "track the top Hessian eigenvalue during training).");
         goto done;
     }
+    /* Where each run's update rule turns unstable on a quadratic (2/lr for
+     * gradient descent, (2+2b)/lr with momentum b): Cohen et al.'s line. */
+    render_refline refs[STUDY_MAX_RUNS];
+    char rlabel[STUDY_MAX_RUNS][96];
+    int nref = 0;
+    for (int i = 0; i < s->nruns && nref < STUDY_MAX_RUNS; i++) {
+        config c;
+        config_defaults(&c);
+        if (config_load(&c, s->runs[i].config) != NN_OK) continue;
+        double lim = optim_stability_limit(&c.optim, c.optim.lr);
+        if (!isfinite(lim) || c.sched.type != SCHED_CONSTANT) continue;
+        snprintf(rlabel[nref], sizeof rlabel[nref], "stability limit of %s: %.3g", s->runs[i].label, lim);
+        render_rgb col = render_palette(i);
+        refs[nref] = (render_refline){0, lim, rlabel[nref], 0,
+                                      RENDER_HEX(((uint32_t)col.r << 16) | ((uint32_t)col.g << 8) | col.b)};
+        nref++;
+    }
     render_lineplot_opts lo;
     memset(&lo, 0, sizeof lo);
+    lo.refs = refs;
+    lo.nrefs = nref;
     lo.title = "lambda_max of the training loss during training";
     lo.subtitle = "thick: seed 1, thin: other seeds";
     lo.xlabel = "epoch";
