@@ -64,7 +64,6 @@ int cmd_interp(int argc, char **argv)
     surface s = {0};
     nnobj ctx = {0};
     objective o;
-    float *d[2] = {NULL, NULL};
     cJSON *j = NULL;
     int opened = 0;
     char dir[4096];
@@ -81,18 +80,9 @@ int cmd_interp(int argc, char **argv)
     if ((rc = probe_data_open(&pd, &pm[0], &a))) goto fail;
     if ((rc = probe_outdir(&pm[0], &a, dir, sizeof dir))) goto fail;
     if ((rc = nnobj_init(&ctx, &o, &pm[0].m, pd.d, pd.idx, pd.k))) goto fail;
-    size_t n = pm[0].m.n;
-    const float *A = pm[0].m.theta;
-    for (int k = 0; k < dims; k++) {
-        d[k] = malloc(n * sizeof(float));
-        if (!d[k]) {
-            rc = nn_err(NN_ENOMEM, "interp: out of memory");
-            goto fail;
-        }
-        for (size_t i = 0; i < n; i++) d[k][i] = pm[k + 1].m.theta[i] - A[i];
-    }
     if ((rc = surface_alloc(&s, &g))) goto fail;
-    if ((rc = surface_eval(&o, A, d[0], dims == 2 ? d[1] : NULL, &s, 64, 0, 1, NULL, NULL)))
+    if ((rc = probe_interp_eval(&o, pm[0].m.theta, pm[1].m.theta, dims == 2 ? pm[2].m.theta : NULL,
+                                pm[0].m.n, &s)))
         goto fail;
     double acc_end[3], loss_end[3];
     for (int k = 0; k < nt; k++) loss_end[k] = o.value(o.ctx, pm[k].m.theta, &acc_end[k]);
@@ -153,8 +143,6 @@ fail:
     surface_free(&s);
     for (int k = 0; k < opened; k++) probe_model_close(&pm[k]);
     probe_data_close(&pd);
-    free(d[0]);
-    free(d[1]);
     cJSON_Delete(j);
     return rc ? cli_fail("interp", rc) : EXIT_OK;
 }

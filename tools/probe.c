@@ -352,3 +352,24 @@ int probe_surface_load(surface *s, const char *dir, const char *name)
     free(d);
     return rc;
 }
+
+int probe_interp_eval(const objective *o, const float *A, const float *B, const float *C, size_t n,
+                      surface *s)
+{
+    float *d[2] = {NULL, NULL};
+    int dims = C ? 2 : 1, rc = NN_OK;
+    const float *to[2] = {B, C};
+    for (int k = 0; k < dims; k++) {
+        d[k] = malloc(n * sizeof(float));
+        if (!d[k]) {
+            rc = nn_err(NN_ENOMEM, "interp: out of memory");
+            goto fail;
+        }
+        for (size_t i = 0; i < n; i++) d[k][i] = to[k][i] - A[i];
+    }
+    rc = surface_eval(o, A, d[0], d[1], s, 64, 0, 1, NULL, NULL);
+fail:
+    free(d[0]);
+    free(d[1]);
+    return rc;
+}

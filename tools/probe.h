@@ -76,6 +76,12 @@ int probe_surface_save(const surface *s, const char *dir, const char *name);
 /* Loads them back into an allocated s of the same grid (for resuming). */
 int probe_surface_load(surface *s, const char *dir, const char *name);
 
+/* The loss on the line A + x (B - A) (C NULL) or the plane A + x (B - A) +
+ * y (C - A) at every point of the allocated s: the one interpolation path
+ * `saddle interp` and `saddle restarts` share. A, B, C are [n]. */
+int probe_interp_eval(const objective *o, const float *A, const float *B, const float *C, size_t n,
+                      surface *s);
+
 double probe_now(void);
 
 #endif

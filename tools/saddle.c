@@ -36,6 +36,10 @@ static const char USAGE[] =
     "  compare RUN... the study report for existing run directories (RUN-sN are seeds)\n"
     "  rescale CHECKPOINT --layer L --factor C\n"
     "                 the same function with rescaled layers: raw vs filter-normalized sharpness\n"
+    "  toy --surface NAME [--opt sgd,momentum,adam] [--starts 8]\n"
+    "                 optimizer paths on an analytic 2-D surface, known critical points marked\n"
+    "  restarts CONFIG --seeds N\n"
+    "                 N trainings from different seeds: spread of final losses, pairwise barriers\n"
     "  bench          training and surface throughput against this machine's floors\n"
     "\n"
     "`saddle COMMAND --help` describes a command; `saddle train --help` lists\n"
@@ -101,6 +105,8 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(cmd, "compare")) return cmd_compare(argc - 1, argv + 1);
     if (!strcmp(cmd, "rescale")) return cmd_rescale(argc - 1, argv + 1);
     if (!strcmp(cmd, "plot")) return cmd_plot(argc - 1, argv + 1);
+    if (!strcmp(cmd, "toy")) return cmd_toy(argc - 1, argv + 1);
+    if (!strcmp(cmd, "restarts")) return cmd_restarts(argc - 1, argv + 1);
     fprintf(stderr, "saddle: unknown command '%s'\n\n%s", cmd, USAGE);
     return EXIT_USAGE;
 }
