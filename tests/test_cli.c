@@ -173,6 +173,17 @@ TEST(cli_curvature_probes)
     CHECK_MSG(run(args, &out) == 0, "%s", out);
     snprintf(args, sizeof args, "%s/probes/surface_curvature.png", dir);
     CHECK(access(args, F_OK) == 0);
+    /* The plane of the top and bottom Hessian eigenvectors: the sidecar
+     * records both eigenvalues, the top one above the bottom one. */
+    snprintf(args, sizeof args, "surface %s --dirs hessian --grid 5x5 --range -0.1:0.1 --limit 100 --name hdirs", dir);
+    CHECK_MSG(run(args, &out) == 0 && strstr(out, "lambda_max") && strstr(out, "lambda_min"), "%s", out);
+    snprintf(args, sizeof args, "%s/probes/hdirs.json", dir);
+    uint8_t *js;
+    size_t jl;
+    CHECK_OK(file_read_all(args, 1 << 20, &js, &jl));
+    const char *lmax = strstr((char *)js, "\"lambda_max\":"), *lmin = strstr((char *)js, "\"lambda_min\":");
+    CHECK(lmax && lmin && atof(strchr(lmax, ':') + 1) > atof(strchr(lmin, ':') + 1));
+    free(js);
     /* Invalid options are clear errors. */
     snprintf(args, sizeof args, "hessian %s --top 100000 --limit 50", dir);
     CHECK_MSG(run(args, &out) == 1 && strstr(out, "only 4547 parameters"), "%s", out);

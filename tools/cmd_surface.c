@@ -32,6 +32,8 @@ static const char SURFACE_USAGE[] =
     "  --bias NAME         direction's bias entries: zero (default), keep, normalize\n"
     "  --orth              orthogonalize the second direction to the first\n"
     "  --dirs FILE         load directions (safetensors dir0, dir1) instead of drawing them\n"
+    "  --dirs hessian      the top and bottom Hessian eigenvectors (Lanczos), each scaled to\n"
+    "                      |theta|: at a saddle the plane shows the saddle\n"
     "  --save-dirs FILE    save the directions used\n"
     "  --curvature         also lambda_max and lambda_min of the Hessian at every point\n"
     "                      (Lanczos, warm-started from the previous point): NAME_curvature.png\n"
@@ -279,7 +281,10 @@ int cmd_surface(int argc, char **argv)
     }
     if ((rc = probe_data_open(&pd, &pm[0], &a))) goto fail;
     size_t n = pm[0].m.n;
-    if (dirs_in) {
+    int hess_dirs = dirs_in && !strcmp(dirs_in, "hessian");
+    if (hess_dirs && nt > 1)
+        return cli_usage_error("surface", "--dirs hessian takes one target: the eigenvectors are its own");
+    if (dirs_in && !hess_dirs) {
         int nd = 2;
         if ((rc = dir_load(dirs_in, loaded, &nd, n))) goto fail;
         if (nd < dims) {
@@ -299,7 +304,8 @@ int cmd_surface(int argc, char **argv)
     cJSON_AddStringToObject(j, "kind", dims == 2 ? "surface" : "slice");
     cJSON_AddStringToObject(j, "name", name);
     cJSON *dj = cJSON_AddObjectToObject(j, "directions");
-    cJSON_AddStringToObject(dj, "source", dirs_in ? dirs_in : "random gaussian");
+    cJSON_AddStringToObject(dj, "source", hess_dirs ? "Hessian eigenvectors (top, bottom)"
+                                          : dirs_in ? dirs_in : "random gaussian");
     cJSON_AddStringToObject(dj, "norm", dirs_in ? "as saved" : norm_s);
     cJSON_AddStringToObject(dj, "bias", dirs_in ? "as saved" : bias_s);
     cJSON_AddNumberToObject(dj, "seed", (double)a.seed);
@@ -310,13 +316,17 @@ int cmd_surface(int argc, char **argv)
     cJSON_AddBoolToObject(j, "complete", 0);
     char title[400], sub[400];
     snprintf(title, sizeof title, "loss %s: %s", dims == 2 ? "surface" : "slice", pm[0].arch);
-    snprintf(sub, sizeof sub, "%s directions (bias %s), seed %llu, %zu %s examples",
-             dirs_in ? "saved" : norm_s, dirs_in ? "as saved" : bias_s,
-             (unsigned long long)a.seed, pd.k, a.split);
+    if (hess_dirs)
+        snprintf(sub, sizeof sub, "top and bottom Hessian eigenvectors, each scaled to |theta|; %zu %s examples",
+                 pd.k, a.split);
+    else
+        snprintf(sub, sizeof sub, "%s directions (bias %s), seed %llu, %zu %s examples",
+                 dirs_in ? "saved" : norm_s, dirs_in ? "as saved" : bias_s,
+                 (unsigned long long)a.seed, pd.k, a.split);
     cJSON_AddStringToObject(j, "title", title);
     cJSON_AddStringToObject(j, "subtitle", sub);
-    cJSON_AddStringToObject(j, "xlabel", dims == 2 ? "x (direction 1)" : "alpha");
-    cJSON_AddStringToObject(j, "ylabel", "y (direction 2)");
+    cJSON_AddStringToObject(j, "xlabel", hess_dirs ? "x (top eigenvector)" : dims == 2 ? "x (direction 1)" : "alpha");
+    cJSON_AddStringToObject(j, "ylabel", hess_dirs ? "y (bottom eigenvector)" : "y (direction 2)");
     cJSON *cos = cJSON_AddArrayToObject(dj, "cosine_before_orth");
 
     for (int t = 0; t < nt; t++) {
@@ -324,8 +334,40 @@ int cmd_surface(int argc, char **argv)
         nnobj ctx;
         objective o;
         if ((rc = nnobj_init(&ctx, &o, &pm[t].m, pd.d, pd.idx, pd.k))) goto fail;
+        if (hess_dirs) {
+            /* The top and bottom eigenvectors of the Hessian at θ, each scaled
+             * to ‖θ‖ so ranges read like those of filter-normalized
+             * directions: at a saddle the plane shows the saddle. */
+            hess_lanczos_opts lo = {0};
+            lo.k = 1;
+            lo.want_min = 1;
+            lo.want_vectors = 1;
+            lo.tol = 1e-4;
+            lo.seed = a.seed;
+            hess_eig e = {0};
+            rc = hess_lanczos(&o, th, &lo, &e);
+            if (!rc) {
+                double tn = 0, n1 = 0, n2 = 0;
+                for (size_t i = 0; i < n; i++) {
+                    tn += (double)th[i] * th[i];
+                    n1 += (double)e.evec[i] * e.evec[i];
+                    n2 += (double)e.lmin_vec[i] * e.lmin_vec[i];
+                }
+                for (size_t i = 0; i < n; i++) {
+                    d[0][i] = (float)(e.evec[i] * sqrt(tn / n1));
+                    d[1][i] = (float)(e.lmin_vec[i] * sqrt(tn / n2));
+                }
+                cJSON_AddNumberToObject(dj, "lambda_max", e.eval[0]);
+                cJSON_AddNumberToObject(dj, "lambda_min", e.lmin);
+                cJSON_AddNumberToObject(dj, "lanczos_hvps", e.hvps);
+                cJSON_AddStringToObject(dj, "scale", "each eigenvector scaled to |theta|");
+                fprintf(stderr, "Hessian directions: lambda_max %.6g (x axis), lambda_min %.6g (y axis), %d HVPs\n",
+                        e.eval[0], e.lmin, e.hvps);
+            }
+            hess_eig_free(&e);
+        }
         /* The same seeded draw for every target, normalized to each one's θ. */
-        for (int k = 0; k < dims && !rc; k++) {
+        for (int k = 0; k < dims && !rc && !hess_dirs; k++) {
             if (loaded[k]) {
                 memcpy(d[k], loaded[k], n * sizeof(float));
             } else {
