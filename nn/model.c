@@ -123,7 +123,7 @@ void model_arch_string(const model *m, char *buf, size_t len)
 
 /* Fewer rows than this per thread and a batch is not worth splitting: the
  * GEMMs get too thin to run at speed. */
-#define MIN_ROWS_PER_PART 32
+#define MIN_ROWS_PER_PART 16
 
 /* The scratch of one thread: activations and deltas for cap rows. */
 static int part_alloc(workspace *ws, const model *m, int cap)

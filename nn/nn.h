@@ -130,7 +130,7 @@ double model_batch(const model *m, const float *theta, const float *x, const int
                    workspace *ws);
 
 /* How many threads model_batch splits a batch of B rows across (rows per
- * thread below 32 make GEMMs too thin to gain from a second core). */
+ * thread below 16 make GEMMs too thin to gain from a second core). */
 int model_batch_parts(int B, int nthreads);
 
 /* Mean loss (return), accuracy (*acc, optional) and mean gradient (g [n],

@@ -176,7 +176,7 @@ static int bench_train(int repeats, const char *threads)
         }
     }
     printf("floor = parts x rows / (sum of the step's GEMM times at rows = batch/parts, each measured\n"
-           "        alone on one thread; parts = threads a batch is split across, 1 below 64 rows):\n"
+           "        alone on one thread; parts = threads a batch is split across, 1 below 32 rows):\n"
            "        the step if everything but the GEMMs were free\n"
            "torch = PyTorch 1.13 CPU reference on this kind of 2-core machine: 100k and 117k samples/s\n");
     char cmd[128];
