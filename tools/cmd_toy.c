@@ -180,7 +180,7 @@ static int draw(const char *png, const toy_surface *s, const double *z, int log_
     int k = 0, m = 0;
     for (int oi = o0; oi < o1; oi++) {
         uint32_t col = RENDER_HEX(0);
-        render_rgb c = render_palette(oi == 0 ? 1 : oi == 1 ? 2 : oi + 2);
+        render_rgb c = render_palette(oi == 0 ? 1 : oi == 1 ? 3 : oi == 2 ? 6 : oi + 2); /* vermillion, pink, black: all readable on viridis */
         col = RENDER_HEX(((uint32_t)c.r << 16) | ((uint32_t)c.g << 8) | c.b);
         for (int j = 0; j < nstarts; j++, k++) {
             toy_path *p = &paths[oi * nstarts + j];
