@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_TESTS 1024
@@ -74,6 +75,23 @@ uint8_t *test_read_file(const char *path, size_t *len)
     }
     fclose(f);
     return b;
+}
+
+int test_saddle(const char *args, const char **text)
+{
+    static uint8_t *out;
+    const char *b = getenv("SADDLE_BIN");
+    size_t len = strlen(args) + 1024;
+    char *cmd = malloc(len);
+    if (!cmd) return -1;
+    const char *log = test_path("saddle-out.txt");
+    snprintf(cmd, len, "%s %s > %s 2>&1", b && *b ? b : "bin/saddle", args, log);
+    int st = system(cmd);
+    free(cmd);
+    free(out);
+    out = test_read_file(log, &len);
+    if (text) *text = out ? (const char *)out : "";
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 static int cmp_tests(const void *a, const void *b)

@@ -63,6 +63,11 @@ uint8_t *test_read_file(const char *path, size_t *len);
                       nn_errmsg());                                           \
     } while (0)
 
+/* Runs `saddle ARGS` (the binary the Makefile names in SADDLE_BIN, else
+ * bin/saddle) with stdout and stderr captured: returns its exit status and
+ * points *text (may be NULL) at the output, valid until the next call. */
+int test_saddle(const char *args, const char **text);
+
 /* The last error message contains s. */
 static inline int test_errmsg_has(const char *s) { return strstr(nn_errmsg(), s) != NULL; }
 

@@ -14,29 +14,6 @@
 #include "../probes/render.h"
 #include "test.h"
 
-static const char *bin(void)
-{
-    const char *b = getenv("SADDLE_BIN");
-    return b && *b ? b : "bin/saddle";
-}
-
-/* Runs `saddle ARGS`, stdout+stderr into out.txt in the scratch dir; returns
- * the exit status and leaves the output in *text (static). */
-static int run(const char *args, const char **text)
-{
-    static uint8_t *buf;
-    char cmd[4096];
-    const char *log = test_path("out.txt");
-    snprintf(cmd, sizeof cmd, "%s %s > %s 2>&1", bin(), args, log);
-    int st = system(cmd);
-    free(buf);
-    buf = NULL;
-    size_t len;
-    if (file_read_all(log, 1 << 20, &buf, &len) != 0) buf = NULL;
-    if (text) *text = buf ? (const char *)buf : "";
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static int count_files(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -56,7 +33,7 @@ static const char *run_dir(void)
         snprintf(args, sizeof args,
                  "train configs/spirals.ini --out %s --set train.epochs=8 --set train.threads=1", dir);
         const char *out;
-        int rc = run(args, &out);
+        int rc = test_saddle(args, &out);
         CHECK_MSG(rc == 0, "train failed: %s", out);
     }
     return dir;
@@ -67,13 +44,13 @@ TEST(cli_train_eval_and_help)
     const char *dir = run_dir(), *out;
     char args[1024];
     snprintf(args, sizeof args, "eval %s/final.safetensors --data test", dir);
-    CHECK(run(args, &out) == 0);
+    CHECK(test_saddle(args, &out) == 0);
     CHECK_MSG(strstr(out, "test loss") && strstr(out, "acc"), "%s", out);
-    CHECK(run("--help", &out) == 0 && strstr(out, "surface"));
-    CHECK(run("train --help", &out) == 0 && strstr(out, "optimizer.lr") && strstr(out, "default"));
-    CHECK(run("surface --help", &out) == 0 && strstr(out, "--grid"));
-    CHECK(run("nonsense", &out) == 2);
-    CHECK(run("train configs/spirals.ini --set optimizer.lr=-1", &out) == 1);
+    CHECK(test_saddle("--help", &out) == 0 && strstr(out, "surface"));
+    CHECK(test_saddle("train --help", &out) == 0 && strstr(out, "optimizer.lr") && strstr(out, "default"));
+    CHECK(test_saddle("surface --help", &out) == 0 && strstr(out, "--grid"));
+    CHECK(test_saddle("nonsense", &out) == 2);
+    CHECK(test_saddle("train configs/spirals.ini --set optimizer.lr=-1", &out) == 1);
     CHECK_MSG(strstr(out, "optimizer.lr") && strstr(out, "expected"), "%s", out);
 }
 
@@ -82,7 +59,7 @@ TEST(cli_probes_write_their_files)
     const char *dir = run_dir(), *out;
     char args[2048], p[1024];
     snprintf(args, sizeof args, "surface %s --grid 9x7 --range -1:1,-0.5:0.5 --limit 200", dir);
-    CHECK_MSG(run(args, &out) == 0, "%s", out);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
     snprintf(p, sizeof p, "%s/probes/surface.png", dir);
     render_image im;
     CHECK_OK(render_png_read(p, &im));
@@ -102,15 +79,15 @@ TEST(cli_probes_write_their_files)
     CHECK(ok);
     free(z);
     snprintf(args, sizeof args, "surface %s --grid 11 --limit 200", dir);
-    CHECK_MSG(run(args, &out) == 0, "%s", out);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
     snprintf(args, sizeof args, "pca %s --grid 7x7 --limit 200", dir);
-    CHECK_MSG(run(args, &out) == 0 && strstr(out, "PC1"), "%s", out);
+    CHECK_MSG(test_saddle(args, &out) == 0 && strstr(out, "PC1"), "%s", out);
     snprintf(args, sizeof args, "interp %s/traj/step-00000000.safetensors %s/final.safetensors --grid 9 --limit 200",
              dir, dir);
-    CHECK_MSG(run(args, &out) == 0 && strstr(out, "barrier"), "%s", out);
+    CHECK_MSG(test_saddle(args, &out) == 0 && strstr(out, "barrier"), "%s", out);
     snprintf(args, sizeof args, "render %s/probes/surface.json --log --levels 5 --png %s", dir,
              test_path("re.png"));
-    CHECK_MSG(run(args, &out) == 0, "%s", out);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
     CHECK_OK(render_png_read(test_path("re.png"), &im));
     render_image_free(&im);
     snprintf(p, sizeof p, "%s/probes", dir);
@@ -133,7 +110,7 @@ TEST(cli_bad_probe_input_writes_nothing)
     for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
         if (k == 0) snprintf(args, sizeof args, bad[k].args, outdir);
         else snprintf(args, sizeof args, bad[k].args, dir, outdir);
-        int rc = run(args, &out);
+        int rc = test_saddle(args, &out);
         CHECK_MSG(rc != 0 && strstr(out, bad[k].msg), "'%s' -> %d: %s", args, rc, out);
         CHECK_MSG(access(outdir, F_OK) != 0, "'%s' created %s", args, outdir);
     }
@@ -142,13 +119,13 @@ TEST(cli_bad_probe_input_writes_nothing)
     snprintf(other, sizeof other,
              "train configs/spirals.ini --out %s --set train.epochs=1 --set 'model.layers=8 tanh, 3'",
              test_path("other"));
-    CHECK(run(other, &out) == 0);
+    CHECK(test_saddle(other, &out) == 0);
     snprintf(args, sizeof args, "surface %s --grid 5 --save-dirs %s --limit 50 --out %s", test_path("other"),
              test_path("dirs.safetensors"), test_path("other-probes"));
-    CHECK_MSG(run(args, &out) == 0, "%s", out);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
     snprintf(args, sizeof args, "surface %s --grid 5 --dirs %s --out %s", dir, test_path("dirs.safetensors"),
              outdir);
-    CHECK(run(args, &out) != 0);
+    CHECK(test_saddle(args, &out) != 0);
     CHECK_MSG(strstr(out, "51 entries") && strstr(out, "4547"), "%s", out);
     CHECK(access(outdir, F_OK) != 0);
 }
@@ -158,7 +135,7 @@ TEST(cli_curvature_probes)
     const char *dir = run_dir(), *out;
     char args[2048];
     snprintf(args, sizeof args, "hessian %s --top 3 --trace --density --probes 12 --runs 2 --slq-steps 12 --limit 200", dir);
-    CHECK_MSG(run(args, &out) == 0 && strstr(out, "lambda_1") && strstr(out, "lambda_min") &&
+    CHECK_MSG(test_saddle(args, &out) == 0 && strstr(out, "lambda_1") && strstr(out, "lambda_min") &&
                   strstr(out, "Hutchinson") && strstr(out, "density"),
               "%s", out);
     snprintf(args, sizeof args, "%s/probes/hessian_density.png", dir);
@@ -166,17 +143,17 @@ TEST(cli_curvature_probes)
     CHECK_OK(render_png_read(args, &im));
     render_image_free(&im);
     snprintf(args, sizeof args, "sharpness %s --limit 200 --p 10 --samples 3", dir);
-    CHECK_MSG(run(args, &out) == 0 && strstr(out, "eps-sharpness, full space") &&
+    CHECK_MSG(test_saddle(args, &out) == 0 && strstr(out, "eps-sharpness, full space") &&
                   strstr(out, "filter-normalized"),
               "%s", out);
     snprintf(args, sizeof args, "surface %s --curvature --grid 3x3 --limit 100", dir);
-    CHECK_MSG(run(args, &out) == 0, "%s", out);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
     snprintf(args, sizeof args, "%s/probes/surface_curvature.png", dir);
     CHECK(access(args, F_OK) == 0);
     /* The plane of the top and bottom Hessian eigenvectors: the sidecar
      * records both eigenvalues, the top one above the bottom one. */
     snprintf(args, sizeof args, "surface %s --dirs hessian --grid 5x5 --range -0.1:0.1 --limit 100 --name hdirs", dir);
-    CHECK_MSG(run(args, &out) == 0 && strstr(out, "lambda_max") && strstr(out, "lambda_min"), "%s", out);
+    CHECK_MSG(test_saddle(args, &out) == 0 && strstr(out, "lambda_max") && strstr(out, "lambda_min"), "%s", out);
     snprintf(args, sizeof args, "%s/probes/hdirs.json", dir);
     uint8_t *js;
     size_t jl;
@@ -186,9 +163,9 @@ TEST(cli_curvature_probes)
     free(js);
     /* Invalid options are clear errors. */
     snprintf(args, sizeof args, "hessian %s --top 100000 --limit 50", dir);
-    CHECK_MSG(run(args, &out) == 1 && strstr(out, "only 4547 parameters"), "%s", out);
+    CHECK_MSG(test_saddle(args, &out) == 1 && strstr(out, "only 4547 parameters"), "%s", out);
     snprintf(args, sizeof args, "sharpness %s --eps 0", dir);
-    CHECK_MSG(run(args, &out) == 2 && strstr(out, "--eps"), "%s", out);
+    CHECK_MSG(test_saddle(args, &out) == 2 && strstr(out, "--eps"), "%s", out);
     snprintf(args, sizeof args, "sharpness %s --eps -1e-3", dir);
-    CHECK_MSG(run(args, &out) == 2 && strstr(out, "--eps"), "%s", out);
+    CHECK_MSG(test_saddle(args, &out) == 2 && strstr(out, "--eps"), "%s", out);
 }

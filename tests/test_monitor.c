@@ -61,12 +61,6 @@ static double log_lambda(const char *log, long step)
     return comma == nl ? NAN : strtod(comma, NULL);
 }
 
-static const char *bin(void)
-{
-    const char *b = getenv("SADDLE_BIN");
-    return b && *b ? b : "bin/saddle";
-}
-
 TEST(monitor_matches_direct_lanczos_and_saddle_hessian)
 {
     config c;
@@ -124,13 +118,14 @@ TEST(monitor_matches_direct_lanczos_and_saddle_hessian)
         model_free(&m);
 
         /* And through the command line, as a user would check it. */
-        if (access(bin(), X_OK) == 0) {
-            char cmd[2048], out[600];
+        {
+            char args[2048], out[600];
+            const char *text;
             snprintf(out, sizeof out, "%s", test_path("monitor-hess"));
-            snprintf(cmd, sizeof cmd,
-                     "%s hessian %s --top 1 --limit 200 --seed 4 --tol 1e-8 --threads 1 "
-                     "--out %s > %s.txt 2>&1", bin(), file_in(dir, name), out, out);
-            CHECK_MSG(system(cmd) == 0, "%s", cmd);
+            snprintf(args, sizeof args,
+                     "hessian %s --top 1 --limit 200 --seed 4 --tol 1e-8 --threads 1 --out %s",
+                     file_in(dir, name), out);
+            CHECK_MSG(test_saddle(args, &text) == 0, "%s", text);
             uint8_t *js = test_read_file(file_in(out, "hessian.json"), &len);
             cJSON *j = js ? cJSON_Parse((char *)js) : NULL;
             cJSON *top = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "lanczos"), "top");
@@ -194,14 +189,11 @@ TEST(monitor_resume_after_crash_equals_uninterrupted)
     CHECK_ERR(train_run(&c, test_path("monitor-nohook"), 0, NULL, &r), NN_EINVAL, "monitor");
 
     /* saddle plot draws both pictures, with the momentum line (2+2b)/lr = 76. */
-    if (access(bin(), X_OK) == 0) {
-        char cmd[2048];
-        snprintf(cmd, sizeof cmd, "%s plot %s > %s 2>&1", bin(), full, test_path("plot.txt"));
-        CHECK_MSG(system(cmd) == 0, "%s", cmd);
-        size_t len;
-        char *out = (char *)test_read_file(test_path("plot.txt"), &len);
-        CHECK_MSG(out && (out[len] = 0, strstr(out, "(2+2b)/lr = 76")), "%s", out ? out : "");
-        free(out);
+    {
+        char args[1024];
+        const char *out;
+        snprintf(args, sizeof args, "plot %s", full);
+        CHECK_MSG(test_saddle(args, &out) == 0 && strstr(out, "(2+2b)/lr = 76"), "%s", out);
         CHECK(access(file_in(full, "probes/training.png"), R_OK) == 0);
         CHECK(access(file_in(full, "probes/lambda_max.png"), R_OK) == 0);
     }

@@ -12,29 +12,6 @@
 #include "../probes/render.h"
 #include "test.h"
 
-static const char *bin(void)
-{
-    const char *b = getenv("SADDLE_BIN");
-    return b && *b ? b : "bin/saddle";
-}
-
-/* `saddle ARGS` with stdout+stderr captured; *text stays valid until the
- * next call. */
-static int run(const char *args, const char **text)
-{
-    static uint8_t *buf;
-    char cmd[4096];
-    const char *log = test_path("restarts-out.txt");
-    snprintf(cmd, sizeof cmd, "%s %s > %s 2>&1", bin(), args, log);
-    int st = system(cmd);
-    free(buf);
-    buf = NULL;
-    size_t len;
-    if (file_read_all(log, 1 << 20, &buf, &len) != 0) buf = NULL;
-    if (text) *text = buf ? (const char *)buf : "";
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* Few epochs, no snapshots, one thread: bit-for-bit reproducibility holds
  * for a fixed thread count only. */
 static int restarts(const char *out, const char **text)
@@ -44,7 +21,7 @@ static int restarts(const char *out, const char **text)
              "restarts configs/spirals.ini --seeds 3 --set train.epochs=3 "
              "--set train.snapshot_every=0 --grid 9 --limit 300 --threads 1 --out %s",
              out);
-    return run(args, text);
+    return test_saddle(args, text);
 }
 
 static int same_file(const char *a, const char *b)
@@ -138,10 +115,10 @@ TEST(restarts_bad_arguments_create_nothing)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *out;
         snprintf(args, sizeof args, bad[i].args, never);
-        int rc = run(args, &out);
+        int rc = test_saddle(args, &out);
         CHECK_MSG(rc == bad[i].rc && strstr(out, bad[i].msg), "'%s' -> %d: %s", args, rc, out);
         CHECK_MSG(access(never, F_OK) != 0, "'%s' created %s", args, never);
     }
     const char *out;
-    CHECK(run("restarts --help", &out) == 0 && strstr(out, "--seeds") && strstr(out, "barriers.npy"));
+    CHECK(test_saddle("restarts --help", &out) == 0 && strstr(out, "--seeds") && strstr(out, "barriers.npy"));
 }

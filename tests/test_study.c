@@ -12,27 +12,6 @@
 #include "../probes/render.h"
 #include "test.h"
 
-static const char *bin(void)
-{
-    const char *b = getenv("SADDLE_BIN");
-    return b && *b ? b : "bin/saddle";
-}
-
-static int run(const char *args, const char **text)
-{
-    static uint8_t *buf;
-    char cmd[8192];
-    const char *log = test_path("study-out.txt");
-    snprintf(cmd, sizeof cmd, "%s %s > %s 2>&1", bin(), args, log);
-    int st = system(cmd);
-    free(buf);
-    buf = NULL;
-    size_t len;
-    if (file_read_all(log, 4 << 20, &buf, &len) != 0) buf = NULL;
-    if (text) *text = buf ? (const char *)buf : "";
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static int exists(const char *p)
 {
     struct stat st;
@@ -84,7 +63,7 @@ TEST(study_tiny_end_to_end)
     snprintf(out, sizeof out, "%sstudy-tiny", test_tmpdir());
     snprintf(args, sizeof args, "study configs/study/tiny --out %s", out);
     const char *text;
-    int rc = run(args, &text);
+    int rc = test_saddle(args, &text);
     CHECK_MSG(rc == 0, "study failed: %s", text);
     const char *files[] = {"report.md", "report.html", "slices.png", "surface-sb.png", "surface-lb.png",
                            "density.png", "lambda_max.png", "sb-s1/final.safetensors", "sb-s2/final.safetensors",
@@ -114,10 +93,10 @@ TEST(study_tiny_end_to_end)
     }
     free(md);
     /* A second run keeps every trained run; compare on the same dirs works too. */
-    rc = run(args, &text);
+    rc = test_saddle(args, &text);
     CHECK_MSG(rc == 0 && strstr(text, "kept") && !strstr(text, "== saddle train"), "rerun: %s", text);
     snprintf(args, sizeof args, "compare %s/sb-s1 %s/sb-s2 %s/lb-s1 --out %s/cmp", out, out, out, out);
-    rc = run(args, &text);
+    rc = test_saddle(args, &text);
     CHECK_MSG(rc == 0, "compare failed: %s", text);
     snprintf(p, sizeof p, "%s/cmp/report.md", out);
     md = (char *)test_read_file(p, &len);
@@ -145,7 +124,7 @@ static void expect_bad(const char *name, const char *ini, const char *want1, con
     char args[2400], out[1100];
     snprintf(out, sizeof out, "%s/out", dir);
     snprintf(args, sizeof args, "study %s --out %s", dir, out);
-    int rc = run(args, &text);
+    int rc = test_saddle(args, &text);
     CHECK_MSG(rc == 1, "%s: exit %d: %s", name, rc, text);
     CHECK_MSG(strstr(text, want1) && strstr(text, want2), "%s: message lacks '%s'/'%s': %s", name, want1,
               want2, text);
@@ -174,10 +153,10 @@ TEST(rescale_keeps_function_changes_raw_sharpness)
     snprintf(dir, sizeof dir, "%srescale-run", test_tmpdir());
     snprintf(args, sizeof args, "train configs/study/tiny/sb.ini --out %s --set train.threads=1", dir);
     const char *text;
-    CHECK_MSG(run(args, &text) == 0, "train: %s", text);
+    CHECK_MSG(test_saddle(args, &text) == 0, "train: %s", text);
     snprintf(args, sizeof args, "rescale %s/final.safetensors --layer 0 --factor 10 --limit 300 --threads 1",
              dir);
-    CHECK_MSG(run(args, &text) == 0, "rescale: %s", text);
+    CHECK_MSG(test_saddle(args, &text) == 0, "rescale: %s", text);
     CHECK_MSG(strstr(text, "function unchanged"), "%s", text);
     char p[1024];
     snprintf(p, sizeof p, "%s/final-rescaled-l0-c10.safetensors", dir);
@@ -197,7 +176,7 @@ TEST(rescale_keeps_function_changes_raw_sharpness)
     for (int w = 0; w < 2; w++) {
         snprintf(args, sizeof args, "sharpness %s/%s --limit 300 --threads 1 --out %s --name sh%d", dir,
                  w ? "final-rescaled-l0-c10.safetensors" : "final.safetensors", dir, w);
-        CHECK_MSG(run(args, &text) == 0, "sharpness: %s", text);
+        CHECK_MSG(test_saddle(args, &text) == 0, "sharpness: %s", text);
         snprintf(p, sizeof p, "%s/sh%d.json", dir, w);
         j = (char *)test_read_file(p, &len);
         CHECK(j != NULL);
@@ -214,8 +193,8 @@ TEST(rescale_keeps_function_changes_raw_sharpness)
     /* A tanh net cannot be rescaled: a clear refusal. */
     snprintf(dir, sizeof dir, "%srescale-tanh", test_tmpdir());
     snprintf(args, sizeof args, "train configs/spirals.ini --out %s --set train.epochs=1 --set train.threads=1", dir);
-    CHECK_MSG(run(args, &text) == 0, "train: %s", text);
+    CHECK_MSG(test_saddle(args, &text) == 0, "train: %s", text);
     snprintf(args, sizeof args, "rescale %s/final.safetensors --layer 0 --factor 2", dir);
-    CHECK(run(args, &text) == 1);
+    CHECK(test_saddle(args, &text) == 1);
     CHECK_MSG(strstr(text, "tanh") && strstr(text, "not relu"), "%s", text);
 }
