@@ -54,12 +54,8 @@ int cmd_hessian(int argc, char **argv)
     double tol = 0;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
-        if (cli_is_help(o)) {
-            fputs(HESSIAN_USAGE, stdout);
-            fputs(PROBE_ARGS_HELP, stdout);
-            return EXIT_OK;
-        }
-        int r = probe_args_parse("hessian", argc, argv, &i, &a);
+        int r = probe_args_parse("hessian", HESSIAN_USAGE, argc, argv, &i, &a);
+        if (r == PROBE_HELP) return EXIT_OK;
         if (r < 0) return EXIT_USAGE;
         if (r) continue;
         if (!strcmp(o, "--power")) power = 1;

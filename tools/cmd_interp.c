@@ -27,12 +27,8 @@ int cmd_interp(int argc, char **argv)
     int nt = 0;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
-        if (cli_is_help(o)) {
-            fputs(INTERP_USAGE, stdout);
-            fputs(PROBE_ARGS_HELP, stdout);
-            return EXIT_OK;
-        }
-        int r = probe_args_parse("interp", argc, argv, &i, &a);
+        int r = probe_args_parse("interp", INTERP_USAGE, argc, argv, &i, &a);
+        if (r == PROBE_HELP) return EXIT_OK;
         if (r < 0) return EXIT_USAGE;
         if (r) continue;
         if (!strcmp(o, "--grid") || !strcmp(o, "--range")) {

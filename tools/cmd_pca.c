@@ -52,12 +52,8 @@ int cmd_pca(int argc, char **argv)
     double margin = 0.25;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
-        if (cli_is_help(o)) {
-            fputs(PCA_USAGE, stdout);
-            fputs(PROBE_ARGS_HELP, stdout);
-            return EXIT_OK;
-        }
-        int r = probe_args_parse("pca", argc, argv, &i, &a);
+        int r = probe_args_parse("pca", PCA_USAGE, argc, argv, &i, &a);
+        if (r == PROBE_HELP) return EXIT_OK;
         if (r < 0) return EXIT_USAGE;
         if (r) continue;
         if ((!strcmp(o, "--grid") || !strcmp(o, "--margin")) && i + 1 < argc) {

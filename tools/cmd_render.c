@@ -19,11 +19,8 @@ int cmd_render(int argc, char **argv)
     const char *json = NULL, *png = NULL;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
-        if (cli_is_help(o)) {
-            fputs(RENDER_USAGE, stdout);
-            return EXIT_OK;
-        }
-        int r = probe_args_parse("render", argc, argv, &i, &a);
+        int r = probe_args_parse("render", RENDER_USAGE, argc, argv, &i, &a);
+        if (r == PROBE_HELP) return EXIT_OK;
         if (r < 0) return EXIT_USAGE;
         if (r) continue;
         if (!strcmp(o, "--png") && i + 1 < argc) png = argv[++i];

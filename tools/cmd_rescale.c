@@ -95,16 +95,12 @@ int cmd_rescale(int argc, char **argv)
     double factor = 0;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
-        if (cli_is_help(o)) {
-            fputs(RESCALE_USAGE, stdout);
-            fputs(PROBE_ARGS_HELP, stdout);
-            return EXIT_OK;
-        }
         if (!strcmp(o, "--out") && i + 1 < argc) {
             out = argv[++i];
             continue;
         }
-        int r = probe_args_parse("rescale", argc, argv, &i, &a);
+        int r = probe_args_parse("rescale", RESCALE_USAGE, argc, argv, &i, &a);
+        if (r == PROBE_HELP) return EXIT_OK;
         if (r < 0) return EXIT_USAGE;
         if (r) continue;
         if (!strcmp(o, "--no-sharpness")) sharp = 0;

@@ -48,12 +48,8 @@ int cmd_sharpness(int argc, char **argv)
     double eps = 1e-3, rho = 0.05, sigma = 0.01, p = 100, iters = 0, samples = 20;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
-        if (cli_is_help(o)) {
-            fputs(SHARPNESS_USAGE, stdout);
-            fputs(PROBE_ARGS_HELP, stdout);
-            return EXIT_OK;
-        }
-        int r = probe_args_parse("sharpness", argc, argv, &i, &a);
+        int r = probe_args_parse("sharpness", SHARPNESS_USAGE, argc, argv, &i, &a);
+        if (r == PROBE_HELP) return EXIT_OK;
         if (r < 0) return EXIT_USAGE;
         if (r) continue;
         if (!strcmp(o, "--eps") || !strcmp(o, "--rho") || !strcmp(o, "--sigma") ||

@@ -208,12 +208,8 @@ int cmd_surface(int argc, char **argv)
     int nt = 0, orth = 0, curvature = 0;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
-        if (cli_is_help(o)) {
-            fputs(SURFACE_USAGE, stdout);
-            fputs(PROBE_ARGS_HELP, stdout);
-            return EXIT_OK;
-        }
-        int r = probe_args_parse("surface", argc, argv, &i, &a);
+        int r = probe_args_parse("surface", SURFACE_USAGE, argc, argv, &i, &a);
+        if (r == PROBE_HELP) return EXIT_OK;
         if (r < 0) return EXIT_USAGE;
         if (r) continue;
         if (!strcmp(o, "--orth")) orth = 1;

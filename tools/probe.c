@@ -60,9 +60,15 @@ static int parse_ll(const char *cmd, const char *opt, const char *v, long long l
     return 0;
 }
 
-int probe_args_parse(const char *cmd, int argc, char **argv, int *i, probe_args *a)
+int probe_args_parse(const char *cmd, const char *usage, int argc, char **argv, int *i,
+                     probe_args *a)
 {
     const char *o = argv[*i];
+    if (cli_is_help(o)) {
+        fputs(usage, stdout);
+        fputs(PROBE_ARGS_HELP, stdout);
+        return PROBE_HELP;
+    }
     if (!strcmp(o, "--log")) {
         a->log_scale = 1;
         return 1;

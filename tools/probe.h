@@ -25,8 +25,11 @@ typedef struct probe_args {
 
 void probe_args_defaults(probe_args *a);
 /* Consumes argv[*i] (and its value) when it is a shared option: returns 1
- * when consumed, 0 when not ours, -1 on a bad value (message printed). */
-int probe_args_parse(const char *cmd, int argc, char **argv, int *i, probe_args *a);
+ * when consumed, 0 when not ours, -1 on a bad value (message printed), and
+ * PROBE_HELP after printing `usage` and the shared options for --help. */
+int probe_args_parse(const char *cmd, const char *usage, int argc, char **argv, int *i,
+                     probe_args *a);
+#define PROBE_HELP 2
 extern const char PROBE_ARGS_HELP[];
 
 typedef struct probe_model {
