@@ -9,53 +9,10 @@
 #include "../nn/pool.h"
 #include "../probes/nnobj.h"
 #include "../probes/pca.h"
+#include "nnref.h"
 #include "test.h"
 
 /* ---- independent reference (double, naive loops) ----------------------- */
-
-static double ref_act(int act, double z, double slope)
-{
-    switch (act) {
-    case ACT_RELU: return z > 0 ? z : 0;
-    case ACT_LEAKY_RELU: return z > 0 ? z : slope * z;
-    case ACT_TANH: return tanh(z);
-    case ACT_SIGMOID: return 1 / (1 + exp(-z));
-    case ACT_SOFTPLUS: return z > 20 ? z : log(1 + exp(z));
-    case ACT_GELU: return 0.5 * z * (1 + erf(z / sqrt(2.0)));
-    default: return z;
-    }
-}
-
-/* Mean loss at parameters p [n] (double) over the set; the smallest
- * |pre-activation| of a kinked unit goes to *minz. */
-static double ref_loss(const model *m, const double *p, const dataset *d, double *minz)
-{
-    double total = 0, a[64], nxt[64];
-    for (size_t b = 0; b < d->n; b++) {
-        for (int i = 0; i < m->spec.in; i++) a[i] = d->x[b * d->dim + (size_t)i];
-        for (int l = 0; l < m->nlayers; l++) {
-            const layer *L = &m->layers[l];
-            for (int o = 0; o < L->out; o++) {
-                double z = p[L->b_off + (size_t)o];
-                for (int i = 0; i < L->in; i++) z += p[L->w_off + (size_t)o * L->in + i] * a[i];
-                if ((L->act == ACT_RELU || L->act == ACT_LEAKY_RELU) && minz && fabs(z) < *minz)
-                    *minz = fabs(z);
-                nxt[o] = ref_act(L->act, z, m->spec.leaky_slope);
-            }
-            memcpy(a, nxt, sizeof(double) * (size_t)L->out);
-        }
-        int K = m->layers[m->nlayers - 1].out, t = d->y[b];
-        if (m->spec.loss == LOSS_XENT) {
-            double mx = a[0], s = 0;
-            for (int k = 1; k < K; k++) mx = a[k] > mx ? a[k] : mx;
-            for (int k = 0; k < K; k++) s += exp(a[k] - mx);
-            total += mx + log(s) - a[t];
-        } else {
-            for (int k = 0; k < K; k++) total += 0.5 * (a[k] - (k == t)) * (a[k] - (k == t));
-        }
-    }
-    return total / (double)d->n;
-}
 
 /* Reference Hv: central differences along v of the gradient, itself central
  * differences of the double loss. In double, with h = e = 1e-4, truncation
@@ -73,7 +30,7 @@ static void ref_hvp(const model *m, const float *theta, const dataset *d, const 
             double sv = c < 2 ? h : -h, se = c & 1 ? -h : h;
             for (size_t q = 0; q < m->n; q++) p[q] = (double)theta[q] + sv * v[q];
             p[i] += se;
-            s[c] = ref_loss(m, p, d, NULL);
+            s[c] = nnref_loss(m, p, d->x, d->y, d->n, NULL);
         }
         hv[i] = (s[0] - s[1] - s[2] + s[3]) / (4 * h * h);
     }
@@ -92,25 +49,6 @@ static dataset make_data(size_t n, int in, int K, uint64_t seed)
     for (size_t i = 0; i < n * (size_t)in; i++) d.x[i] = (float)rng_normal(seed, 7, i);
     for (size_t b = 0; b < n; b++) d.y[b] = (int32_t)rng_below(seed, 8, b, (uint64_t)K);
     return d;
-}
-
-static void build(model *m, int in, const int *widths, const int *acts, int nl, int loss,
-                  uint64_t seed)
-{
-    model_spec s;
-    memset(&s, 0, sizeof s);
-    s.in = in;
-    s.nlayers = nl;
-    s.loss = loss;
-    s.leaky_slope = 0.1f;
-    s.init = INIT_TORCH;
-    for (int l = 0; l < nl; l++) {
-        s.layers[l].out = widths[l];
-        s.layers[l].act = acts[l];
-        s.layers[l].init = -1;
-    }
-    CHECK_OK(model_build(m, &s));
-    model_init_params(m, seed);
 }
 
 static void rand_vec(float *v, size_t n, uint64_t seed)
@@ -156,7 +94,8 @@ TEST(hvp_matches_reference_smooth)
             int w[3] = {7, 6, 4};
             int a[3] = {ai < 4 ? acts[ai] : ACT_TANH, ai < 4 ? acts[ai] : ACT_GELU,
                         ai < 4 ? ACT_LINEAR : ACT_SIGMOID};
-            build(&m, 5, w, a, 3, loss, 11 + (uint64_t)ai);
+            nnref_build(&m, 5, w, a, 3, loss);
+            model_init_params(&m, 11 + (uint64_t)ai);
             dataset d = make_data(9, 5, 4, 3 + (uint64_t)ai);
             float *v = malloc(sizeof(float) * m.n), *hv = malloc(sizeof(float) * m.n);
             float *gv = malloc(sizeof(float) * m.n);
@@ -166,7 +105,7 @@ TEST(hvp_matches_reference_smooth)
             hvp1(&m, m.theta, &d, v, gv, 1);
             double *p = malloc(sizeof(double) * m.n);
             for (size_t i = 0; i < m.n; i++) p[i] = m.theta[i];
-            CHECK_NEAR(lv, ref_loss(&m, p, &d, NULL), 1e-5);
+            CHECK_NEAR(lv, nnref_loss(&m, p, d.x, d.y, d.n, NULL), 1e-5);
             free(p);
             ref_hvp(&m, m.theta, &d, v, 1e-4, ref);
             double err = rel_err(hv, ref, m.n), gerr = rel_err(gv, ref, m.n);
@@ -202,7 +141,8 @@ TEST(hvp_dense_hessian_and_eigenvalues)
 {
     model m;
     int w[2] = {8, 6}, a[2] = {ACT_TANH, ACT_LINEAR};
-    build(&m, 5, w, a, 2, LOSS_XENT, 3);
+    nnref_build(&m, 5, w, a, 2, LOSS_XENT);
+    model_init_params(&m, 3);
     dataset d = make_data(12, 5, 6, 9);
     int n = (int)m.n;
     CHECK(n == 102);
@@ -276,7 +216,8 @@ TEST(hvp_relu_gauss_newton_identity_and_symmetry)
     for (int loss = 0; loss < LOSS_COUNT; loss++) {
         model m;
         int w[3] = {10, 8, 4}, a[3] = {ACT_RELU, ACT_LEAKY_RELU, ACT_LINEAR};
-        build(&m, 6, w, a, 3, loss, 17);
+        nnref_build(&m, 6, w, a, 3, loss);
+        model_init_params(&m, 17);
         dataset d = make_data(20, 6, 4, 5);
         const layer *Lz = &m.layers[2];
         size_t off = Lz->w_off, len = m.n - off;
@@ -318,7 +259,7 @@ TEST(hvp_relu_gauss_newton_identity_and_symmetry)
          * summed over inputs: keep it well under the nearest kink. */
         for (size_t i = 0; i < m.n; i++) p[i] = m.theta[i];
         double minz = INFINITY;
-        ref_loss(&m, p, &d, &minz);
+        nnref_loss(&m, p, d.x, d.y, d.n, &minz);
         double h = fmin(1e-4, minz / 1e3);
         if (h > 1e-6) {
             ref_hvp(&m, m.theta, &d, v, h, ref);
@@ -335,7 +276,8 @@ TEST(hvp_relu_gauss_newton_identity_and_symmetry)
     /* One linear layer: no f'', no dz V: the exact product is the GN one. */
     model m;
     int w[1] = {3}, a[1] = {ACT_LINEAR};
-    build(&m, 4, w, a, 1, LOSS_XENT, 2);
+    nnref_build(&m, 4, w, a, 1, LOSS_XENT);
+    model_init_params(&m, 2);
     dataset d = make_data(7, 4, 3, 2);
     float *v = malloc(sizeof(float) * m.n), *hv = malloc(sizeof(float) * m.n);
     float *gv = malloc(sizeof(float) * m.n);
@@ -362,7 +304,8 @@ TEST(hvp_thread_counts_agree)
 {
     model m;
     int w[3] = {16, 16, 5}, a[3] = {ACT_TANH, ACT_RELU, ACT_LINEAR};
-    build(&m, 12, w, a, 3, LOSS_XENT, 8);
+    nnref_build(&m, 12, w, a, 3, LOSS_XENT);
+    model_init_params(&m, 8);
     dataset d = make_data(400, 12, 5, 4);
     size_t k = 301, *idx = make_idx(k, d.n);
     float *v = malloc(sizeof(float) * m.n), *h[3], *g[3];
@@ -407,7 +350,8 @@ TEST(hvp_forward_reuse_is_bit_identical)
 {
     model m;
     int w[3] = {16, 12, 5}, a[3] = {ACT_GELU, ACT_SOFTPLUS, ACT_LINEAR};
-    build(&m, 10, w, a, 3, LOSS_XENT, 12);
+    nnref_build(&m, 10, w, a, 3, LOSS_XENT);
+    model_init_params(&m, 12);
     dataset d = make_data(500, 10, 5, 6);
     size_t k = 333, *idx = make_idx(k, d.n);
     size_t n = m.n;
@@ -470,7 +414,8 @@ TEST(hvp_nnobj)
 {
     model m;
     int w[2] = {9, 4}, a[2] = {ACT_TANH, ACT_LINEAR};
-    build(&m, 6, w, a, 2, LOSS_MSE, 1);
+    nnref_build(&m, 6, w, a, 2, LOSS_MSE);
+    model_init_params(&m, 1);
     dataset d = make_data(100, 6, 4, 1);
     nnobj ctx;
     objective o;

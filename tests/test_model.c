@@ -7,84 +7,17 @@
 #include "../datasets/rng.h"
 #include "../nn/nn.h"
 #include "../nn/pool.h"
+#include "nnref.h"
 #include "test.h"
 
 /* ---- independent reference (double, naive loops) ----------------------- */
 
-static double ref_act(int act, double z, double slope)
-{
-    switch (act) {
-    case ACT_RELU: return z > 0 ? z : 0;
-    case ACT_LEAKY_RELU: return z > 0 ? z : slope * z;
-    case ACT_TANH: return tanh(z);
-    case ACT_SIGMOID: return 1 / (1 + exp(-z));
-    case ACT_SOFTPLUS: return z > 20 ? z : log(1 + exp(z));
-    case ACT_GELU: return 0.5 * z * (1 + erf(z / sqrt(2.0)));
-    default: return z;
-    }
-}
-
 /* Mean loss of the MLP at parameters p (double) over B examples; the smallest
  * |pre-activation| of a kinked activation goes to *minz (for choosing h). */
-static double ref_loss(const model *m, const double *p, const float *x, const int32_t *y, int B,
-                       double *minz)
-{
-    double total = 0;
-    double *a = malloc(sizeof(double) * (size_t)m->max_width);
-    double *nxt = malloc(sizeof(double) * (size_t)m->max_width);
-    for (int b = 0; b < B; b++) {
-        int in = m->spec.in;
-        for (int i = 0; i < in; i++) a[i] = x[(size_t)b * in + i];
-        for (int l = 0; l < m->nlayers; l++) {
-            const layer *L = &m->layers[l];
-            for (int o = 0; o < L->out; o++) {
-                double z = p[L->b_off + o];
-                for (int i = 0; i < L->in; i++) z += p[L->w_off + (size_t)o * L->in + i] * a[i];
-                if ((L->act == ACT_RELU || L->act == ACT_LEAKY_RELU) && minz && fabs(z) < *minz)
-                    *minz = fabs(z);
-                nxt[o] = ref_act(L->act, z, m->spec.leaky_slope);
-            }
-            memcpy(a, nxt, sizeof(double) * (size_t)L->out);
-        }
-        int K = m->layers[m->nlayers - 1].out, t = y[b];
-        if (m->spec.loss == LOSS_XENT) {
-            double mx = a[0], s = 0;
-            for (int k = 1; k < K; k++) mx = a[k] > mx ? a[k] : mx;
-            for (int k = 0; k < K; k++) s += exp(a[k] - mx);
-            total += mx + log(s) - a[t];
-        } else {
-            for (int k = 0; k < K; k++) {
-                double r = a[k] - (k == t);
-                total += 0.5 * r * r;
-            }
-        }
-    }
-    free(a);
-    free(nxt);
-    return total / B;
-}
-
 static void make_batch(int B, int in, int K, uint64_t seed, float *x, int32_t *y)
 {
     for (size_t i = 0; i < (size_t)B * in; i++) x[i] = (float)rng_normal(seed, 7, i);
     for (int b = 0; b < B; b++) y[b] = (int32_t)rng_below(seed, 8, (uint64_t)b, (uint64_t)K);
-}
-
-static void build(model *m, int in, const int *widths, const int *acts, int nl, int loss)
-{
-    model_spec s;
-    memset(&s, 0, sizeof s);
-    s.in = in;
-    s.nlayers = nl;
-    s.loss = loss;
-    s.leaky_slope = 0.1f;
-    s.init = INIT_TORCH; /* nonzero biases keep relu units off their kink */
-    for (int l = 0; l < nl; l++) {
-        s.layers[l].out = widths[l];
-        s.layers[l].act = acts[l];
-        s.layers[l].init = -1;
-    }
-    CHECK_OK(model_build(m, &s));
 }
 
 /* Relative error ||g - fd|| / ||fd|| of the model's gradient against central
@@ -105,7 +38,7 @@ static double grad_rel_error(model *m, int B, uint64_t seed, double *gnorm)
     size_t correct = 0;
     double sum = model_batch(m, m->theta, x, y, B, 1.0f / B, g, 0, &correct, &ws);
     double minz = INFINITY;
-    double ref = ref_loss(m, p, x, y, B, &minz);
+    double ref = nnref_loss(m, p, x, y, B, &minz);
     CHECK_NEAR(sum / B, ref, 1e-5 * (1 + fabs(ref)));
     /* h small enough never to cross a relu kink: a parameter step of h moves
      * a pre-activation by at most h * (|input| + 1) <= h * 6 here. */
@@ -117,9 +50,9 @@ static double grad_rel_error(model *m, int B, uint64_t seed, double *gnorm)
     for (size_t i = 0; i < m->n; i++) {
         double keep = p[i];
         p[i] = keep + h;
-        double lp = ref_loss(m, p, x, y, B, NULL);
+        double lp = nnref_loss(m, p, x, y, B, NULL);
         p[i] = keep - h;
-        double lm = ref_loss(m, p, x, y, B, NULL);
+        double lm = nnref_loss(m, p, x, y, B, NULL);
         p[i] = keep;
         double fd = (lp - lm) / (2 * h);
         num += (g[i] - fd) * (g[i] - fd);
@@ -146,7 +79,7 @@ TEST(gradient_every_activation_and_loss)
             model m;
             int widths[3] = {7, 6, 4};
             int acts[3] = {act, act, ACT_LINEAR};
-            build(&m, 5, widths, acts, 3, loss);
+            nnref_build(&m, 5, widths, acts, 3, loss);
             double gn, err = grad_rel_error(&m, 9, 11 + (uint64_t)act, &gn);
             CHECK_MSG(err < 1e-3, "%s/%s: relative gradient error %.3g", loss_name(loss),
                       act_name(act), err);
@@ -163,13 +96,13 @@ TEST(gradient_mixed_and_single_layer)
     model m;
     int w1[4] = {8, 5, 6, 10};
     int a1[4] = {ACT_GELU, ACT_SIGMOID, ACT_SOFTPLUS, ACT_LINEAR};
-    build(&m, 6, w1, a1, 4, LOSS_XENT);
+    nnref_build(&m, 6, w1, a1, 4, LOSS_XENT);
     double gn, err = grad_rel_error(&m, 13, 5, &gn);
     CHECK_MSG(err < 1e-3 && gn > 1e-2, "mixed: err %.3g norm %.3g", err, gn);
     model_free(&m);
     int w2[1] = {3};
     int a2[1] = {ACT_LINEAR};
-    build(&m, 4, w2, a2, 1, LOSS_MSE);
+    nnref_build(&m, 4, w2, a2, 1, LOSS_MSE);
     err = grad_rel_error(&m, 5, 6, &gn);
     CHECK_MSG(err < 1e-3 && gn > 1e-2, "single: err %.3g norm %.3g", err, gn);
     model_free(&m);
@@ -193,8 +126,8 @@ TEST(activation_derivatives)
         act_backward(act, slope, N, z, a, da, dz);
         double h = 1e-4;
         for (int i = 0; i < N; i++) {
-            double f0 = ref_act(act, z[i], slope);
-            double fp = ref_act(act, z[i] + h, slope), fm = ref_act(act, z[i] - h, slope);
+            double f0 = nnref_act(act, z[i], slope);
+            double fp = nnref_act(act, z[i] + h, slope), fm = nnref_act(act, z[i] - h, slope);
             CHECK_NEAR(a[i], f0, 2e-6 * (1 + fabs(f0)));
             CHECK_NEAR(d1[i], (fp - fm) / (2 * h), 1e-5);
             CHECK_NEAR(d2[i], (fp - 2 * f0 + fm) / (h * h), 2e-4);
@@ -235,7 +168,7 @@ TEST(eval_chunks_and_subsets)
     model m;
     int w[3] = {16, 16, 4};
     int a[3] = {ACT_TANH, ACT_RELU, ACT_LINEAR};
-    build(&m, 8, w, a, 3, LOSS_XENT);
+    nnref_build(&m, 8, w, a, 3, LOSS_XENT);
     model_init_params(&m, 3);
     dataset d = {0};
     d.n = 50;
@@ -283,7 +216,7 @@ TEST(layout_and_init)
     model m;
     int w[2] = {3, 2};
     int a[2] = {ACT_RELU, ACT_LINEAR};
-    build(&m, 4, w, a, 2, LOSS_XENT);
+    nnref_build(&m, 4, w, a, 2, LOSS_XENT);
     CHECK(m.n == 4 * 3 + 3 + 3 * 2 + 2);
     CHECK(m.layers[0].w_off == 0 && m.layers[0].b_off == 12);
     CHECK(m.layers[1].w_off == 15 && m.layers[1].b_off == 21);
@@ -294,7 +227,7 @@ TEST(layout_and_init)
     /* PyTorch default init: |w|, |b| <= 1/sqrt(fan_in), spread over the range. */
     int w2[1] = {400};
     int a2[1] = {ACT_LINEAR};
-    build(&m, 100, w2, a2, 1, LOSS_MSE);
+    nnref_build(&m, 100, w2, a2, 1, LOSS_MSE);
     m.spec.init = INIT_TORCH;
     model_init_params(&m, 1);
     double mx = 0, var = 0;
@@ -321,7 +254,7 @@ TEST(parallel_batch_equals_serial)
     model m;
     int w[3] = {40, 24, 5};
     int a[3] = {ACT_TANH, ACT_RELU, ACT_LINEAR};
-    build(&m, 12, w, a, 3, LOSS_XENT);
+    nnref_build(&m, 12, w, a, 3, LOSS_XENT);
     model_init_params(&m, 4);
     int Bs[4] = {100, 37, 15, 64};
     float *x = malloc(sizeof(float) * 100 * 12);

@@ -9,6 +9,7 @@
 #include "../nn/pool.h"
 #include "../probes/nnobj.h"
 #include "../probes/objective_toy.h"
+#include "nnref.h"
 #include "test.h"
 
 /* Tolerance on |plane - eval| / (1 + |eval|) for the mean loss. The correct
@@ -29,24 +30,6 @@ static dataset make_data(size_t n, int dim, int classes, uint64_t seed)
     for (size_t i = 0; i < n * (size_t)dim; i++) d.x[i] = (float)rng_normal(seed, 1, i);
     for (size_t i = 0; i < n; i++) d.y[i] = (int32_t)rng_below(seed, 2, i, (uint64_t)classes);
     return d;
-}
-
-static void build(model *m, int in, const int *widths, const int *acts, int nl, int loss)
-{
-    model_spec s;
-    memset(&s, 0, sizeof s);
-    s.in = in;
-    s.nlayers = nl;
-    s.loss = loss;
-    s.leaky_slope = 0.1f;
-    s.init = INIT_TORCH;
-    for (int l = 0; l < nl; l++) {
-        s.layers[l].out = widths[l];
-        s.layers[l].act = acts[l];
-        s.layers[l].init = -1;
-    }
-    CHECK_OK(model_build(m, &s));
-    model_init_params(m, 3);
 }
 
 /* A Gaussian direction whose every weight and bias block has the norm of the
@@ -176,7 +159,8 @@ TEST(plane_equals_eval_hidden_activations_xent)
         model m;
         int w[3] = {16, 9, 5};
         int a[3] = {acts[i], acts[i], ACT_LINEAR};
-        build(&m, 12, w, a, 3, LOSS_XENT);
+        nnref_build(&m, 12, w, a, 3, LOSS_XENT);
+        model_init_params(&m, 3);
         check_model(act_name(acts[i]), &m, &d);
         model_free(&m);
     }
@@ -189,18 +173,21 @@ TEST(plane_equals_eval_mse_deep_and_single_layer)
     model m;
     int w4[4] = {20, 11, 7, 4};
     int a4[4] = {ACT_RELU, ACT_GELU, ACT_TANH, ACT_LINEAR};
-    build(&m, 12, w4, a4, 4, LOSS_MSE);
+    nnref_build(&m, 12, w4, a4, 4, LOSS_MSE);
+    model_init_params(&m, 3);
     check_model("relu-gelu-tanh mse", &m, &d);
     model_free(&m);
     /* One layer: the whole net is the linear part; with and without an
      * activation on it. */
     int w1[1] = {4};
     int a1[1] = {ACT_LINEAR};
-    build(&m, 12, w1, a1, 1, LOSS_XENT);
+    nnref_build(&m, 12, w1, a1, 1, LOSS_XENT);
+    model_init_params(&m, 3);
     check_model("single linear xent", &m, &d);
     model_free(&m);
     a1[0] = ACT_TANH;
-    build(&m, 12, w1, a1, 1, LOSS_MSE);
+    nnref_build(&m, 12, w1, a1, 1, LOSS_MSE);
+    model_init_params(&m, 3);
     check_model("single tanh mse", &m, &d);
     model_free(&m);
     dataset_free(&d);
@@ -214,7 +201,8 @@ TEST(plane_layer_restricted_directions)
     model m;
     int w[3] = {14, 8, 3};
     int a[3] = {ACT_RELU, ACT_RELU, ACT_LINEAR};
-    build(&m, 10, w, a, 3, LOSS_XENT);
+    nnref_build(&m, 10, w, a, 3, LOSS_XENT);
+    model_init_params(&m, 3);
     float *d1 = malloc(m.n * sizeof *d1), *d2 = malloc(m.n * sizeof *d2);
     struct { int l0, l1, bias; } r[] = {{0, 1, 1}, {0, 1, 0}, {1, 3, 0}};
     for (size_t i = 0; i < sizeof r / sizeof r[0]; i++) {
@@ -242,7 +230,8 @@ TEST(plane_deterministic_per_thread_count)
     model m;
     int w[2] = {12, 4};
     int a[2] = {ACT_TANH, ACT_LINEAR};
-    build(&m, 8, w, a, 2, LOSS_XENT);
+    nnref_build(&m, 8, w, a, 2, LOSS_XENT);
+    model_init_params(&m, 3);
     float *d1 = malloc(m.n * sizeof *d1), *d2 = malloc(m.n * sizeof *d2);
     make_dir(&m, 41, 0, 2, 0, d1);
     make_dir(&m, 42, 0, 2, 0, d2);
@@ -266,7 +255,8 @@ TEST(plane_rejects_bad_arguments)
     model m;
     int w[2] = {5, 3};
     int a[2] = {ACT_RELU, ACT_LINEAR};
-    build(&m, 6, w, a, 2, LOSS_XENT);
+    nnref_build(&m, 6, w, a, 2, LOSS_XENT);
+    model_init_params(&m, 3);
     float *dir = calloc(m.n, sizeof *dir);
     double loss[NPTS];
     size_t bad[2] = {3, 50};
@@ -296,7 +286,8 @@ TEST(nnobj_matches_model_eval)
     model m;
     int w[3] = {10, 7, 4};
     int a[3] = {ACT_TANH, ACT_RELU, ACT_LINEAR};
-    build(&m, 9, w, a, 3, LOSS_XENT);
+    nnref_build(&m, 9, w, a, 3, LOSS_XENT);
+    model_init_params(&m, 3);
     size_t k = 1200;
     size_t *idx = malloc(k * sizeof *idx);
     for (size_t i = 0; i < k; i++) idx[i] = (i * 7) % d.n;

@@ -1,0 +1,76 @@
+/* The independent reference behind the gradient, HVP and plane tests. */
+#include "nnref.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test.h"
+
+double nnref_act(int act, double z, double slope)
+{
+    switch (act) {
+    case ACT_RELU: return z > 0 ? z : 0;
+    case ACT_LEAKY_RELU: return z > 0 ? z : slope * z;
+    case ACT_TANH: return tanh(z);
+    case ACT_SIGMOID: return 1 / (1 + exp(-z));
+    case ACT_SOFTPLUS: return z > 20 ? z : log(1 + exp(z));
+    case ACT_GELU: return 0.5 * z * (1 + erf(z / sqrt(2.0)));
+    default: return z;
+    }
+}
+
+double nnref_loss(const model *m, const double *p, const float *x, const int32_t *y, size_t B,
+                  double *minz)
+{
+    double total = 0;
+    double *a = malloc(sizeof(double) * (size_t)m->max_width);
+    double *nxt = malloc(sizeof(double) * (size_t)m->max_width);
+    for (size_t b = 0; b < B; b++) {
+        int in = m->spec.in;
+        for (int i = 0; i < in; i++) a[i] = x[b * (size_t)in + (size_t)i];
+        for (int l = 0; l < m->nlayers; l++) {
+            const layer *L = &m->layers[l];
+            for (int o = 0; o < L->out; o++) {
+                double z = p[L->b_off + (size_t)o];
+                for (int i = 0; i < L->in; i++) z += p[L->w_off + (size_t)o * L->in + i] * a[i];
+                if ((L->act == ACT_RELU || L->act == ACT_LEAKY_RELU) && minz && fabs(z) < *minz)
+                    *minz = fabs(z);
+                nxt[o] = nnref_act(L->act, z, m->spec.leaky_slope);
+            }
+            memcpy(a, nxt, sizeof(double) * (size_t)L->out);
+        }
+        int K = m->layers[m->nlayers - 1].out, t = y[b];
+        if (m->spec.loss == LOSS_XENT) {
+            double mx = a[0], s = 0;
+            for (int k = 1; k < K; k++) mx = a[k] > mx ? a[k] : mx;
+            for (int k = 0; k < K; k++) s += exp(a[k] - mx);
+            total += mx + log(s) - a[t];
+        } else {
+            for (int k = 0; k < K; k++) {
+                double r = a[k] - (k == t);
+                total += 0.5 * r * r;
+            }
+        }
+    }
+    free(a);
+    free(nxt);
+    return total / (double)B;
+}
+
+void nnref_build(model *m, int in, const int *widths, const int *acts, int nl, int loss)
+{
+    model_spec s;
+    memset(&s, 0, sizeof s);
+    s.in = in;
+    s.nlayers = nl;
+    s.loss = loss;
+    s.leaky_slope = 0.1f;
+    s.init = INIT_TORCH;
+    for (int l = 0; l < nl; l++) {
+        s.layers[l].out = widths[l];
+        s.layers[l].act = acts[l];
+        s.layers[l].init = -1;
+    }
+    CHECK_OK(model_build(m, &s));
+}

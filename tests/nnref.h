@@ -1,0 +1,20 @@
+/* Test fixtures shared by the model, HVP and plane tests: a small MLP built
+ * from widths and activations, and an independent double-precision
+ * reference of its loss written with plain loops. */
+#ifndef SADDLE_NNREF_H
+#define SADDLE_NNREF_H
+
+#include "../nn/nn.h"
+
+/* f(z) in double, as the activations are defined (PyTorch's conventions). */
+double nnref_act(int act, double z, double slope);
+/* Mean loss of m at parameters p [n] (double) over B examples x [B][in],
+ * y [B]; the smallest |pre-activation| of a relu or leaky_relu unit goes to
+ * *minz when minz != NULL (for choosing a difference step off the kinks). */
+double nnref_loss(const model *m, const double *p, const float *x, const int32_t *y, size_t B,
+                  double *minz);
+/* An MLP with torch init (nonzero biases keep relu units off their kink) and
+ * leaky slope 0.1; θ is left zero for the caller to initialize. */
+void nnref_build(model *m, int in, const int *widths, const int *acts, int nl, int loss);
+
+#endif
