@@ -10,6 +10,7 @@
 #include "../nn/optim.h"
 #include "../probes/render.h"
 #include "cli.h"
+#include "runlog.h"
 
 static const char PLOT_USAGE[] =
     "usage: saddle plot RUN [--out DIR]\n"
@@ -21,86 +22,7 @@ static const char PLOT_USAGE[] =
     "                   sgd, (2+2b)/lr for momentum b, (2+2b)/((1+2b) lr) for nesterov;\n"
     "                   none for rmsprop/adam/adamw (not defined for adaptive steps)\n";
 
-#define PLOT_MAX_COLS 16
-
-typedef struct plot_log {
-    int ncols;
-    char names[PLOT_MAX_COLS][32];
-    int nrows;
-    double *v;             /* [nrows][ncols]; empty fields are NaN */
-} plot_log;
-
-static int plot_col(const plot_log *L, const char *name)
-{
-    for (int c = 0; c < L->ncols; c++)
-        if (!strcmp(L->names[c], name)) return c;
-    return -1;
-}
-
-/* log.csv: a header row, then numbers; a field may be empty (lambda_max). */
-static int plot_log_read(const char *path, plot_log *L)
-{
-    uint8_t *buf;
-    size_t len;
-    memset(L, 0, sizeof *L);
-    int rc = file_read_all(path, (size_t)1 << 30, &buf, &len);
-    if (rc) return rc;
-    char *text = (char *)buf, *save = NULL;
-    size_t lines = 0;
-    for (size_t i = 0; i < len; i++) lines += buf[i] == '\n';
-    char *line = strtok_r(text, "\n", &save);
-    if (!line || strncmp(line, "step,", 5) != 0) {
-        free(buf);
-        return nn_err(NN_EFORMAT, "%s: not a saddle log (no 'step,...' header)", path);
-    }
-    for (char *p = line; p && L->ncols < PLOT_MAX_COLS; L->ncols++) {
-        char *comma = strchr(p, ',');
-        snprintf(L->names[L->ncols], sizeof L->names[0], "%.*s",
-                 (int)(comma ? comma - p : (long)strlen(p)), p);
-        p = comma ? comma + 1 : NULL;
-    }
-    L->v = malloc((lines + 1) * (size_t)L->ncols * sizeof *L->v);
-    if (!L->v) {
-        free(buf);
-        return nn_err(NN_ENOMEM, "%s: out of memory", path);
-    }
-    int lineno = 1;
-    while ((line = strtok_r(NULL, "\n", &save))) {
-        lineno++;
-        double *row = L->v + (size_t)L->nrows * (size_t)L->ncols;
-        char *p = line;
-        for (int c = 0; c < L->ncols; c++) {
-            char *end;
-            row[c] = NAN;
-            if (!p) continue;
-            if (*p != ',' && *p) {
-                row[c] = strtod(p, &end);
-                if (end == p || (*end && *end != ',')) {
-                    free(buf);
-                    free(L->v);
-                    return nn_err(NN_EFORMAT, "%s:%d: column %s is not a number", path,
-                                  lineno, L->names[c]);
-                }
-                p = end;
-            }
-            p = *p == ',' ? p + 1 : NULL;
-        }
-        L->nrows++;
-    }
-    free(buf);
-    return NN_OK;
-}
-
-/* Column c as a fresh array (NaN where empty). */
-static double *plot_column(const plot_log *L, int c)
-{
-    double *y = malloc(((size_t)L->nrows + 1) * sizeof *y);
-    if (y)
-        for (int r = 0; r < L->nrows; r++) y[r] = L->v[(size_t)r * (size_t)L->ncols + (size_t)c];
-    return y;
-}
-
-static int plot_training(const char *png, const plot_log *L, const char *title)
+static int plot_training(const char *png, const run_log *L, const char *title)
 {
     static const char *const loss_cols[] = {"train_loss", "val_loss", "test_loss"};
     static const char *const acc_cols[] = {"train_acc", "val_acc", "test_acc"};
@@ -109,12 +31,12 @@ static int plot_training(const char *png, const plot_log *L, const char *title)
     render_series s[6];
     double *cols[7] = {0};
     int ns = 0, rc = NN_OK;
-    cols[6] = plot_column(L, plot_col(L, "step"));
+    cols[6] = run_log_column(L, run_log_col(L, "step"));
     if (!cols[6]) return nn_err(NN_ENOMEM, "plot: out of memory");
     for (int i = 0; i < 6; i++) {
-        int c = plot_col(L, i < 3 ? loss_cols[i] : acc_cols[i - 3]);
+        int c = run_log_col(L, i < 3 ? loss_cols[i] : acc_cols[i - 3]);
         if (c < 0) continue;
-        if (!(cols[i] = plot_column(L, c))) {
+        if (!(cols[i] = run_log_column(L, c))) {
             rc = nn_err(NN_ENOMEM, "plot: out of memory");
             goto done;
         }
@@ -138,11 +60,11 @@ done:
     return rc;
 }
 
-static int plot_lambda(const char *png, const plot_log *L, const config *c, const char *title,
+static int plot_lambda(const char *png, const run_log *L, const config *c, const char *title,
                        char *note, size_t note_len)
 {
-    int cs = plot_col(L, "step"), cl = plot_col(L, "lambda_max"), clr = plot_col(L, "lr");
-    double *x = plot_column(L, cs), *y = plot_column(L, cl), *lim = NULL;
+    int cs = run_log_col(L, "step"), cl = run_log_col(L, "lambda_max"), clr = run_log_col(L, "lr");
+    double *x = run_log_column(L, cs), *y = run_log_column(L, cl), *lim = NULL;
     int rc = NN_OK, n = 0;
     if (!x || !y) {
         rc = nn_err(NN_ENOMEM, "plot: out of memory");
@@ -179,7 +101,7 @@ static int plot_lambda(const char *png, const plot_log *L, const config *c, cons
     } else {
         /* A schedule moves the line: draw it from the logged lr, per row. */
         if (!(lim = malloc(((size_t)L->nrows + 1) * sizeof *lim)) ||
-            !(s[1].x = plot_column(L, cs))) {
+            !(s[1].x = run_log_column(L, cs))) {
             rc = nn_err(NN_ENOMEM, "plot: out of memory");
             goto done;
         }
@@ -238,15 +160,15 @@ int cmd_plot(int argc, char **argv)
     if (!run) return cli_usage_error("plot", "a run directory is required");
     char path[4200], dir[4200], png[4300], title[300];
     config c;
-    plot_log L;
+    run_log L;
     config_defaults(&c);
     snprintf(path, sizeof path, "%s/config.ini", run);
     int rc = config_load(&c, path);
     if (rc) return cli_fail("plot", rc);
     snprintf(path, sizeof path, "%s/log.csv", run);
-    if ((rc = plot_log_read(path, &L))) return cli_fail("plot", rc);
-    if (plot_col(&L, "step") < 0 || plot_col(&L, "train_loss") < 0) {
-        free(L.v);
+    if ((rc = run_log_read(path, &L))) return cli_fail("plot", rc);
+    if (run_log_col(&L, "step") < 0 || run_log_col(&L, "train_loss") < 0) {
+        run_log_free(&L);
         rc = nn_err(NN_EFORMAT, "%s: no step or train_loss column", path);
         return cli_fail("plot", rc);
     }
@@ -257,7 +179,7 @@ int cmd_plot(int argc, char **argv)
     snprintf(png, sizeof png, "%s/training.png", dir);
     if ((rc = plot_training(png, &L, title))) goto fail;
     printf("%s\n", png);
-    if (plot_col(&L, "lambda_max") >= 0) {
+    if (run_log_col(&L, "lambda_max") >= 0) {
         char note[160];
         snprintf(png, sizeof png, "%s/lambda_max.png", dir);
         if ((rc = plot_lambda(png, &L, &c, title, note, sizeof note))) goto fail;
@@ -266,6 +188,6 @@ int cmd_plot(int argc, char **argv)
         printf("no lambda_max column (the run had [monitor] every = 0)\n");
     }
 fail:
-    free(L.v);
+    run_log_free(&L);
     return rc ? cli_fail("plot", rc) : EXIT_OK;
 }

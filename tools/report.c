@@ -13,6 +13,7 @@
 #include "../probes/npy.h"
 #include "../probes/render.h"
 #include "probe.h"
+#include "runlog.h"
 #include "../nn/optim.h"
 #include "study.h"
 
@@ -64,60 +65,26 @@ static int log_read(const char *dir, logcsv *l)
     memset(l, 0, sizeof *l);
     char p[4400];
     snprintf(p, sizeof p, "%s/log.csv", dir);
-    uint8_t *buf;
-    size_t len;
-    int rc = file_read_all(p, 256u << 20, &buf, &len);
+    run_log L;
+    int rc = run_log_read(p, &L);
     if (rc) return rc;
     static const char *want[6] = {"step", "epoch", "train_loss", "test_loss", "test_acc", "lambda_max"};
-    int idx[6] = {-1, -1, -1, -1, -1, -1};
-    size_t rows = 0;
-    for (size_t i = 0; i < len; i++) rows += buf[i] == '\n';
     for (int c = 0; c < 6; c++) {
-        l->col[c] = malloc((rows + 1) * sizeof(double));
+        int k = run_log_col(&L, want[c]);
+        l->col[c] = malloc(((size_t)L.nrows + 1) * sizeof(double));
         if (!l->col[c]) {
-            free(buf);
+            run_log_free(&L);
             log_free(l);
             return nn_err(NN_ENOMEM, "%s: out of memory", p);
         }
-    }
-    char *s = (char *)buf, *end = s + len;
-    int line = 0;
-    while (s < end) {
-        char *nl = memchr(s, '\n', (size_t)(end - s));
-        if (nl) *nl = 0;
-        else buf[len - 1] = buf[len - 1]; /* last line without newline: parsed as is */
-        int field = 0;
-        double vals[64];
-        char *names[64];
-        for (char *f = s;; field++) {
-            char *comma = field < 63 ? strchr(f, ',') : NULL;
-            if (comma) *comma = 0;
-            if (field < 64) {
-                names[field] = f;
-                char *e;
-                double v = strtod(f, &e);
-                vals[field] = e == f ? NAN : v;
-            }
-            if (!comma) break;
-            f = comma + 1;
+        for (int r = 0; r < L.nrows; r++) {
+            double v = k >= 0 ? L.v[(size_t)r * (size_t)L.ncols + (size_t)k] : NAN;
+            l->col[c][r] = v;
+            if (c == 5 && isfinite(v)) l->have_lmax = 1;
         }
-        if (line == 0) {
-            for (int k = 0; k <= field && k < 64; k++)
-                for (int c = 0; c < 6; c++)
-                    if (!strcmp(names[k], want[c])) idx[c] = k;
-        } else if (*s) {
-            for (int c = 0; c < 6; c++) {
-                double v = idx[c] >= 0 && idx[c] <= field ? vals[idx[c]] : NAN;
-                l->col[c][l->n] = v;
-                if (c == 5 && isfinite(v)) l->have_lmax = 1;
-            }
-            l->n++;
-        }
-        line++;
-        if (!nl) break;
-        s = nl + 1;
     }
-    free(buf);
+    l->n = L.nrows;
+    run_log_free(&L);
     return NN_OK;
 }
 
