@@ -77,6 +77,27 @@ uint8_t *test_read_file(const char *path, size_t *len)
     return b;
 }
 
+int test_same_file(const char *a, const char *b)
+{
+    size_t na = 0, nb = 0;
+    uint8_t *x = test_read_file(a, &na), *y = test_read_file(b, &nb);
+    int same = x && y && na == nb && memcmp(x, y, na) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
+int test_exists(const char *path) { return access(path, F_OK) == 0; }
+
+const char *test_join(const char *dir, const char *name)
+{
+    static char bufs[8][1200];
+    static int k;
+    char *b = bufs[k++ & 7];
+    snprintf(b, sizeof bufs[0], "%s/%s", dir, name);
+    return b;
+}
+
 int test_saddle(const char *args, const char **text)
 {
     static uint8_t *out;

@@ -63,6 +63,13 @@ uint8_t *test_read_file(const char *path, size_t *len);
                       nn_errmsg());                                           \
     } while (0)
 
+/* 1 when both files exist and hold the same bytes. */
+int test_same_file(const char *a, const char *b);
+/* 1 when the path exists. */
+int test_exists(const char *path);
+/* "dir/name" in a static rotating buffer (8 deep). */
+const char *test_join(const char *dir, const char *name);
+
 /* Runs `saddle ARGS` (the binary the Makefile names in SADDLE_BIN, else
  * bin/saddle) with stdout and stderr captured: returns its exit status and
  * points *text (may be NULL) at the output, valid until the next call. */

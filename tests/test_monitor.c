@@ -30,25 +30,6 @@ static void mon_config(config *c, const char *extra)
     if (c->data.seed == 0) c->data.seed = c->train.seed;
 }
 
-static const char *file_in(const char *dir, const char *name)
-{
-    static char buf[4][1200];
-    static int k;
-    char *b = buf[k++ & 3];
-    snprintf(b, 1200, "%s/%s", dir, name);
-    return b;
-}
-
-static int same_bytes(const char *a, const char *b)
-{
-    size_t na, nb;
-    uint8_t *x = test_read_file(a, &na), *y = test_read_file(b, &nb);
-    int ok = x && y && na == nb && memcmp(x, y, na) == 0;
-    free(x);
-    free(y);
-    return ok;
-}
-
 /* λmax in the log row of `step` (NaN when that row has an empty column). */
 static double log_lambda(const char *log, long step)
 {
@@ -77,7 +58,7 @@ TEST(monitor_matches_direct_lanczos_and_saddle_hessian)
               r.monitor_calls);
     CHECK(r.grad_evals == 30);
     size_t len;
-    char *log = (char *)test_read_file(file_in(dir, "log.csv"), &len);
+    char *log = (char *)test_read_file(test_join(dir, "log.csv"), &len);
     CHECK(log != NULL);
     if (!log) return;
     log[len] = 0;
@@ -99,7 +80,7 @@ TEST(monitor_matches_direct_lanczos_and_saddle_hessian)
         char name[64];
         snprintf(name, sizeof name, "traj/step-%08ld.safetensors", step);
         model m;
-        CHECK_OK(ckpt_load(file_in(dir, name), &m, -1, 0, NULL, NULL, NULL, 0));
+        CHECK_OK(ckpt_load(test_join(dir, name), &m, -1, 0, NULL, NULL, NULL, 0));
         CHECK_OK(pool_set_threads(1));
         nnobj ctx;
         objective o;
@@ -124,9 +105,9 @@ TEST(monitor_matches_direct_lanczos_and_saddle_hessian)
             snprintf(out, sizeof out, "%s", test_path("monitor-hess"));
             snprintf(args, sizeof args,
                      "hessian %s --top 1 --limit 200 --seed 4 --tol 1e-8 --threads 1 --out %s",
-                     file_in(dir, name), out);
+                     test_join(dir, name), out);
             CHECK_MSG(test_saddle(args, &text) == 0, "%s", text);
-            uint8_t *js = test_read_file(file_in(out, "hessian.json"), &len);
+            uint8_t *js = test_read_file(test_join(out, "hessian.json"), &len);
             cJSON *j = js ? cJSON_Parse((char *)js) : NULL;
             cJSON *top = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "lanczos"), "top");
             double cli = cJSON_IsArray(top) ? cJSON_GetArrayItem(top, 0)->valuedouble : NAN;
@@ -170,20 +151,20 @@ TEST(monitor_resume_after_crash_equals_uninterrupted)
     int st = 0;
     waitpid(pid, &st, 0);
     CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d", st);
-    CHECK(!same_bytes(file_in(full, "log.csv"), file_in(crash, "log.csv")));
+    CHECK(!test_same_file(test_join(full, "log.csv"), test_join(crash, "log.csv")));
     /* The checkpoint carries the warm-start vector. */
     st_file f;
-    CHECK_OK(st_read(file_in(crash, "last.safetensors"), &f));
+    CHECK_OK(st_read(test_join(crash, "last.safetensors"), &f));
     CHECK(st_find(&f, "optim.monitor_v.0.weight") != NULL);
     st_free(&f);
     lmax_monitor m3 = {0};
     h.monitor_user = &m3;
     CHECK_OK(train_run(&c, crash, 1, &h, &r));
     lmax_monitor_free(&m3);
-    CHECK_MSG(same_bytes(file_in(full, "log.csv"), file_in(crash, "log.csv")),
+    CHECK_MSG(test_same_file(test_join(full, "log.csv"), test_join(crash, "log.csv")),
               "resumed log.csv differs");
-    CHECK(same_bytes(file_in(full, "final.safetensors"), file_in(crash, "final.safetensors")));
-    CHECK(same_bytes(file_in(full, "last.safetensors"), file_in(crash, "last.safetensors")));
+    CHECK(test_same_file(test_join(full, "final.safetensors"), test_join(crash, "final.safetensors")));
+    CHECK(test_same_file(test_join(full, "last.safetensors"), test_join(crash, "last.safetensors")));
 
     /* A monitor without a hook is an error, not a silently empty column. */
     CHECK_ERR(train_run(&c, test_path("monitor-nohook"), 0, NULL, &r), NN_EINVAL, "monitor");
@@ -194,7 +175,7 @@ TEST(monitor_resume_after_crash_equals_uninterrupted)
         const char *out;
         snprintf(args, sizeof args, "plot %s", full);
         CHECK_MSG(test_saddle(args, &out) == 0 && strstr(out, "(2+2b)/lr = 76"), "%s", out);
-        CHECK(access(file_in(full, "probes/training.png"), R_OK) == 0);
-        CHECK(access(file_in(full, "probes/lambda_max.png"), R_OK) == 0);
+        CHECK(access(test_join(full, "probes/training.png"), R_OK) == 0);
+        CHECK(access(test_join(full, "probes/lambda_max.png"), R_OK) == 0);
     }
 }

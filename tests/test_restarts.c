@@ -24,16 +24,6 @@ static int restarts(const char *out, const char **text)
     return test_saddle(args, text);
 }
 
-static int same_file(const char *a, const char *b)
-{
-    size_t la, lb;
-    uint8_t *x = test_read_file(a, &la), *y = test_read_file(b, &lb);
-    int same = x && y && la == lb && memcmp(x, y, la) == 0;
-    free(x);
-    free(y);
-    return same;
-}
-
 TEST(restarts_end_to_end_and_reproducible)
 {
     char a[512], b[512], p[1024], q[1024];
@@ -82,14 +72,14 @@ TEST(restarts_end_to_end_and_reproducible)
     for (int k = 1; k <= 3; k++) {
         snprintf(p, sizeof p, "%s/seed-%d/final.safetensors", a, k);
         snprintf(q, sizeof q, "%s/seed-%d/final.safetensors", b, k);
-        CHECK_MSG(same_file(p, q), "seed %d differs between two restarts", k);
+        CHECK_MSG(test_same_file(p, q), "seed %d differs between two restarts", k);
     }
     snprintf(p, sizeof p, "%s/seed-1/final.safetensors", a);
     snprintf(q, sizeof q, "%s/seed-2/final.safetensors", a);
-    CHECK_MSG(!same_file(p, q), "seeds 1 and 2 trained the same weights");
+    CHECK_MSG(!test_same_file(p, q), "seeds 1 and 2 trained the same weights");
     snprintf(p, sizeof p, "%s/barriers.npy", a);
     snprintf(q, sizeof q, "%s/barriers.npy", b);
-    CHECK(same_file(p, q));
+    CHECK(test_same_file(p, q));
 
     /* Run again into the same directory: every seed is kept, not retrained. */
     CHECK_MSG(restarts(b, &out) == 0, "%s", out);

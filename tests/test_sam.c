@@ -23,16 +23,6 @@ static void sam_config(config *c, const char *opt, const char *sam, const char *
     if (c->data.seed == 0) c->data.seed = c->train.seed;
 }
 
-static int same_bytes(const char *a, const char *b)
-{
-    size_t na, nb;
-    uint8_t *x = test_read_file(a, &na), *y = test_read_file(b, &nb);
-    int ok = x && y && na == nb && memcmp(x, y, na) == 0;
-    free(x);
-    free(y);
-    return ok;
-}
-
 /* θ of a checkpoint (its metadata carries the config, which differs). */
 static float *load_theta(const char *path, size_t *n)
 {
@@ -53,15 +43,6 @@ static int same_theta(const char *a, const char *b)
     free(x);
     free(y);
     return ok;
-}
-
-static const char *file_in(const char *dir, const char *name)
-{
-    static char buf[4][600];
-    static int k;
-    char *b = buf[k++ & 3];
-    snprintf(b, 600, "%s/%s", dir, name);
-    return b;
 }
 
 TEST(sam_rho_zero_is_the_base_optimizer_bit_for_bit)
@@ -94,19 +75,19 @@ TEST(sam_rho_zero_is_the_base_optimizer_bit_for_bit)
         CHECK_MSG(rs.grad_evals == 2 * rs.steps && ra.grad_evals == 2 * ra.steps &&
                   rp.grad_evals == 2 * rp.steps, "%s: %ld/%ld/%ld gradients for %ld steps",
                   opts[o], rs.grad_evals, ra.grad_evals, rp.grad_evals, rs.steps);
-        CHECK_MSG(same_bytes(file_in(base, "log.csv"), file_in(sam, "log.csv")),
+        CHECK_MSG(test_same_file(test_join(base, "log.csv"), test_join(sam, "log.csv")),
                   "%s: sam rho=0 log differs", opts[o]);
-        CHECK_MSG(same_bytes(file_in(base, "log.csv"), file_in(asam, "log.csv")),
+        CHECK_MSG(test_same_file(test_join(base, "log.csv"), test_join(asam, "log.csv")),
                   "%s: asam rho=0 log differs", opts[o]);
         /* The checkpoints' metadata holds the (different) config: compare
          * the tensors, final θ and the optimizer state of last. */
-        CHECK_MSG(same_theta(file_in(base, "final.safetensors"), file_in(sam, "final.safetensors")),
+        CHECK_MSG(same_theta(test_join(base, "final.safetensors"), test_join(sam, "final.safetensors")),
                   "%s: sam rho=0 final differs", opts[o]);
-        CHECK_MSG(same_theta(file_in(base, "final.safetensors"), file_in(asam, "final.safetensors")),
+        CHECK_MSG(same_theta(test_join(base, "final.safetensors"), test_join(asam, "final.safetensors")),
                   "%s: asam rho=0 final differs", opts[o]);
         st_file fb, fs;
-        CHECK_OK(st_read(file_in(base, "last.safetensors"), &fb));
-        CHECK_OK(st_read(file_in(sam, "last.safetensors"), &fs));
+        CHECK_OK(st_read(test_join(base, "last.safetensors"), &fb));
+        CHECK_OK(st_read(test_join(sam, "last.safetensors"), &fs));
         int same = fb.ntensors == fs.ntensors;
         for (int i = 0; same && i < fb.ntensors; i++) {
             const st_tensor *t = st_find(&fs, fb.tensors[i].name);
@@ -118,7 +99,7 @@ TEST(sam_rho_zero_is_the_base_optimizer_bit_for_bit)
         st_free(&fb);
         st_free(&fs);
         /* Not vacuous: a real ρ changes the run. */
-        CHECK_MSG(!same_theta(file_in(base, "final.safetensors"), file_in(pos, "final.safetensors")),
+        CHECK_MSG(!same_theta(test_join(base, "final.safetensors"), test_join(pos, "final.safetensors")),
                   "%s: sam rho=0.05 equals the base optimizer", opts[o]);
     }
 }
@@ -200,10 +181,10 @@ TEST(asam_training_step_matches_a_hand_computation)
     CHECK_OK(train_run(&c, dir, 0, NULL, &r));
     CHECK(r.steps == 1 && r.grad_evals == 2);
     model m0;
-    CHECK_OK(ckpt_load(file_in(dir, "traj/step-00000000.safetensors"), &m0, -1, 0, NULL, NULL,
+    CHECK_OK(ckpt_load(test_join(dir, "traj/step-00000000.safetensors"), &m0, -1, 0, NULL, NULL,
                        NULL, 0));
     size_t n1 = 0;
-    float *theta1 = load_theta(file_in(dir, "final.safetensors"), &n1);
+    float *theta1 = load_theta(test_join(dir, "final.safetensors"), &n1);
     CHECK(theta1 && n1 == m0.n);
     dataset tr = {0}, va = {0}, te = {0};
     CHECK_OK(data_load(&c.data, &tr, &va, &te));

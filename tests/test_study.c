@@ -12,12 +12,6 @@
 #include "../probes/render.h"
 #include "test.h"
 
-static int exists(const char *p)
-{
-    struct stat st;
-    return stat(p, &st) == 0;
-}
-
 static double json_number_after(const char *text, const char *key)
 {
     const char *p = strstr(text, key);
@@ -73,7 +67,7 @@ TEST(study_tiny_end_to_end)
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         char p[1024];
         snprintf(p, sizeof p, "%s/%s", out, files[i]);
-        CHECK_MSG(exists(p), "missing %s", p);
+        CHECK_MSG(test_exists(p), "missing %s", p);
     }
     int nimg = 0;
     CHECK(check_images(out, &nimg) == 0);
@@ -129,7 +123,7 @@ static void expect_bad(const char *name, const char *ini, const char *want1, con
     CHECK_MSG(strstr(text, want1) && strstr(text, want2), "%s: message lacks '%s'/'%s': %s", name, want1,
               want2, text);
     CHECK_MSG(!strstr(text, "training"), "%s: trained before failing: %s", name, text);
-    CHECK_MSG(!exists(out), "%s: created %s", name, out);
+    CHECK_MSG(!test_exists(out), "%s: created %s", name, out);
 }
 
 TEST(study_bad_ini_fails_before_training)
@@ -160,7 +154,7 @@ TEST(rescale_keeps_function_changes_raw_sharpness)
     CHECK_MSG(strstr(text, "function unchanged"), "%s", text);
     char p[1024];
     snprintf(p, sizeof p, "%s/final-rescaled-l0-c10.safetensors", dir);
-    CHECK_MSG(exists(p), "no %s", p);
+    CHECK_MSG(test_exists(p), "no %s", p);
     snprintf(p, sizeof p, "%s/final-rescaled-l0-c10.json", dir);
     size_t len;
     char *j = (char *)test_read_file(p, &len);

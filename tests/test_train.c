@@ -25,28 +25,6 @@ static void spirals_config(config *c, const char *extra[], int nextra)
     if (c->data.seed == 0) c->data.seed = c->train.seed;
 }
 
-static int same_file(const char *a, const char *b)
-{
-    uint8_t *x = NULL, *y = NULL;
-    size_t nx = 0, ny = 0;
-    int ok = file_read_all(a, 1 << 28, &x, &nx) == 0 && file_read_all(b, 1 << 28, &y, &ny) == 0 &&
-             nx == ny && memcmp(x, y, nx) == 0;
-    free(x);
-    free(y);
-    return ok;
-}
-
-static int exists(const char *p) { return access(p, F_OK) == 0; }
-
-static const char *in(const char *dir, const char *name)
-{
-    static char buf[4][512];
-    static int k;
-    char *b = buf[k++ & 3];
-    snprintf(b, 512, "%s/%s", dir, name);
-    return b;
-}
-
 TEST(rerun_is_byte_identical_and_run_dir_is_complete)
 {
     config c;
@@ -61,30 +39,30 @@ TEST(rerun_is_byte_identical_and_run_dir_is_complete)
     train_result r3;
     CHECK_OK(train_run(&c, a2, 0, NULL, &r3));
     CHECK_OK(train_run(&c, b2, 0, NULL, &r3));
-    CHECK(same_file(in(a2, "log.csv"), in(b2, "log.csv")));
-    CHECK(same_file(in(a2, "final.safetensors"), in(b2, "final.safetensors")));
+    CHECK(test_same_file(test_join(a2, "log.csv"), test_join(b2, "log.csv")));
+    CHECK(test_same_file(test_join(a2, "final.safetensors"), test_join(b2, "final.safetensors")));
     CHECK_OK(config_set(&c, "train.threads=1"));
-    CHECK(same_file(in(a, "log.csv"), in(b, "log.csv")));
-    CHECK(same_file(in(a, "final.safetensors"), in(b, "final.safetensors")));
-    CHECK(same_file(in(a, "config.ini"), in(b, "config.ini")));
-    CHECK(exists(in(a, "summary.json")) && exists(in(a, "last.safetensors")));
+    CHECK(test_same_file(test_join(a, "log.csv"), test_join(b, "log.csv")));
+    CHECK(test_same_file(test_join(a, "final.safetensors"), test_join(b, "final.safetensors")));
+    CHECK(test_same_file(test_join(a, "config.ini"), test_join(b, "config.ini")));
+    CHECK(test_exists(test_join(a, "summary.json")) && test_exists(test_join(a, "last.safetensors")));
     /* 300 examples / 64 = 5 steps per epoch (the last of 44 rows), 100
      * steps; snapshots at step 0 and every 2 epochs: 0, 10, ..., 100. */
     CHECK(r1.steps == 100);
     int snaps = 0;
-    DIR *d = opendir(in(a, "traj"));
+    DIR *d = opendir(test_join(a, "traj"));
     CHECK(d != NULL);
     for (struct dirent *e; d && (e = readdir(d));)
         if (strstr(e->d_name, ".safetensors")) snaps++;
     if (d) closedir(d);
     CHECK_MSG(snaps == 11, "%d snapshots", snaps);
-    CHECK(exists(in(a, "traj/step-00000040.safetensors")));
+    CHECK(test_exists(test_join(a, "traj/step-00000040.safetensors")));
     /* The model learned something: 3 balanced classes, chance is 1/3. */
     CHECK_MSG(r1.train_acc > 0.6, "train acc %.3f", r1.train_acc);
     /* log.csv: header, the step-0 row, rows every 7 steps and the last. */
     uint8_t *log;
     size_t len;
-    CHECK_OK(file_read_all(in(a, "log.csv"), 1 << 20, &log, &len));
+    CHECK_OK(file_read_all(test_join(a, "log.csv"), 1 << 20, &log, &len));
     CHECK(strncmp((char *)log, "step,epoch,lr,train_loss,train_acc,test_loss,test_acc\n0,", 56) == 0);
     int rows = 0;
     for (size_t i = 0; i < len; i++) rows += log[i] == '\n';
@@ -94,11 +72,11 @@ TEST(rerun_is_byte_identical_and_run_dir_is_complete)
      * summary's numbers. */
     config back;
     config_defaults(&back);
-    CHECK_OK(config_load(&back, in(a, "config.ini")));
+    CHECK_OK(config_load(&back, test_join(a, "config.ini")));
     CHECK(back.train.epochs == 20 && back.optim.lr == 0.03 && back.data.seed == 5);
     model m;
     ckpt_info info;
-    CHECK_OK(ckpt_load(in(a, "final.safetensors"), &m, -1, 0, &info, NULL, NULL, 0));
+    CHECK_OK(ckpt_load(test_join(a, "final.safetensors"), &m, -1, 0, &info, NULL, NULL, 0));
     CHECK(info.step == 100);
     dataset tr = {0}, va = {0}, te = {0};
     CHECK_OK(data_load(&back.data, &tr, &va, &te));
@@ -143,13 +121,13 @@ static void crash_and_resume(const char *opt, const char *threads)
     int st = 0;
     waitpid(pid, &st, 0);
     CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child status %d", st);
-    CHECK(!exists(in(crash, "final.safetensors")));
-    CHECK(!same_file(in(full, "log.csv"), in(crash, "log.csv")));
+    CHECK(!test_exists(test_join(crash, "final.safetensors")));
+    CHECK(!test_same_file(test_join(full, "log.csv"), test_join(crash, "log.csv")));
     CHECK_OK(train_run(&c, crash, 1, NULL, &r));
-    CHECK_MSG(same_file(in(full, "final.safetensors"), in(crash, "final.safetensors")),
+    CHECK_MSG(test_same_file(test_join(full, "final.safetensors"), test_join(crash, "final.safetensors")),
               "%s: resumed final checkpoint differs", opt);
-    CHECK_MSG(same_file(in(full, "log.csv"), in(crash, "log.csv")), "%s: resumed log differs", opt);
-    CHECK(same_file(in(full, "last.safetensors"), in(crash, "last.safetensors")));
+    CHECK_MSG(test_same_file(test_join(full, "log.csv"), test_join(crash, "log.csv")), "%s: resumed log differs", opt);
+    CHECK(test_same_file(test_join(full, "last.safetensors"), test_join(crash, "last.safetensors")));
 }
 
 TEST(resume_after_crash_equals_uninterrupted)
@@ -174,13 +152,13 @@ TEST(nan_stops_training_and_keeps_last_checkpoint)
     CHECK(rc == NN_ENAN);
     const char *msg = nn_errmsg();
     CHECK_MSG(strstr(msg, "step ") && strstr(msg, "training stopped"), "message: %s", msg);
-    CHECK(!exists(in(dir, "final.safetensors")));
+    CHECK(!test_exists(test_join(dir, "final.safetensors")));
     /* Whatever checkpoint was written before the failure loads and is finite. */
-    CHECK(exists(in(dir, "last.safetensors")));
-    if (exists(in(dir, "last.safetensors"))) {
+    CHECK(test_exists(test_join(dir, "last.safetensors")));
+    if (test_exists(test_join(dir, "last.safetensors"))) {
         model m;
         ckpt_info info;
-        CHECK_OK(ckpt_load(in(dir, "last.safetensors"), &m, -1, 0, &info, NULL, NULL, 0));
+        CHECK_OK(ckpt_load(test_join(dir, "last.safetensors"), &m, -1, 0, &info, NULL, NULL, 0));
         int finite = 1;
         for (size_t i = 0; i < m.n; i++) finite &= isfinite(m.theta[i]);
         CHECK(finite);
@@ -188,7 +166,7 @@ TEST(nan_stops_training_and_keeps_last_checkpoint)
         model_free(&m);
         ckpt_info_free(&info);
     }
-    CHECK(exists(in(dir, "log.csv")));
+    CHECK(test_exists(test_join(dir, "log.csv")));
 }
 
 TEST(mismatched_output_width_is_a_config_error)
