@@ -339,6 +339,58 @@ fail:
     return rc;
 }
 
+/* PCA whitening of all three sets with the training set's statistics. */
+static int data_whiten(dataset *train, dataset *val, dataset *test)
+{
+    size_t D = train->dim;
+    double *mean = NULL, *w = NULL;
+    int rc;
+
+    /* D*D must fit LAPACK's int (and memory): 784 pixels is 4.9 MB. */
+    if (D == 0 || D > 46340)
+        return nn_err(NN_EINVAL, "data.normalize = whiten: %zu features; whitening "
+                      "supports 1..46340 (data.resize shrinks images)", D);
+    if ((mean = malloc(D * sizeof *mean)) == NULL || (w = malloc(D * D * sizeof *w)) == NULL) {
+        rc = nn_err(NN_ENOMEM, "data.normalize = whiten: cannot allocate a %zu x %zu "
+                    "transform", D, D);
+        goto fail;
+    }
+    if ((rc = dataset_whiten_fit(train, mean, w, NULL)) ||
+        (rc = dataset_whiten_apply(train, mean, w)) ||
+        (rc = dataset_whiten_apply(val, mean, w)) ||
+        (rc = dataset_whiten_apply(test, mean, w))) {
+        char why[1024];   /* nn_err must not read the buffer it writes */
+        snprintf(why, sizeof why, "%s", nn_errmsg());
+        nn_err(rc, "data.normalize = whiten: %s", why);
+    }
+fail:
+    free(mean);
+    free(w);
+    return rc;
+}
+
+/* data.resize: the same area averaging for all three sets. */
+static int data_resize(const data_opts *o, dataset *train, dataset *val, dataset *test)
+{
+    int rc;
+    if (train->rows <= 0)
+        return nn_err(NN_ECONFIG, "data.resize = %d: data set \"%s\" is not images (%zu "
+                      "features without an image shape); resize applies to fashion-mnist, "
+                      "mnist and idx images only (0 = off)", o->resize, o->name, train->dim);
+    if (o->resize > train->rows || o->resize > train->cols)
+        return nn_err(NN_ECONFIG, "data.resize = %d: the images are %dx%d and area averaging "
+                      "only shrinks; expected 1..%d (0 = off)", o->resize, train->rows,
+                      train->cols, train->rows < train->cols ? train->rows : train->cols);
+    if ((rc = dataset_resize(train, o->resize, o->resize)) ||
+        (rc = dataset_resize(val, o->resize, o->resize)) ||
+        (rc = dataset_resize(test, o->resize, o->resize))) {
+        char why[1024];   /* nn_err must not read the buffer it writes */
+        snprintf(why, sizeof why, "%s", nn_errmsg());
+        return nn_err(rc, "data.resize = %d: %s", o->resize, why);
+    }
+    return NN_OK;
+}
+
 int data_load(const data_opts *o, dataset *train, dataset *val, dataset *test)
 {
     int rc, is_idx;
@@ -348,9 +400,12 @@ int data_load(const data_opts *o, dataset *train, dataset *val, dataset *test)
     memset(test, 0, sizeof *test);
     if (!(o->val_split >= 0 && o->val_split <= 0.5))
         return nn_err(NN_EINVAL, "data.val_split = %g, expected 0 .. 0.5", o->val_split);
-    if (o->normalize < NORM_NONE || o->normalize > NORM_STANDARDIZE)
-        return nn_err(NN_EINVAL, "data.normalize = %d, expected none, scale or standardize",
-                      o->normalize);
+    if (o->normalize < NORM_NONE || o->normalize > NORM_WHITEN)
+        return nn_err(NN_EINVAL, "data.normalize = %d, expected none, scale, standardize or "
+                      "whiten", o->normalize);
+    if (o->resize < 0)
+        return nn_err(NN_EINVAL, "data.resize = %d, expected 0 (off) or a size in pixels",
+                      o->resize);
     if (o->subset != SUBSET_FIRST && o->subset != SUBSET_RANDOM)
         return nn_err(NN_EINVAL, "data.subset = %d, expected first or random", o->subset);
 
@@ -385,12 +440,21 @@ int data_load(const data_opts *o, dataset *train, dataset *val, dataset *test)
         val->cols = train->cols;
     }
 
+    if (o->resize) {
+        rc = data_resize(o, train, val, test);
+        if (rc) goto fail;
+    }
+    /* Whitening takes raw pixels: with eps relative to the mean eigenvalue it
+     * gives the same features (up to rounding) with or without a /255. */
     if (o->normalize == NORM_SCALE && is_idx) {
         data_divide(train, 255.0f);
         data_divide(val, 255.0f);
         data_divide(test, 255.0f);
     } else if (o->normalize == NORM_STANDARDIZE) {
         rc = data_standardize(train, val, test);
+        if (rc) goto fail;
+    } else if (o->normalize == NORM_WHITEN) {
+        rc = data_whiten(train, val, test);
         if (rc) goto fail;
     }
     return NN_OK;

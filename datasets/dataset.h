@@ -1,5 +1,6 @@
 /* Data sets in memory ({n, dim, x, y}), the IDX reader, synthetic sets,
- * subsets, normalization and deterministic shuffling. Knows nothing of models.
+ * subsets, image resizing, normalization (including PCA whitening) and
+ * deterministic shuffling. Knows nothing of models.
  * All functions return an NN_* status and record a message naming the input. */
 #ifndef SADDLE_DATASET_H
 #define SADDLE_DATASET_H
@@ -69,7 +70,7 @@ int synth_make(const char *kind, size_t n, int classes, size_t dim, double noise
 
 /* ---- loading by options (datasets/dataset.c) ----------------------------- */
 
-enum { NORM_NONE = 0, NORM_SCALE, NORM_STANDARDIZE };
+enum { NORM_NONE = 0, NORM_SCALE, NORM_STANDARDIZE, NORM_WHITEN };
 enum { SUBSET_FIRST = 0, SUBSET_RANDOM };
 
 typedef struct data_opts {
@@ -79,7 +80,8 @@ typedef struct data_opts {
     int subset;           /* SUBSET_FIRST or SUBSET_RANDOM (seeded) for `limit` */
     size_t test_limit;    /* test examples to keep (first N), 0 = all */
     double val_split;     /* fraction of (limited) training data held out, [0, 0.5] */
-    int normalize;        /* NORM_* ; standardization uses training statistics only */
+    int resize;           /* images: area-average to resize x resize pixels first; 0 = off */
+    int normalize;        /* NORM_* ; standardize and whiten use training statistics only */
     size_t synth_n;       /* synthetic: training examples */
     size_t synth_test_n;  /* synthetic: test examples */
     int synth_classes;    /* synthetic: classes */
@@ -91,8 +93,9 @@ typedef struct data_opts {
 /* The default location of the Debian package dataset-fashion-mnist. */
 #define FASHION_MNIST_DIR "/usr/share/datasets/fashion-mnist"
 
-/* Loads train/val/test per the options. val gets n == 0 when val_split == 0.
- * Normalization is applied to all three with statistics from train. */
+/* Loads train/val/test per the options: limit, split, resize, normalize, in
+ * that order. val gets n == 0 when val_split == 0. Resizing and normalization
+ * are applied to all three, normalization with statistics from train only. */
 int data_load(const data_opts *o, dataset *train, dataset *val, dataset *test);
 
 /* A new data set holding examples idx[0..k-1] of d (copies). */
@@ -107,6 +110,30 @@ int dataset_stats(const dataset *d, float *mean /* [dim] */, float *std /* [dim]
 void dataset_standardize(dataset *d, const float *mean, const float *std);
 /* x <- x * s. */
 void dataset_scale(dataset *d, float s);
+
+/* ---- transforms (datasets/transform.c) ------------------------------------ */
+
+/* Area-averages every image of d (rows x cols, both > 0) down to
+ * out_rows x out_cols: each new pixel is the exact area-weighted mean of the
+ * old pixels its footprint overlaps (fractional overlaps at non-integer
+ * ratios such as 28 -> 10), so the mean of all pixels is kept. Shrinks only:
+ * 1 <= out_rows <= rows, 1 <= out_cols <= cols, else NN_EINVAL. */
+int dataset_resize(dataset *d, int out_rows, int out_cols);
+
+/* The whitening eps, relative to the mean eigenvalue of the covariance. */
+#define WHITEN_EPS_REL 1e-5
+/* PCA whitening fitted on d: mean <- the feature means, and w <- W with
+ * x' = W (x - mean), W = diag(1/sqrt(lam + eps)) U^T, where C = U diag(lam) U^T
+ * is the covariance (1/n) sum (x-mean)(x-mean)^T, eigenvalues largest first
+ * (row 0 of W is the first principal component), each row's sign fixed so
+ * its largest-magnitude entry is positive, and eps = WHITEN_EPS_REL * trace/dim
+ * (1 when C = 0). lam (may be NULL) <- the eigenvalues, descending, >= 0. */
+int dataset_whiten_fit(const dataset *d, double *mean /* [dim] */, double *w /* [dim][dim] */,
+                       double *lam /* [dim] or NULL */);
+/* x <- W (x - mean) for every example; rows = cols = 0 afterwards (the
+ * features are components, not pixels). */
+int dataset_whiten_apply(dataset *d, const double *mean /* [dim] */,
+                         const double *w /* [dim][dim] */);
 
 /* perm[0..n-1] <- a permutation of 0..n-1 that is a pure function of
  * (seed, epoch): Fisher-Yates on counter-based random numbers. */

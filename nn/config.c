@@ -52,7 +52,7 @@ static const cfg_choice DATA_NAMES[] = {{"fashion-mnist", 0}, {"mnist", 0}, {"id
 static const cfg_choice SUBSETS[] = {{"first", SUBSET_FIRST}, {"random", SUBSET_RANDOM},
                                      {NULL, 0}};
 static const cfg_choice NORMS[] = {{"scale", NORM_SCALE}, {"standardize", NORM_STANDARDIZE},
-                                   {"none", NORM_NONE}, {NULL, 0}};
+                                   {"none", NORM_NONE}, {"whiten", NORM_WHITEN}, {NULL, 0}};
 static const cfg_choice OPTIMS[] = {{"sgd", 0}, {"momentum", 0}, {"nesterov", 0},
                                     {"rmsprop", 0}, {"adam", 0}, {"adamw", 0}, {NULL, 0}};
 static const cfg_choice SCHEDS[] = {{"constant", SCHED_CONSTANT}, {"step", SCHED_STEP},
@@ -84,8 +84,12 @@ static const cfg_key KEYS[] = {
         "test examples to keep (the first ones); 0 = all"),
     NUM("data", "val_split", T_DOUBLE, data.val_split, 0, 0.5, "0",
         "fraction of the training data held out for validation"),
+    NUM("data", "resize", T_INT, data.resize, 0, 100000, "0",
+        "images: area-average to resize x resize pixels (at most the image size; "
+        "before normalizing); 0 = off"),
     CHOICE("data", "normalize", T_ENUM, data.normalize, NORMS, "scale",
-           "scale: pixels to [0,1]; standardize: per-feature training mean/std"),
+           "scale: pixels to [0,1]; standardize: per-feature training mean/std; whiten: "
+           "PCA whitening with training statistics, features ordered by variance"),
     NUM("data", "synth_n", T_SIZE, data.synth_n, 1, 1e8, "1000",
         "synthetic sets: training examples"),
     NUM("data", "synth_test_n", T_SIZE, data.synth_test_n, 1, 1e8, "500",

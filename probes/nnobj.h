@@ -4,6 +4,7 @@
 #ifndef SADDLE_NNOBJ_H
 #define SADDLE_NNOBJ_H
 
+#include "../nn/model64.h"
 #include "../nn/nn.h"
 #include "objective.h"
 
@@ -18,6 +19,8 @@ typedef struct nnobj {
     size_t k;
     workspace ws;       /* batches of up to NNOBJ_CAP rows */
     hvp_ws hws;         /* HVP scratch and the cached forward pass */
+    model64 *m64;       /* the double-precision copy behind grad64/hessian64,
+                           made on first use (it holds the examples as doubles) */
     int gauss_newton;   /* 1: hvp() is the Gauss-Newton product Gv (PSD) instead
                            of the exact Hv; may be changed between calls */
 } nnobj;
@@ -25,7 +28,7 @@ typedef struct nnobj {
 /* Fills *o with value/grad (model_eval on examples idx[0..k-1] of d, idx
  * NULL = the first k), plane (model_eval_plane), hvp (model_hvp: exact Hv, or
  * Gv when ctx->gauss_newton is set; the forward pass is reused while θ
- * stays the same), and one weight
+ * stays the same), grad64/hessian64 (model64, in double), and one weight
  * block [out][in] and one bias block [out] per dense layer. m and d must
  * outlive the objective; idx is copied. The workspace is split across the
  * pool's current thread count: call pool_set_threads first. Not reentrant:

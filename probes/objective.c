@@ -3,6 +3,7 @@
  * model_eval, model_eval_plane and model_hvp; this file only adapts signatures. */
 #include "nnobj.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,6 +30,32 @@ static int nnobj_plane(void *ctx, const float *theta0, const float *d1, const fl
 {
     nnobj *c = ctx;
     return model_eval_plane(c->m, c->d, c->idx, c->k, theta0, d1, d2, npts, a, b, loss, acc);
+}
+
+/* The double-precision model copies the subset as doubles: made on first
+ * use, so objectives that never need it pay nothing. */
+static model64 *nnobj_m64(nnobj *c)
+{
+    if (c->m64) return c->m64;
+    model64 *w = malloc(sizeof *w);
+    if (!w) return NULL;
+    if (model64_init(w, c->m, c->d, c->idx, c->k)) {
+        free(w);
+        return NULL;
+    }
+    return c->m64 = w;
+}
+
+static double nnobj_grad64(void *ctx, const double *theta, double *g)
+{
+    model64 *w = nnobj_m64(ctx);
+    return w ? model64_grad(w, theta, g, NULL) : NAN;
+}
+
+static int nnobj_hessian64(void *ctx, const double *theta, double *H)
+{
+    model64 *w = nnobj_m64(ctx);
+    return w ? model64_hessian(w, theta, H) : NN_ENOMEM;
 }
 
 int nnobj_init(nnobj *ctx, objective *o, const model *m, const dataset *d, const size_t *idx,
@@ -68,6 +95,8 @@ int nnobj_init(nnobj *ctx, objective *o, const model *m, const dataset *d, const
     o->grad = nnobj_grad;
     o->hvp = nnobj_hvp;
     o->plane = nnobj_plane;
+    o->grad64 = nnobj_grad64;
+    o->hessian64 = nnobj_hessian64;
     o->ctx = ctx;
     for (int l = 0; l < m->nlayers; l++) {
         const layer *L = &m->layers[l];
@@ -82,5 +111,7 @@ void nnobj_free(nnobj *ctx)
     workspace_free(&ctx->ws);
     hvp_ws_free(&ctx->hws);
     free(ctx->idx);
+    if (ctx->m64) model64_free(ctx->m64);
+    free(ctx->m64);
     memset(ctx, 0, sizeof *ctx);
 }

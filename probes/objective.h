@@ -33,6 +33,12 @@ typedef struct objective {
      * because it can be much faster. NULL = use value(). Returns NN_*. */
     int (*plane)(void *ctx, const float *theta0, const float *d1, const float *d2, int npts,
                  const double *a, const double *b, double *loss, double *acc);
+    /* Optional double-precision path, for solvers that drive the gradient
+     * down by many orders of magnitude (the critical-point finder): mean loss
+     * and gradient g [n] (NULL = loss only) at a double θ, and the dense
+     * Hessian H [n][n] (returns NN_*). NULL where the objective has none. */
+    double (*grad64)(void *ctx, const double *theta, double *g);
+    int (*hessian64)(void *ctx, const double *theta, double *H);
     int nblocks;                                                  /* 0 = θ is one flat block */
     theta_block blocks[OBJ_MAX_BLOCKS];
     void *ctx;

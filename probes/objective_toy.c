@@ -61,6 +61,27 @@ static void quad_hvp(void *ctx, const float *theta, const float *v, float *hv)
 
 /* f(θ0 + αu + βv) = f0 + α gᵀu + β gᵀv + ½α² uᵀAu + αβ uᵀAv + ½β² vᵀAv with
  * g = ∇f(θ0): six scalars, then every point is O(1). */
+static double quad_grad64(void *ctx, const double *theta, double *g)
+{
+    const quadobj *q = ctx;
+    double f = 0.0;
+    for (int i = 0; i < q->n; i++) {
+        const double *row = q->A + (size_t)i * q->n;
+        double ax = 0.0;
+        for (int j = 0; j < q->n; j++) ax += row[j] * theta[j];
+        f += theta[i] * (0.5 * ax + q->b[i]);
+        if (g) g[i] = ax + q->b[i];
+    }
+    return f;
+}
+
+static int quad_hessian64(void *ctx, const double *theta, double *H)
+{
+    const quadobj *q = ctx;
+    memcpy(H, q->A, (size_t)q->n * q->n * sizeof *H);
+    return NN_OK;
+}
+
 static int quad_plane(void *ctx, const float *theta0, const float *d1, const float *d2, int npts,
                       const double *a, const double *b, double *loss, double *acc)
 {
@@ -124,6 +145,8 @@ int quadobj_init(quadobj *q, objective *o, int n, const double *A, const double 
     o->grad = quad_grad;
     o->hvp = quad_hvp;
     o->plane = quad_plane;
+    o->grad64 = quad_grad64;
+    o->hessian64 = quad_hessian64;
     o->ctx = q;
     return NN_OK;
 }

@@ -217,6 +217,21 @@ static void toy_hvp(void *ctx, const float *theta, const float *v, float *hv)
     hv[1] = (float)(h[1] * v[0] + h[2] * v[1]);
 }
 
+static double toy_grad64(void *ctx, const double *theta, double *g)
+{
+    const toy_surface *s = ctx;
+    return s->f(theta[0], theta[1], g, NULL);
+}
+
+static int toy_hessian64(void *ctx, const double *theta, double *H)
+{
+    const toy_surface *s = ctx;
+    double h[3];
+    s->f(theta[0], theta[1], NULL, h);
+    H[0] = h[0], H[1] = H[2] = h[1], H[3] = h[2];
+    return NN_OK;
+}
+
 void toy_objective(const toy_surface *s, objective *o)
 {
     memset(o, 0, sizeof *o);
@@ -224,6 +239,8 @@ void toy_objective(const toy_surface *s, objective *o)
     o->value = toy_value;
     o->grad = toy_grad;
     o->hvp = toy_hvp;
+    o->grad64 = toy_grad64;
+    o->hessian64 = toy_hessian64;
     o->plane = NULL;
     o->nblocks = 0;
     o->ctx = (void *)s;

@@ -14,7 +14,7 @@ static int config_equal(const config *a, const config *b)
     const data_opts *x = &a->data, *y = &b->data;
     if (strcmp(x->name, y->name) || strcmp(x->dir, y->dir) || x->limit != y->limit ||
         x->subset != y->subset || x->test_limit != y->test_limit ||
-        x->val_split != y->val_split || x->normalize != y->normalize ||
+        x->val_split != y->val_split || x->normalize != y->normalize || x->resize != y->resize ||
         x->synth_n != y->synth_n || x->synth_test_n != y->synth_test_n ||
         x->synth_classes != y->synth_classes || x->synth_dim != y->synth_dim ||
         x->synth_noise != y->synth_noise || x->seed != y->seed)

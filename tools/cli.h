@@ -23,6 +23,7 @@ int cmd_rescale(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_toy(int argc, char **argv);
 int cmd_restarts(int argc, char **argv);
+int cmd_critical(int argc, char **argv);
 
 /* Prints "saddle: <what>: <status message>" and returns EXIT_FAIL. */
 int cli_fail(const char *what, int rc);

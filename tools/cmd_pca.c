@@ -25,11 +25,6 @@ static const char PCA_USAGE[] =
 
 #define MAX_SNAPS 4096
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Bilinear read of a surface at (x, y) inside its grid. */
 static double surface_at(const surface *s, double x, double y)
 {
@@ -86,7 +81,7 @@ int cmd_pca(int argc, char **argv)
     surface s = {0};
     pca_result pr = {0};
     cJSON *j = NULL;
-    char *names[MAX_SNAPS];
+    char **names = NULL;
     float *snaps[MAX_SNAPS];
     long steps[MAX_SNAPS];
     int m = 0;
@@ -97,24 +92,16 @@ int cmd_pca(int argc, char **argv)
         goto fail;
     }
     snprintf(tdir, sizeof tdir, "%s/traj", run);
-    DIR *dd = opendir(tdir);
-    if (!dd) {
-        rc = nn_err(NN_EIO, "%s: no trajectory snapshots (train with train.snapshot_every > 0)", tdir);
+    if ((rc = probe_traj_list(run, &names, &m))) goto fail;
+    for (int k = 0; k < m && k < MAX_SNAPS; k++) snaps[k] = NULL;
+    if (m > MAX_SNAPS) {
+        rc = nn_err(NN_EINVAL, "%s: %d snapshots; at most %d are read", tdir, m, MAX_SNAPS);
         goto fail;
     }
-    for (struct dirent *e; (e = readdir(dd)) && m < MAX_SNAPS;) {
-        size_t L = strlen(e->d_name);
-        if (strncmp(e->d_name, "step-", 5) || L < 17 || strcmp(e->d_name + L - 12, ".safetensors"))
-            continue;
-        names[m++] = strdup(e->d_name);
-    }
-    closedir(dd);
-    qsort(names, (size_t)m, sizeof *names, cmp_str);
     if (m < 2) {
         rc = nn_err(NN_EINVAL, "%s: %d snapshot(s); PCA of a trajectory needs at least 2", tdir, m);
         goto fail;
     }
-    for (int k = 0; k < m; k++) snaps[k] = NULL;
     for (int k = 0; k < m; k++) {
         char p[4400];
         snprintf(p, sizeof p, "%s/%s", tdir, names[k]);
@@ -204,10 +191,8 @@ int cmd_pca(int argc, char **argv)
            png, m, 100 * pr.var_ratio[0], 100 * pr.var_ratio[1],
            far, worst_gap);
 fail:
-    for (int k = 0; k < m; k++) {
-        free(names[k]);
-        free(snaps[k]);
-    }
+    for (int k = 0; k < m && k < MAX_SNAPS; k++) free(snaps[k]);
+    probe_traj_free(names, m);
     pca_free(&pr);
     nnobj_free(&ctx);
     surface_free(&s);

@@ -2,6 +2,7 @@
  * sidecars. */
 #include "probe.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <math.h>
@@ -280,6 +281,7 @@ cJSON *probe_sidecar(const char *command, const probe_model *const *pms, int npm
     cJSON_AddStringToObject(d, "subset", pd->idx ? "seeded random" : "all");
     cJSON_AddNumberToObject(d, "subset_seed", (double)a->seed);
     cJSON_AddNumberToObject(d, "normalize", pms[0]->c.data.normalize);
+    cJSON_AddNumberToObject(d, "resize", (double)pms[0]->c.data.resize);
     cJSON_AddNumberToObject(j, "threads", pool_threads());
     return j;
 }
@@ -378,4 +380,55 @@ fail:
     free(d[0]);
     free(d[1]);
     return rc;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int probe_traj_list(const char *run, char ***names, int *m)
+{
+    char tdir[4200];
+    snprintf(tdir, sizeof tdir, "%s/traj", run);
+    *names = NULL;
+    *m = 0;
+    DIR *dd = opendir(tdir);
+    if (!dd)
+        return nn_err(NN_EIO, "%s: no trajectory snapshots (train with train.snapshot_every > 0)",
+                      tdir);
+    int cap = 0, rc = NN_OK;
+    for (struct dirent *e; (e = readdir(dd));) {
+        size_t L = strlen(e->d_name);
+        if (strncmp(e->d_name, "step-", 5) || L < 17 || strcmp(e->d_name + L - 12, ".safetensors"))
+            continue;
+        if (*m == cap) {
+            cap = cap ? 2 * cap : 64;
+            char **grown = realloc(*names, (size_t)cap * sizeof *grown);
+            if (!grown) {
+                rc = nn_err(NN_ENOMEM, "%s: out of memory listing snapshots", tdir);
+                break;
+            }
+            *names = grown;
+        }
+        if (!((*names)[*m] = strdup(e->d_name))) {
+            rc = nn_err(NN_ENOMEM, "%s: out of memory listing snapshots", tdir);
+            break;
+        }
+        (*m)++;
+    }
+    closedir(dd);
+    if (rc) {
+        probe_traj_free(*names, *m);
+        *names = NULL, *m = 0;
+        return rc;
+    }
+    if (*m) qsort(*names, (size_t)*m, sizeof **names, cmp_name);
+    return NN_OK;
+}
+
+void probe_traj_free(char **names, int m)
+{
+    for (int k = 0; k < m; k++) free(names[k]);
+    free(names);
 }

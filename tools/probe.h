@@ -85,6 +85,12 @@ int probe_surface_load(surface *s, const char *dir, const char *name);
 int probe_interp_eval(const objective *o, const float *A, const float *B, const float *C, size_t n,
                       surface *s);
 
+/* The trajectory snapshots RUN/traj/step-*.safetensors, sorted by name
+ * (= by step): *names [*m] malloc'd strings (free with probe_traj_free).
+ * NN_EIO naming the folder when there is none. */
+int probe_traj_list(const char *run, char ***names, int *m);
+void probe_traj_free(char **names, int m);
+
 double probe_now(void);
 
 #endif

@@ -40,6 +40,9 @@ static const char USAGE[] =
     "                 optimizer paths on an analytic 2-D surface, known critical points marked\n"
     "  restarts CONFIG --seeds N\n"
     "                 N trainings from different seeds: spread of final losses, pairwise barriers\n"
+    "  critical RUN [--starts 20]\n"
+    "                 critical points from snapshots and random inits (double precision,\n"
+    "                 dense Hessian): saddle or minimum, index against loss\n"
     "  bench          training and surface throughput against this machine's floors\n"
     "\n"
     "`saddle COMMAND --help` describes a command; `saddle train --help` lists\n"
@@ -107,6 +110,7 @@ static int dispatch(int argc, char **argv)
     if (!strcmp(cmd, "plot")) return cmd_plot(argc - 1, argv + 1);
     if (!strcmp(cmd, "toy")) return cmd_toy(argc - 1, argv + 1);
     if (!strcmp(cmd, "restarts")) return cmd_restarts(argc - 1, argv + 1);
+    if (!strcmp(cmd, "critical")) return cmd_critical(argc - 1, argv + 1);
     fprintf(stderr, "saddle: unknown command '%s'\n\n%s", cmd, USAGE);
     return EXIT_USAGE;
 }

@@ -17,7 +17,7 @@ static int config_same(const config *a, const config *b)
         strcmp(a->optim.type, b->optim.type))
         return 0;
     int same = SAME(data.limit) && SAME(data.subset) && SAME(data.test_limit) &&
-               SAME(data.val_split) && SAME(data.normalize) && SAME(data.synth_n) &&
+               SAME(data.val_split) && SAME(data.normalize) && SAME(data.resize) && SAME(data.synth_n) &&
                SAME(data.synth_test_n) && SAME(data.synth_classes) && SAME(data.synth_dim) &&
                SAME(data.synth_noise) && SAME(data.seed) && SAME(model.in) &&
                SAME(model.nlayers) && SAME(model.init) && SAME(model.leaky_slope) &&

@@ -1,0 +1,380 @@
+/* `saddle critical RUN`: searches for critical points of the training loss
+ * from snapshots along RUN's trajectory and from large random inits
+ * (Levenberg-Marquardt on the gradient, in double, with the exact dense
+ * Hessian), classifies each end point by its spectrum, and draws index
+ * against loss: the test of "high-loss critical points are saddles". */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../datasets/fileio.h"
+#include "../nn/pool.h"
+#include "../probes/critical.h"
+#include "../probes/npy.h"
+#include "../probes/render.h"
+#include "probe.h"
+
+static const char CRITICAL_USAGE[] =
+    "usage: saddle critical RUN [options]\n"
+    "\n"
+    "Searches for critical points (gradient = 0) of the mean training loss of RUN's\n"
+    "model: Levenberg-Marquardt on the gradient, d = -(H^2 + mu I)^-1 H g, in double\n"
+    "precision with the exact dense Hessian, so for nets up to a few thousand\n"
+    "parameters. Starts are snapshots spread along RUN/traj and random inits. Each\n"
+    "end point is labelled critical (|g| <= --gtol), gradient-flat (it stopped with\n"
+    "most of |g|^2 on eigenvectors with |lambda| <= 1e-4 lambda_max: H g ~ 0 but\n"
+    "g != 0), or unconverged, and classified by the whole spectrum: index (the\n"
+    "fraction of eigenvalues below -t lambda_max for t = 1e-6, 1e-4, 1e-3),\n"
+    "lambda_min, lambda_max, and the share of |g|^2 in the near-null eigenspace.\n"
+    "Prints a table and Spearman's rank correlation of index and loss; writes\n"
+    "NAME.json (default critical), NAME.png (index against loss), NAME_points.npy\n"
+    "[starts][n] (float64 end points) and NAME/point-KK.safetensors, which\n"
+    "`saddle surface FILE --dirs hessian` takes.\n"
+    "\n"
+    "options:\n"
+    "  --starts N       searches in all (default 20)\n"
+    "  --random R       of them from random inits (default N/4); the rest are\n"
+    "                   snapshots spread evenly over RUN/traj, first to last\n"
+    "  --init-scale S   random inits: the model's init times S (default 3)\n"
+    "  --max-iter N     Levenberg-Marquardt iterations per start (default 200)\n"
+    "  --gtol G         critical below this gradient norm (default 1e-8)\n"
+
+    "  --max-params N   refuse models with more parameters (default 6000: the\n"
+    "                   Hessian is dense, N^2 doubles, one eigendecomposition per step)\n"
+    "  (default --limit here: 0 = the whole training split)\n";
+
+typedef struct start_src {
+    char label[64];   /* "step-00000400" or "random-3" */
+    long step;        /* -1 for a random init */
+} start_src;
+
+static int parse_num(const char *v, double lo, double hi, double *out)
+{
+    char *end;
+    double x = strtod(v, &end);
+    if (end == v || *end || !(x >= lo && x <= hi)) return -1;
+    *out = x;
+    return 0;
+}
+
+static void progress(void *user, int iter, double loss, double gnorm, double mu)
+{
+    if (iter % 25 == 0 || getenv("SADDLE_CRIT_TRACE"))
+        fprintf(stderr, "    iteration %d: loss %.8g, |g| %.3g, mu %.3g\n", iter, loss, gnorm, mu);
+}
+
+/* The start theta [n] (double) of search k: a snapshot, or a scaled init. */
+static int start_point(const probe_model *pm, const char *run, char **names, int nsnap,
+                       int nfrom_snap, int k, uint64_t seed, double scale, double *theta,
+                       start_src *src)
+{
+    size_t n = pm->m.n;
+    if (k < nfrom_snap) {
+        int s = nfrom_snap == 1 ? nsnap - 1
+                                : (int)lround((double)k * (nsnap - 1) / (nfrom_snap - 1));
+        char p[4400];
+        snprintf(p, sizeof p, "%s/traj/%s", run, names[s]);
+        model sm;
+        ckpt_info info = {0};
+        int rc = ckpt_load(p, &sm, -1, 0, &info, NULL, NULL, 0);
+        if (rc) return rc;
+        if (sm.n != n) {
+            model_free(&sm);
+            ckpt_info_free(&info);
+            return nn_err(NN_EFORMAT, "%s: %zu parameters, the run's model has %zu", p, sm.n, n);
+        }
+        for (size_t i = 0; i < n; i++) theta[i] = sm.theta[i];
+        src->step = info.step;
+        snprintf(src->label, sizeof src->label, "step %ld", info.step);
+        ckpt_info_free(&info);
+        model_free(&sm);
+        return NN_OK;
+    }
+    model rm;
+    int rc = model_build(&rm, &pm->m.spec);
+    if (rc) return rc;
+    int r = k - nfrom_snap;
+    model_init_params(&rm, seed * 1000003u + (uint64_t)r + 1);
+    for (size_t i = 0; i < n; i++) theta[i] = scale * rm.theta[i];
+    model_free(&rm);
+    src->step = -1;
+    snprintf(src->label, sizeof src->label, "random %d", r + 1);
+    return NN_OK;
+}
+
+static cJSON *point_json(const start_src *src, const crit_result *r, const crit_opts *opt,
+                         double acc, double secs)
+{
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "start", src->label);
+    if (src->step >= 0) cJSON_AddNumberToObject(e, "step", (double)src->step);
+    cJSON_AddStringToObject(e, "status", crit_status_name(r->status));
+    cJSON_AddNumberToObject(e, "iterations", r->iters);
+    cJSON_AddNumberToObject(e, "gradients", r->grads);
+    cJSON_AddNumberToObject(e, "hessians", r->hessians);
+    cJSON_AddNumberToObject(e, "loss_start", r->loss0);
+    cJSON_AddNumberToObject(e, "grad_norm_start", r->gnorm0);
+    cJSON_AddNumberToObject(e, "loss", r->loss);
+    cJSON_AddNumberToObject(e, "grad_norm", r->gnorm);
+    cJSON_AddNumberToObject(e, "accuracy", acc);
+    cJSON_AddNumberToObject(e, "lambda_min", r->lmin);
+    cJSON_AddNumberToObject(e, "lambda_max", r->lmax);
+    cJSON_AddNumberToObject(e, "hg_rel", r->hg_rel);
+    cJSON *idx = cJSON_AddArrayToObject(e, "index");
+    cJSON *neg = cJSON_AddArrayToObject(e, "negative");
+    cJSON *nf = cJSON_AddArrayToObject(e, "null_grad_fraction");
+    for (int t = 0; t < opt->nt; t++) {
+        cJSON_AddItemToArray(idx, cJSON_CreateNumber(r->index[t]));
+        cJSON_AddItemToArray(neg, cJSON_CreateNumber(r->nneg[t]));
+        cJSON_AddItemToArray(nf, cJSON_CreateNumber(r->nullfrac[t]));
+    }
+    cJSON_AddNumberToObject(e, "seconds", secs);
+    return e;
+}
+
+/* Index (at threshold t) against loss: one marker per end point, shape and
+ * color by how the search ended. */
+static int draw(const char *png, const crit_result *res, int N, int t, const crit_opts *opt,
+                const char *title, const char *subtitle)
+{
+    static const uint32_t colors[3] = {RENDER_HEX(0x0072b2), RENDER_HEX(0xe69f00),
+                                       RENDER_HEX(0x999999)};
+    static const int marks[3] = {RENDER_MARK_DOT, RENDER_MARK_TRIANGLE, RENDER_MARK_CROSS};
+    render_series *s = calloc((size_t)N, sizeof *s);
+    double *xy = malloc(2 * (size_t)N * sizeof *xy);
+    if (!s || !xy) {
+        free(s), free(xy);
+        return nn_err(NN_ENOMEM, "critical: out of memory drawing");
+    }
+    int seen[3] = {0, 0, 0};
+    double lo = INFINITY, hi = -INFINITY, top = 0;
+    for (int k = 0; k < N; k++) {
+        lo = fmin(lo, res[k].loss), hi = fmax(hi, res[k].loss);
+        top = fmax(top, 100 * res[k].index[t]);
+        int st = res[k].status;
+        xy[2 * k] = res[k].loss;
+        xy[2 * k + 1] = 100 * res[k].index[t];
+        s[k] = (render_series){&xy[2 * k], &xy[2 * k + 1], 1,
+                               seen[st]++ ? NULL : crit_status_name(st), colors[st], 0,
+                               marks[st], 0, 0};
+    }
+    char ylabel[96];
+    snprintf(ylabel, sizeof ylabel, "index: %% eigenvalues < -%g lmax", opt->t[t]);
+    render_lineplot_opts o;
+    memset(&o, 0, sizeof o);
+    o.title = title;
+    o.subtitle = subtitle;
+    o.xlabel = "training loss at the end point";
+    o.ylabel = ylabel;
+    /* Room around the points, so none sits half outside the frame. */
+    double pad = hi > lo ? 0.06 * (hi - lo) : 0.05 * fmax(fabs(lo), 1e-3);
+    o.xmin = lo - pad, o.xmax = hi + pad;
+    o.ymin = -0.04 * fmax(top, 1), o.ymax = 1.08 * fmax(top, 1);
+    o.series = s;
+    o.nseries = N;
+    int rc = render_lineplot_png(png, &o, NULL);
+    free(s), free(xy);
+    return rc;
+}
+
+int cmd_critical(int argc, char **argv)
+{
+    probe_args a;
+    probe_args_defaults(&a);
+    a.limit = 0;
+    const char *run = NULL;
+    double starts = 20, nrand = -1, scale = 3, max_iter = 200, gtol = 1e-8, max_params = 6000;
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        int r = probe_args_parse("critical", CRITICAL_USAGE, argc, argv, &i, &a);
+        if (r == PROBE_HELP) return EXIT_OK;
+        if (r < 0) return EXIT_USAGE;
+        if (r) continue;
+        double *dst = !strcmp(o, "--starts") ? &starts : !strcmp(o, "--random") ? &nrand
+                    : !strcmp(o, "--init-scale") ? &scale : !strcmp(o, "--max-iter") ? &max_iter
+                    : !strcmp(o, "--gtol") ? &gtol : !strcmp(o, "--max-params") ? &max_params
+                    : NULL;
+        if (dst) {
+            if (i + 1 >= argc) return cli_usage_error("critical", "%s needs a value", o);
+            double lo = dst == &gtol ? 0 : dst == &scale ? 1e-6 : dst == &nrand ? 0 : 1;
+            double hi = dst == &starts ? 1000 : 1e9;
+            int integer = dst != &gtol && dst != &scale;
+            if (parse_num(argv[++i], lo, hi, dst) || (integer && *dst != floor(*dst)) ||
+                (dst == &gtol && !(*dst > 0)))
+                return cli_usage_error("critical", "%s: bad value '%s'", o, argv[i]);
+        } else if (o[0] == '-' && o[1]) {
+            return cli_usage_error("critical", "unknown option '%s'", o);
+        } else if (!run) {
+            run = o;
+        } else {
+            return cli_usage_error("critical", "unexpected argument '%s'", o);
+        }
+    }
+    if (!run) return cli_usage_error("critical", "a run directory is required");
+    int N = (int)starts, R = nrand < 0 ? N / 4 : (int)nrand;
+    if (R > N) return cli_usage_error("critical", "--random %d is more than --starts %d", R, N);
+    int rc = pool_set_threads(a.threads);
+    if (rc) return cli_fail("critical", rc);
+
+    double t0 = probe_now();
+    probe_model pm = {0};
+    const probe_model *pms[1] = {&pm};
+    probe_data pd = {0};
+    nnobj ctx = {0};
+    objective o;
+    cJSON *j = NULL;
+    char **names = NULL;
+    int nsnap = 0;
+    double *theta = NULL, *points = NULL;
+    float *tf = NULL;
+    crit_result *res = NULL;
+    char *cfg_text = NULL;
+    char dir[4096];
+    crit_opts opt;
+    crit_opts_defaults(&opt);
+    opt.max_iter = (int)max_iter;
+    opt.gtol = gtol;
+    if ((rc = probe_model_open(&pm, run, &a))) goto fail;
+    if (!pm.run[0]) {
+        rc = nn_err(NN_EINVAL, "%s: critical needs a run directory (with traj/), not a checkpoint",
+                    run);
+        goto fail;
+    }
+    if (pm.m.n > (size_t)max_params) {
+        rc = nn_err(NN_EINVAL, "%s: %zu parameters; the dense Hessian is for at most %.0f "
+                    "(--max-params)", pm.path, pm.m.n, max_params);
+        goto fail;
+    }
+    if (N - R > 0 && (rc = probe_traj_list(run, &names, &nsnap))) goto fail;
+    int from_snap = N - R < nsnap ? N - R : nsnap;
+    if (from_snap < N - R)
+        fprintf(stderr, "saddle critical: %d snapshot(s) in %s/traj; %d more random starts\n",
+                nsnap, run, N - R - from_snap);
+    if ((rc = probe_data_open(&pd, &pm, &a))) goto fail;
+    if ((rc = nnobj_init(&ctx, &o, &pm.m, pd.d, pd.idx, pd.k))) goto fail;
+    if ((rc = probe_outdir(&pm, &a, dir, sizeof dir))) goto fail;
+    const char *name = a.name ? a.name : "critical";
+    char pdir[4300];
+    snprintf(pdir, sizeof pdir, "%s/%s", dir, name);
+    if ((rc = file_mkdirs(pdir))) goto fail;
+    size_t n = pm.m.n;
+    theta = malloc(n * sizeof *theta);
+    points = malloc((size_t)N * n * sizeof *points);
+    tf = malloc(n * sizeof *tf);
+    res = calloc((size_t)N, sizeof *res);
+    if (!theta || !points || !tf || !res) {
+        rc = nn_err(NN_ENOMEM, "critical: out of memory for %d starts of %zu", N, n);
+        goto fail;
+    }
+    if (!(cfg_text = config_format(&pm.c))) {
+        rc = nn_err(NN_ENOMEM, "critical: out of memory");
+        goto fail;
+    }
+    j = probe_sidecar("critical", pms, 1, &pd, &a);
+    cJSON_AddNumberToObject(j, "parameters", (double)n);
+    cJSON *oj = cJSON_AddObjectToObject(j, "options");
+    cJSON_AddNumberToObject(oj, "starts", N);
+    cJSON_AddNumberToObject(oj, "random", N - from_snap);
+    cJSON_AddNumberToObject(oj, "init_scale", scale);
+    cJSON_AddNumberToObject(oj, "max_iter", opt.max_iter);
+    cJSON_AddNumberToObject(oj, "gtol", opt.gtol);
+    cJSON_AddNumberToObject(oj, "stall_iters", opt.stall_iters);
+    cJSON_AddNumberToObject(oj, "stall_drop", opt.stall_drop);
+    cJSON_AddNumberToObject(oj, "flat_fraction", opt.flat_frac);
+    cJSON *tj = cJSON_AddArrayToObject(oj, "thresholds");
+    for (int t = 0; t < opt.nt; t++) cJSON_AddItemToArray(tj, cJSON_CreateNumber(opt.t[t]));
+    cJSON *arr = cJSON_AddArrayToObject(j, "points");
+    printf("%zu parameters, %zu examples (%s), %d starts: %d snapshots, %d random (x%g init)\n",
+           n, pd.k, a.split, N, from_snap, N - from_snap, scale);
+    printf("  # start            status         iters  loss       |g|       index%% at -t*lmax"
+           " (t=1e-6/1e-4/1e-3)  lmin      lmax     null-g%%\n");
+    for (int k = 0; k < N; k++) {
+        start_src src;
+        if ((rc = start_point(&pm, run, names, nsnap, from_snap, k, a.seed, scale, theta, &src)))
+            goto fail;
+        fprintf(stderr, "  start %d/%d (%s)\n", k + 1, N, src.label);
+        double ts = probe_now();
+        crit_result *r = &res[k];
+        if ((rc = crit_find(&o, theta, &opt, r, NULL, progress, NULL))) {
+            fprintf(stderr, "saddle critical: start %d (%s) failed\n", k + 1, src.label);
+            goto fail;
+        }
+        memcpy(points + (size_t)k * n, theta, n * sizeof *theta);
+        for (size_t i = 0; i < n; i++) tf[i] = (float)theta[i];
+        double acc = 0;
+        o.value(o.ctx, tf, &acc);
+        printf("%3d %-16s %-14s %5d  %-9.6g  %-8.2g  %6.2f %6.2f %6.2f                    "
+               "%-8.3g  %-7.3g  %5.1f\n",
+               k + 1, src.label, crit_status_name(r->status), r->iters, r->loss, r->gnorm,
+               100 * r->index[0], 100 * r->index[1], 100 * r->index[2], r->lmin, r->lmax,
+               100 * r->nullfrac[opt.flat_t]);
+        fflush(stdout);
+        cJSON_AddItemToArray(arr, point_json(&src, r, &opt, acc, probe_now() - ts));
+        char p[4400];
+        snprintf(p, sizeof p, "%s/point-%02d.safetensors", pdir, k + 1);
+        ckpt_info info = {src.step < 0 ? 0 : src.step, 0, pm.c.train.seed, cfg_text};
+        if ((rc = ckpt_save(p, &pm.m, tf, &info, NULL, NULL, 0))) goto fail;
+        /* A long search loses nothing already found: the table so far is on disk. */
+        cJSON_DeleteItemFromObject(j, "complete");
+        cJSON_AddBoolToObject(j, "complete", 0);
+        if ((rc = probe_json_write(probe_file(dir, name, ".json"), j))) goto fail;
+    }
+    cJSON_DeleteItemFromObject(j, "complete");
+    cJSON_AddBoolToObject(j, "complete", 1);
+    /* Rank correlation of index and loss, over the critical points and over
+     * every end point. */
+    cJSON *sp = cJSON_AddArrayToObject(j, "spearman");
+    double *li = malloc(2 * (size_t)N * sizeof *li);
+    if (!li) {
+        rc = nn_err(NN_ENOMEM, "critical: out of memory");
+        goto fail;
+    }
+    int ncrit = 0, nflat = 0;
+    for (int k = 0; k < N; k++) ncrit += res[k].status == CRIT_CRITICAL, nflat += res[k].status == CRIT_FLAT;
+    printf("%d of %d starts reached a critical point (|g| <= %g), %d ended gradient-flat, %d "
+           "unconverged\n", ncrit, N, opt.gtol, nflat, N - ncrit - nflat);
+    for (int t = 0; t < opt.nt; t++) {
+        double rho[2];
+        for (int all = 0; all < 2; all++) {
+            int m = 0;
+            for (int k = 0; k < N; k++)
+                if (all || res[k].status == CRIT_CRITICAL) {
+                    li[m] = res[k].loss;
+                    li[N + m] = res[k].index[t];
+                    m++;
+                }
+            rho[all] = crit_spearman(m, li, li + N);
+        }
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddNumberToObject(e, "threshold", opt.t[t]);
+        if (isfinite(rho[0])) cJSON_AddNumberToObject(e, "critical_points", rho[0]);
+        else cJSON_AddNullToObject(e, "critical_points");
+        if (isfinite(rho[1])) cJSON_AddNumberToObject(e, "all_end_points", rho[1]);
+        else cJSON_AddNullToObject(e, "all_end_points");
+        cJSON_AddItemToArray(sp, e);
+        printf("Spearman rank correlation of index (t = %g) and loss: %s%.3f over the %d critical "
+               "points, %.3f over all %d end points\n", opt.t[t], isfinite(rho[0]) ? "" : "(none) ",
+               rho[0], ncrit, rho[1], N);
+    }
+    free(li);
+    size_t shape[2] = {(size_t)N, n};
+    if ((rc = npy_write_f64(probe_file(dir, name, "_points.npy"), points, 2, shape))) goto fail;
+    cJSON_AddNumberToObject(j, "seconds", probe_now() - t0);
+    if ((rc = probe_json_write(probe_file(dir, name, ".json"), j))) goto fail;
+    char title[300], sub[200];
+    snprintf(title, sizeof title, "critical points of %s: index against loss", pm.arch);
+    snprintf(sub, sizeof sub, "%d starts: %d critical, %d gradient-flat, %d unconverged", N,
+             ncrit, nflat, N - ncrit - nflat);
+    const char *png = probe_file(dir, name, ".png");
+    if ((rc = draw(png, res, N, opt.flat_t, &opt, title, sub))) goto fail;
+    printf("%s, %s (%.0f s)\n", png, probe_file(dir, name, ".json"), probe_now() - t0);
+fail:
+    probe_traj_free(names, nsnap);
+    free(theta), free(points), free(tf), free(res), free(cfg_text);
+    nnobj_free(&ctx);
+    probe_model_close(&pm);
+    probe_data_close(&pd);
+    cJSON_Delete(j);
+    return rc ? cli_fail("critical", rc) : EXIT_OK;
+}
