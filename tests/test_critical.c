@@ -9,6 +9,7 @@
 #include "../datasets/rng.h"
 #include "../nn/pool.h"
 #include "../probes/critical.h"
+#include "../probes/npy.h"
 #include "../probes/nnobj.h"
 #include "../probes/objective_toy.h"
 #include "../probes/pca.h"
@@ -210,4 +211,75 @@ TEST(critical_spearman_by_hand)
     double c[4] = {1, 1, 1, 1};
     CHECK(isnan(crit_spearman(4, c, u)));
     CHECK(isnan(crit_spearman(2, x, y)));
+}
+
+/* `saddle critical` end to end on a 51-parameter spirals net: the table,
+ * the JSON (complete, one entry per start), the end points as .npy and as
+ * checkpoints that hold the same θ, and a loss that `saddle eval` of the
+ * saved point reproduces (float evaluation of the same data: 1e-5). Bad
+ * requests fail with a clear message and write no table. */
+TEST(critical_cli_end_to_end)
+{
+    char run[512], p[1024];
+    snprintf(run, sizeof run, "%s", test_path("crit-run"));
+    const char *out;
+    char args[2048];
+    snprintf(args, sizeof args,
+             "train configs/spirals.ini --set 'model.layers=8 tanh, 3' --set train.epochs=3 "
+             "--set data.synth_n=150 --set data.synth_test_n=50 --set train.snapshot_every=1 "
+             "--set train.threads=1 --out %s", run);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    snprintf(args, sizeof args, "critical %s --starts 3 --random 1 --max-iter 4 --threads 1", run);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    CHECK_MSG(strstr(out, "Spearman") && strstr(out, "3 starts: 2 snapshots, 1 random"), "%s", out);
+
+    snprintf(p, sizeof p, "%s/probes/critical.json", run);
+    size_t len;
+    char *js = (char *)test_read_file(p, &len);
+    CHECK(js && strstr(js, "\"complete\":\ttrue") && strstr(js, "\"random 1\"") &&
+          strstr(js, "\"null_grad_fraction\""));
+    free(js);
+    snprintf(p, sizeof p, "%s/probes/critical_points.npy", run);
+    double *z = NULL;
+    int nd = 0;
+    size_t sh[NPY_MAX_DIMS];
+    CHECK_OK(npy_read_f64(p, &z, &nd, sh));
+    if (!z) return;
+    CHECK(nd == 2 && sh[0] == 3 && sh[1] == 51);
+    snprintf(p, sizeof p, "%s/probes/critical/point-03.safetensors", run);
+    model m;
+    CHECK_OK(ckpt_load(p, &m, -1, 0, NULL, NULL, NULL, 0));
+    int same = m.n == 51;
+    for (size_t i = 0; same && i < m.n; i++) same = m.theta[i] == (float)z[2 * 51 + i];
+    CHECK(same);
+    model_free(&m);
+    free(z);
+    snprintf(p, sizeof p, "%s/probes/critical.png", run);
+    CHECK(test_exists(p));
+
+    /* The reported loss of the last point against `saddle eval` of its checkpoint. */
+    snprintf(p, sizeof p, "%s/probes/critical.json", run);
+    js = (char *)test_read_file(p, &len);
+    char *last = js ? strstr(js, "\"random 1\"") : NULL;
+    char *lp = last ? strstr(last, "\"loss\":") : NULL;
+    double loss = lp ? strtod(lp + 7, NULL) : NAN;
+    free(js);
+    snprintf(args, sizeof args, "eval %s/probes/critical/point-03.safetensors --data train", run);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    const char *el = strstr(out, "loss");
+    double eval_loss = el ? strtod(el + 4, NULL) : NAN;
+    CHECK_MSG(fabs(loss - eval_loss) < 1e-5 * fmax(1, loss), "critical %.9g, eval %.9g (%s)", loss,
+              eval_loss, out);
+
+    /* A dense Hessian too large, a lone checkpoint, inconsistent counts. */
+    snprintf(p, sizeof p, "%s/probes/critical.json", run);
+    remove(p);
+    snprintf(args, sizeof args, "critical %s --max-params 50", run);
+    CHECK(test_saddle(args, &out) == 1 && strstr(out, "51 parameters") && strstr(out, "--max-params"));
+    CHECK(!test_exists(p));
+    snprintf(args, sizeof args, "critical %s/final.safetensors", run);
+    CHECK(test_saddle(args, &out) == 1 && strstr(out, "needs a run directory"));
+    snprintf(args, sizeof args, "critical %s --starts 2 --random 3", run);
+    CHECK(test_saddle(args, &out) == 2 && strstr(out, "more than --starts"));
+    CHECK(test_saddle("critical --help", &out) == 0 && strstr(out, "gradient-flat"));
 }

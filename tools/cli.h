@@ -24,6 +24,8 @@ int cmd_plot(int argc, char **argv);
 int cmd_toy(int argc, char **argv);
 int cmd_restarts(int argc, char **argv);
 int cmd_critical(int argc, char **argv);
+/* `saddle bench --only critical` (tools/bench_critical.c). */
+int bench_critical(void);
 
 /* Prints "saddle: <what>: <status message>" and returns EXIT_FAIL. */
 int cli_fail(const char *what, int rc);

@@ -27,7 +27,8 @@ static const char CRITICAL_USAGE[] =
     "g != 0), or unconverged, and classified by the whole spectrum: index (the\n"
     "fraction of eigenvalues below -t lambda_max for t = 1e-6, 1e-4, 1e-3),\n"
     "lambda_min, lambda_max, and the share of |g|^2 in the near-null eigenspace.\n"
-    "Prints a table and Spearman's rank correlation of index and loss; writes\n"
+    "Prints a table and Spearman's rank correlation of index and loss (n/a for\n"
+    "fewer than 3 points or no spread); writes\n"
     "NAME.json (default critical), NAME.png (index against loss), NAME_points.npy\n"
     "[starts][n] (float64 end points) and NAME/point-KK.safetensors, which\n"
     "`saddle surface FILE --dirs hessian` takes.\n"
@@ -353,9 +354,11 @@ int cmd_critical(int argc, char **argv)
         if (isfinite(rho[1])) cJSON_AddNumberToObject(e, "all_end_points", rho[1]);
         else cJSON_AddNullToObject(e, "all_end_points");
         cJSON_AddItemToArray(sp, e);
-        printf("Spearman rank correlation of index (t = %g) and loss: %s%.3f over the %d critical "
-               "points, %.3f over all %d end points\n", opt.t[t], isfinite(rho[0]) ? "" : "(none) ",
-               rho[0], ncrit, rho[1], N);
+        char r0[64], r1[64];
+        snprintf(r0, sizeof r0, isfinite(rho[0]) ? "%.3f" : "n/a", rho[0]);
+        snprintf(r1, sizeof r1, isfinite(rho[1]) ? "%.3f" : "n/a", rho[1]);
+        printf("Spearman rank correlation of index (t = %g) and loss: %s over the %d critical "
+               "points, %s over all %d end points\n", opt.t[t], r0, ncrit, r1, N);
     }
     free(li);
     size_t shape[2] = {(size_t)N, n};
