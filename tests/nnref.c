@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../datasets/rng.h"
+
 #include "test.h"
 
 double nnref_act(int act, double z, double slope)
@@ -73,4 +75,18 @@ void nnref_build(model *m, int in, const int *widths, const int *acts, int nl, i
         s.layers[l].init = -1;
     }
     CHECK_OK(model_build(m, &s));
+}
+
+dataset nnref_data(size_t n, int in, int K, uint64_t seed, uint64_t stream)
+{
+    dataset d;
+    memset(&d, 0, sizeof d);
+    d.n = n;
+    d.dim = (size_t)in;
+    d.classes = K;
+    d.x = malloc(sizeof(float) * n * (size_t)in);
+    d.y = malloc(sizeof(int32_t) * n);
+    for (size_t i = 0; i < n * (size_t)in; i++) d.x[i] = (float)rng_normal(seed, stream, i);
+    for (size_t b = 0; b < n; b++) d.y[b] = (int32_t)rng_below(seed, stream + 1, b, (uint64_t)K);
+    return d;
 }

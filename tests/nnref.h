@@ -17,4 +17,8 @@ double nnref_loss(const model *m, const double *p, const float *x, const int32_t
  * leaky slope 0.1; θ is left zero for the caller to initialize. */
 void nnref_build(model *m, int in, const int *widths, const int *acts, int nl, int loss);
 
+/* n examples of `in` standard normal features (stream `stream` of seed) and
+ * labels uniform in 0..K-1 (stream `stream` + 1). */
+dataset nnref_data(size_t n, int in, int K, uint64_t seed, uint64_t stream);
+
 #endif

@@ -37,20 +37,6 @@ static void ref_hvp(const model *m, const float *theta, const dataset *d, const 
     free(p);
 }
 
-static dataset make_data(size_t n, int in, int K, uint64_t seed)
-{
-    dataset d;
-    memset(&d, 0, sizeof d);
-    d.n = n;
-    d.dim = (size_t)in;
-    d.classes = K;
-    d.x = malloc(sizeof(float) * n * (size_t)in);
-    d.y = malloc(sizeof(int32_t) * n);
-    for (size_t i = 0; i < n * (size_t)in; i++) d.x[i] = (float)rng_normal(seed, 7, i);
-    for (size_t b = 0; b < n; b++) d.y[b] = (int32_t)rng_below(seed, 8, b, (uint64_t)K);
-    return d;
-}
-
 static void rand_vec(float *v, size_t n, uint64_t seed)
 {
     for (size_t i = 0; i < n; i++) v[i] = (float)rng_normal(seed, 31, i);
@@ -96,7 +82,7 @@ TEST(hvp_matches_reference_smooth)
                         ai < 4 ? ACT_LINEAR : ACT_SIGMOID};
             nnref_build(&m, 5, w, a, 3, loss);
             model_init_params(&m, 11 + (uint64_t)ai);
-            dataset d = make_data(9, 5, 4, 3 + (uint64_t)ai);
+            dataset d = nnref_data(9, 5, 4, 3 + (uint64_t)ai, 7);
             float *v = malloc(sizeof(float) * m.n), *hv = malloc(sizeof(float) * m.n);
             float *gv = malloc(sizeof(float) * m.n);
             double *ref = malloc(sizeof(double) * m.n);
@@ -143,7 +129,7 @@ TEST(hvp_dense_hessian_and_eigenvalues)
     int w[2] = {8, 6}, a[2] = {ACT_TANH, ACT_LINEAR};
     nnref_build(&m, 5, w, a, 2, LOSS_XENT);
     model_init_params(&m, 3);
-    dataset d = make_data(12, 5, 6, 9);
+    dataset d = nnref_data(12, 5, 6, 9, 7);
     int n = (int)m.n;
     CHECK(n == 102);
     double *H = malloc(sizeof(double) * (size_t)n * n), *G = malloc(sizeof(double) * (size_t)n * n);
@@ -218,7 +204,7 @@ TEST(hvp_relu_gauss_newton_identity_and_symmetry)
         int w[3] = {10, 8, 4}, a[3] = {ACT_RELU, ACT_LEAKY_RELU, ACT_LINEAR};
         nnref_build(&m, 6, w, a, 3, loss);
         model_init_params(&m, 17);
-        dataset d = make_data(20, 6, 4, 5);
+        dataset d = nnref_data(20, 6, 4, 5, 7);
         const layer *Lz = &m.layers[2];
         size_t off = Lz->w_off, len = m.n - off;
         float *v = calloc(m.n, sizeof(float)), *w2 = malloc(sizeof(float) * m.n);
@@ -278,7 +264,7 @@ TEST(hvp_relu_gauss_newton_identity_and_symmetry)
     int w[1] = {3}, a[1] = {ACT_LINEAR};
     nnref_build(&m, 4, w, a, 1, LOSS_XENT);
     model_init_params(&m, 2);
-    dataset d = make_data(7, 4, 3, 2);
+    dataset d = nnref_data(7, 4, 3, 2, 7);
     float *v = malloc(sizeof(float) * m.n), *hv = malloc(sizeof(float) * m.n);
     float *gv = malloc(sizeof(float) * m.n);
     rand_vec(v, m.n, 4);
@@ -306,7 +292,7 @@ TEST(hvp_thread_counts_agree)
     int w[3] = {16, 16, 5}, a[3] = {ACT_TANH, ACT_RELU, ACT_LINEAR};
     nnref_build(&m, 12, w, a, 3, LOSS_XENT);
     model_init_params(&m, 8);
-    dataset d = make_data(400, 12, 5, 4);
+    dataset d = nnref_data(400, 12, 5, 4, 7);
     size_t k = 301, *idx = make_idx(k, d.n);
     float *v = malloc(sizeof(float) * m.n), *h[3], *g[3];
     rand_vec(v, m.n, 6);
@@ -352,7 +338,7 @@ TEST(hvp_forward_reuse_is_bit_identical)
     int w[3] = {16, 12, 5}, a[3] = {ACT_GELU, ACT_SOFTPLUS, ACT_LINEAR};
     nnref_build(&m, 10, w, a, 3, LOSS_XENT);
     model_init_params(&m, 12);
-    dataset d = make_data(500, 10, 5, 6);
+    dataset d = nnref_data(500, 10, 5, 6, 7);
     size_t k = 333, *idx = make_idx(k, d.n);
     size_t n = m.n;
     float *v1 = malloc(sizeof(float) * n), *v2 = malloc(sizeof(float) * n);
@@ -416,7 +402,7 @@ TEST(hvp_nnobj)
     int w[2] = {9, 4}, a[2] = {ACT_TANH, ACT_LINEAR};
     nnref_build(&m, 6, w, a, 2, LOSS_MSE);
     model_init_params(&m, 1);
-    dataset d = make_data(100, 6, 4, 1);
+    dataset d = nnref_data(100, 6, 4, 1, 7);
     nnobj ctx;
     objective o;
     CHECK_OK(nnobj_init(&ctx, &o, &m, &d, NULL, 80));

@@ -13,20 +13,6 @@
 #include "nnref.h"
 #include "test.h"
 
-static dataset data64(size_t n, int in, int K, uint64_t seed)
-{
-    dataset d;
-    memset(&d, 0, sizeof d);
-    d.n = n;
-    d.dim = (size_t)in;
-    d.classes = K;
-    d.x = malloc(sizeof(float) * n * (size_t)in);
-    d.y = malloc(sizeof(int32_t) * n);
-    for (size_t i = 0; i < n * (size_t)in; i++) d.x[i] = (float)rng_normal(seed, 7, i);
-    for (size_t b = 0; b < n; b++) d.y[b] = (int32_t)rng_below(seed, 8, b, (uint64_t)K);
-    return d;
-}
-
 static double *theta64(const model *m)
 {
     double *p = malloc(sizeof(double) * m->n);
@@ -47,7 +33,7 @@ TEST(model64_loss_and_gradient_match_reference)
             int w[3] = {6, 5, 4}, a[3] = {acts[ai], acts[(ai + 1) % 6], ACT_LINEAR};
             nnref_build(&m, 5, w, a, 3, loss);
             model_init_params(&m, 21 + (uint64_t)ai);
-            dataset d = data64(11, 5, 4, 5 + (uint64_t)ai);
+            dataset d = nnref_data(11, 5, 4, 5 + (uint64_t)ai, 7);
             model64 w64;
             CHECK_OK(model64_init(&w64, &m, &d, NULL, d.n));
             double *p = theta64(&m), *g = malloc(sizeof(double) * m.n);
@@ -93,7 +79,7 @@ TEST(model64_hessian_matches_differences)
             int w[3] = {7, 5, 3}, a[3] = {acts[ai], ACT_SIGMOID, ACT_LINEAR};
             nnref_build(&m, 4, w, a, 3, loss);
             model_init_params(&m, 3 + (uint64_t)ai);
-            dataset d = data64(13, 4, 3, 9 + (uint64_t)ai);
+            dataset d = nnref_data(13, 4, 3, 9 + (uint64_t)ai, 7);
             size_t n = m.n;
             CHECK_OK(pool_set_threads(1));
             model64 w1, w2;

@@ -18,20 +18,6 @@
  * listed above plane_equals_eval_hidden_activations_xent measure >= 1e-3. */
 #define PLANE_TOL 1e-7
 
-static dataset make_data(size_t n, int dim, int classes, uint64_t seed)
-{
-    dataset d;
-    memset(&d, 0, sizeof d);
-    d.n = n;
-    d.dim = (size_t)dim;
-    d.classes = classes;
-    d.x = malloc(n * (size_t)dim * sizeof *d.x);
-    d.y = malloc(n * sizeof *d.y);
-    for (size_t i = 0; i < n * (size_t)dim; i++) d.x[i] = (float)rng_normal(seed, 1, i);
-    for (size_t i = 0; i < n; i++) d.y[i] = (int32_t)rng_below(seed, 2, i, (uint64_t)classes);
-    return d;
-}
-
 /* A Gaussian direction whose every weight and bias block has the norm of the
  * same block of θ (so a = ±1 moves the model by its own size), restricted to
  * layers [l0, l1) and, when only_bias, to their biases. */
@@ -153,7 +139,7 @@ static void check_model(const char *name, const model *m, const dataset *d)
  * against at most 5.5e-9 for the correct code and a tolerance of 1e-7. */
 TEST(plane_equals_eval_hidden_activations_xent)
 {
-    dataset d = make_data(1400, 12, 5, 1);
+    dataset d = nnref_data(1400, 12, 5, 1, 1);
     int acts[] = {ACT_RELU, ACT_TANH, ACT_GELU, ACT_LEAKY_RELU, ACT_SIGMOID, ACT_SOFTPLUS};
     for (size_t i = 0; i < sizeof acts / sizeof acts[0]; i++) {
         model m;
@@ -169,7 +155,7 @@ TEST(plane_equals_eval_hidden_activations_xent)
 
 TEST(plane_equals_eval_mse_deep_and_single_layer)
 {
-    dataset d = make_data(1400, 12, 4, 2);
+    dataset d = nnref_data(1400, 12, 4, 2, 1);
     model m;
     int w4[4] = {20, 11, 7, 4};
     int a4[4] = {ACT_RELU, ACT_GELU, ACT_TANH, ACT_LINEAR};
@@ -197,7 +183,7 @@ TEST(plane_equals_eval_mse_deep_and_single_layer)
  * layer, or only in later layers: each part of the shortcut alone. */
 TEST(plane_layer_restricted_directions)
 {
-    dataset d = make_data(300, 10, 3, 3);
+    dataset d = nnref_data(300, 10, 3, 3, 1);
     model m;
     int w[3] = {14, 8, 3};
     int a[3] = {ACT_RELU, ACT_RELU, ACT_LINEAR};
@@ -226,7 +212,7 @@ TEST(plane_layer_restricted_directions)
  * values to rounding. */
 TEST(plane_deterministic_per_thread_count)
 {
-    dataset d = make_data(500, 8, 4, 4);
+    dataset d = nnref_data(500, 8, 4, 4, 1);
     model m;
     int w[2] = {12, 4};
     int a[2] = {ACT_TANH, ACT_LINEAR};
@@ -251,7 +237,7 @@ TEST(plane_deterministic_per_thread_count)
 
 TEST(plane_rejects_bad_arguments)
 {
-    dataset d = make_data(50, 6, 3, 5);
+    dataset d = nnref_data(50, 6, 3, 5, 1);
     model m;
     int w[2] = {5, 3};
     int a[2] = {ACT_RELU, ACT_LINEAR};
@@ -282,7 +268,7 @@ TEST(plane_rejects_bad_arguments)
 
 TEST(nnobj_matches_model_eval)
 {
-    dataset d = make_data(1500, 9, 4, 6);
+    dataset d = nnref_data(1500, 9, 4, 6, 1);
     model m;
     int w[3] = {10, 7, 4};
     int a[3] = {ACT_TANH, ACT_RELU, ACT_LINEAR};

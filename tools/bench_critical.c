@@ -7,32 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../datasets/linalg.h"
 #include "../datasets/rng.h"
 #include "../nn/model64.h"
 #include "../nn/pool.h"
 #include "cli.h"
-
-static double clock_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_dbl(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double med(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_dbl);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /* FLOPs of the unit-vector R-passes over all n columns: a column in layer p
  * runs the R-forward GEMMs of layers above p, the R-gradient GEMM of every
@@ -58,11 +38,11 @@ static double dgemm_s(int M, int N, int K, double *A, double *Bm, double *C)
 {
     double t[5];
     for (int r = 0; r < 5; r++) {
-        double t0 = clock_s();
+        double t0 = bench_now();
         cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, M, N, K, 1.0, A, M, Bm, N, 0.0, C, N);
-        t[r] = clock_s() - t0;
+        t[r] = bench_now() - t0;
     }
-    return med(t, 5);
+    return bench_median(t, 5);
 }
 
 int bench_critical(void)
@@ -108,20 +88,20 @@ int bench_critical(void)
         double t[REPS];
         for (int r = 0; r < REPS; r++) {
             th[0] += 1e-12; /* a new θ each time: the forward pass is part of the cost */
-            double t0 = clock_s();
+            double t0 = bench_now();
             if ((rc = model64_hessian(&w64, th, H))) break;
-            t[r] = clock_s() - t0;
+            t[r] = bench_now() - t0;
         }
-        if (!rc) hs[T - 1] = med(t, REPS);
+        if (!rc) hs[T - 1] = bench_median(t, REPS);
         if (!rc && T == 1) {
             /* The naive way: n general R-passes with a dense v = e_j. */
-            double t0 = clock_s();
+            double t0 = bench_now();
             for (size_t j = 0; j < n; j++) {
                 e[j] = 1;
                 model64_hvp(&w64, th, e, H + j * n);
                 e[j] = 0;
             }
-            naive = clock_s() - t0;
+            naive = bench_now() - t0;
         }
         model64_free(&w64);
         if (rc) goto done;
@@ -143,13 +123,13 @@ int bench_critical(void)
         for (int r = 0; r < 3 && !rc; r++) {
             for (size_t i = 0; i < n; i++)
                 for (size_t j = 0; j <= i; j++) C[i * n + j] = C[j * n + i] = A[i * n + j];
-            double t0 = clock_s();
+            double t0 = bench_now();
             rc = linalg_eigh((int)n, C, w, 1);
-            t[r] = clock_s() - t0;
+            t[r] = bench_now() - t0;
         }
         openblas_set_num_threads(1);
         if (rc) goto done;
-        es[T - 1] = med(t, 3);
+        es[T - 1] = bench_median(t, 3);
     }
     double g1 = dgemm_s((int)n, (int)n, (int)n, A, A, C);
     printf("  %-44s %8.3fs %8.3fs %9s   (one %zu^3 dgemm: %.3f s on 1 thread)\n",

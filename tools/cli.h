@@ -24,13 +24,20 @@ int cmd_plot(int argc, char **argv);
 int cmd_toy(int argc, char **argv);
 int cmd_restarts(int argc, char **argv);
 int cmd_critical(int argc, char **argv);
-/* `saddle bench --only critical` (tools/bench_critical.c). */
+/* `saddle bench --only critical` (tools/bench_critical.c), and the clock
+ * and median every bench table uses (tools/cmd_bench.c). */
 int bench_critical(void);
+double bench_now(void);
+double bench_median(double *v /* [n], sorted in place */, int n);
 
 /* Prints "saddle: <what>: <status message>" and returns EXIT_FAIL. */
 int cli_fail(const char *what, int rc);
 /* Prints "saddle <cmd>: <message>" plus a hint to --help; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The end of an argument loop: arg is an unknown option (usage error), the
+ * command's one positional argument (stored in *slot, EXIT_OK), or one too
+ * many (usage error). */
+int cli_positional(const char *cmd, const char *arg, const char **slot);
 /* Fills the data seed from the training seed where it was left 0. */
 void cli_config_resolve(config *c);
 int cli_is_help(const char *arg);

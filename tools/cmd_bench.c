@@ -41,7 +41,7 @@ static const char BENCH_USAGE[] =
     "on 1 and 2 threads against n naive Hessian-vector products and the FLOP\n"
     "floor at this machine's dgemm rate, and the dense eigendecomposition.\n";
 
-static double now_s(void)
+double bench_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -54,7 +54,7 @@ static int cmp_d(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double median(double *v, int n)
+double bench_median(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof *v, cmp_d);
     return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
@@ -71,13 +71,13 @@ static double time_gemm(int ta, int tb, int M, int N, int K, float *A, float *B,
     double f = 2.0 * M * N * K;
     if (f < 5e7) inner = (int)(5e7 / f) + 1;
     for (int r = 0; r < REPS; r++) {
-        double t0 = now_s();
+        double t0 = bench_now();
         for (int i = 0; i < inner; i++)
             cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                         M, N, K, 1.0f, A, ta ? M : K, B, tb ? K : N, 0.0f, C, N);
-        t[r] = (now_s() - t0) / inner;
+        t[r] = (bench_now() - t0) / inner;
     }
-    return median(t, REPS);
+    return bench_median(t, REPS);
 }
 
 /* Seconds per step of the GEMMs alone for widths w[0..nl] at batch B, and
@@ -172,7 +172,7 @@ static int bench_train(int repeats, const char *threads)
                 status = cli_fail("bench", rc);
                 break;
             }
-            double med = median(sps, repeats);
+            double med = bench_median(sps, repeats);
             double floor_sps = parts * rows / floor_s;
             printf("%-42s %3d %12.0f %12.0f %6.0f%% %9.1f %8.2fx\n", bc->name, th, med, floor_sps,
                    100.0 * med / floor_sps, flops / rows * med * 1e-9, med / bc->torch_ref);
@@ -274,12 +274,12 @@ static int bench_surface(void)
 
     double tp[3];
     for (int r = 0; r < 3; r++) {
-        double t0 = now_s();
+        double t0 = bench_now();
         rc = model_eval_plane(&m, &tr, NULL, k, m.theta, d1, d2, NPTS, a, b, loss, acc);
-        tp[r] = now_s() - t0;
+        tp[r] = bench_now() - t0;
         if (rc) goto done;
     }
-    double plane_s = median(tp, 3);
+    double plane_s = bench_median(tp, 3);
 
     /* Plain: θ formed per point exactly as the plane forms it, then
      * model_eval in batches of 1024 like the nn objective's value(). */
@@ -287,17 +287,17 @@ static int bench_surface(void)
     double ts[SURF_SAMPLES], maxdiff = 0, maxrel = 0, maxacc = 0;
     for (int s = 0; s < SURF_SAMPLES; s++) {
         int p = (int)((long)s * NPTS / SURF_SAMPLES);
-        double t0 = now_s();
+        double t0 = bench_now();
         float af = (float)a[p], bf = (float)b[p];
         for (size_t i = 0; i < m.n; i++) th[i] = m.theta[i] + af * d1[i] + bf * d2[i];
         double pacc, pl = model_eval(&m, th, &tr, NULL, k, &pacc, NULL, &ws);
-        ts[s] = now_s() - t0;
+        ts[s] = bench_now() - t0;
         double diff = fabs(pl - loss[p]);
         maxdiff = diff > maxdiff ? diff : maxdiff;
         maxrel = diff / fabs(pl) > maxrel ? diff / fabs(pl) : maxrel;
         maxacc = fabs(pacc - acc[p]) > maxacc ? fabs(pacc - acc[p]) : maxacc;
     }
-    double plain_pt = median(ts, SURF_SAMPLES), plain_s = plain_pt * NPTS;
+    double plain_pt = bench_median(ts, SURF_SAMPLES), plain_s = plain_pt * NPTS;
     double plane_pt = plane_s / NPTS;
 
     /* The floor of the shortcut: per point each thread still runs the
@@ -414,21 +414,21 @@ static int bench_hvp_model(const char *layers, const char *ref_note)
     if ((rc = hvp_ws_alloc(&hw, &m, 0))) goto done;
     double t[5][HVP_REPS];
     for (int r = 0; r < HVP_REPS; r++) {
-        double t0 = now_s();
+        double t0 = bench_now();
         model_eval(&m, m.theta, &tr, NULL, k, NULL, g, &ws);
-        t[0][r] = now_s() - t0;
+        t[0][r] = bench_now() - t0;
         for (int gn = 0; gn <= 1; gn++) {
             hvp_ws_invalidate(&hw);
-            t0 = now_s();
+            t0 = bench_now();
             model_hvp(&m, m.theta, &tr, NULL, k, v, hv, gn, &hw);
-            t[1 + 2 * gn][r] = now_s() - t0;
-            t0 = now_s();
+            t[1 + 2 * gn][r] = bench_now() - t0;
+            t0 = bench_now();
             model_hvp(&m, m.theta, &tr, NULL, k, v, hv, gn, &hw);
-            t[2 + 2 * gn][r] = now_s() - t0;
+            t[2 + 2 * gn][r] = bench_now() - t0;
         }
     }
     double med[5], fr[4];
-    for (int i = 0; i < 5; i++) med[i] = median(t[i], HVP_REPS);
+    for (int i = 0; i < 5; i++) med[i] = bench_median(t[i], HVP_REPS);
     hvp_flop_ratios(&m, fr);
     char arch[128];
     model_arch_string(&m, arch, sizeof arch);

@@ -204,12 +204,8 @@ int cmd_critical(int argc, char **argv)
             if (parse_num(argv[++i], lo, hi, dst) || (integer && *dst != floor(*dst)) ||
                 (dst == &gtol && !(*dst > 0)))
                 return cli_usage_error("critical", "%s: bad value '%s'", o, argv[i]);
-        } else if (o[0] == '-' && o[1]) {
-            return cli_usage_error("critical", "unknown option '%s'", o);
-        } else if (!run) {
-            run = o;
-        } else {
-            return cli_usage_error("critical", "unexpected argument '%s'", o);
+        } else if (cli_positional("critical", o, &run)) {
+            return EXIT_USAGE;
         }
     }
     if (!run) return cli_usage_error("critical", "a run directory is required");

@@ -78,12 +78,8 @@ int cmd_hessian(int argc, char **argv)
                 bad = *end || !(tol > 0 && tol < 1);
             }
             if (bad) return cli_usage_error("hessian", "%s: bad value '%s'", o, v);
-        } else if (o[0] == '-' && o[1]) {
-            return cli_usage_error("hessian", "unknown option '%s'", o);
-        } else if (!target) {
-            target = o;
-        } else {
-            return cli_usage_error("hessian", "unexpected argument '%s'", o);
+        } else if (cli_positional("hessian", o, &target)) {
+            return EXIT_USAGE;
         }
     }
     if (!target) return cli_usage_error("hessian", "a run directory or checkpoint is required");

@@ -59,12 +59,8 @@ int cmd_pca(int argc, char **argv)
                 if (*end || !(margin >= 0 && margin <= 10))
                     return cli_usage_error("pca", "--margin wants a number in 0..10");
             }
-        } else if (o[0] == '-' && o[1]) {
-            return cli_usage_error("pca", "unknown option '%s'", o);
-        } else if (!run) {
-            run = o;
-        } else {
-            return cli_usage_error("pca", "unexpected argument '%s'", o);
+        } else if (cli_positional("pca", o, &run)) {
+            return EXIT_USAGE;
         }
     }
     if (!run) return cli_usage_error("pca", "a run directory is required");

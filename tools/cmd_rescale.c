@@ -118,12 +118,8 @@ int cmd_rescale(int argc, char **argv)
                 if (*end || end == v || !(factor > 0) || !isfinite(factor))
                     return cli_usage_error("rescale", "--factor: bad value '%s' (must be > 0)", v);
             }
-        } else if (o[0] == '-' && o[1]) {
-            return cli_usage_error("rescale", "unknown option '%s'", o);
-        } else if (!target) {
-            target = o;
-        } else {
-            return cli_usage_error("rescale", "unexpected argument '%s'", o);
+        } else if (cli_positional("rescale", o, &target)) {
+            return EXIT_USAGE;
         }
     }
     if (!target) return cli_usage_error("rescale", "a checkpoint is required");

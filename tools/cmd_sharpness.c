@@ -65,12 +65,8 @@ int cmd_sharpness(int argc, char **argv)
             else bad = num_opt(v, 1, 1e6, &samples) || samples != floor(samples);
             if (bad) return cli_usage_error("sharpness", "%s: bad value '%s' (must be > 0%s)", o, v,
                                             !strcmp(o, "--samples") ? ", at least 2" : "");
-        } else if (o[0] == '-' && o[1]) {
-            return cli_usage_error("sharpness", "unknown option '%s'", o);
-        } else if (!target) {
-            target = o;
-        } else {
-            return cli_usage_error("sharpness", "unexpected argument '%s'", o);
+        } else if (cli_positional("sharpness", o, &target)) {
+            return EXIT_USAGE;
         }
     }
     if (!target) return cli_usage_error("sharpness", "a run directory or checkpoint is required");

@@ -111,12 +111,8 @@ int cmd_train(int argc, char **argv)
             else if (!strcmp(a, "--resume")) resume = v;
             else if (nsets < 256) sets[nsets++] = v;
             else return cli_usage_error("train", "too many --set options");
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage_error("train", "unknown option '%s'", a);
-        } else if (!cfg_path) {
-            cfg_path = a;
-        } else {
-            return cli_usage_error("train", "unexpected argument '%s'", a);
+        } else if (cli_positional("train", a, &cfg_path)) {
+            return EXIT_USAGE;
         }
     }
     if (!cfg_path && !resume) return cli_usage_error("train", "a CONFIG file is required");

@@ -65,6 +65,14 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+int cli_positional(const char *cmd, const char *arg, const char **slot)
+{
+    if (arg[0] == '-' && arg[1]) return cli_usage_error(cmd, "unknown option '%s'", arg);
+    if (*slot) return cli_usage_error(cmd, "unexpected argument '%s'", arg);
+    *slot = arg;
+    return EXIT_OK;
+}
+
 void cli_config_resolve(config *c)
 {
     if (c->data.seed == 0) c->data.seed = c->train.seed;
