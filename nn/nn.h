@@ -385,6 +385,7 @@ typedef void (*train_report_fn)(const train_progress *p, void *user);
 
 typedef struct train_result {
     double train_loss, train_acc, test_loss, test_acc;
+    double grad_norm;      /* |gradient| of the final mean loss over the whole training set */
     double seconds;        /* wall time of the training loop */
     double samples_per_s;
     long steps;

@@ -1,7 +1,8 @@
 /* The training loop: data, model and optimizer from a resolved config; epochs
  * of deterministically shuffled batches (two gradients per step under
- * SAM/ASAM); evaluation rows in log.csv with the λmax monitor's column,
- * trajectory snapshots, resumable checkpoints and a summary.json. */
+ * SAM/ASAM); evaluation rows in log.csv (with the full-gradient norm and the
+ * λmax monitor's column), trajectory snapshots, resumable checkpoints and a
+ * summary.json. */
 #include "nn.h"
 
 #include <cjson/cJSON.h>
@@ -17,8 +18,11 @@
 #include "pool.h"
 
 #define EVAL_CAP 1024
-#define LOG_HEADER "step,epoch,lr,train_loss,train_acc,test_loss,test_acc"
-#define LOG_HEADER_VAL "step,epoch,lr,train_loss,train_acc,val_loss,val_acc,test_loss,test_acc"
+/* grad_norm sits beside the train columns it is computed with: the norm of
+ * the gradient of the same mean loss, on the same examples. */
+#define LOG_HEADER "step,epoch,lr,train_loss,train_acc,grad_norm,test_loss,test_acc"
+#define LOG_HEADER_VAL \
+    "step,epoch,lr,train_loss,train_acc,grad_norm,val_loss,val_acc,test_loss,test_acc"
 
 typedef struct trainer {
     config cfg;
@@ -28,6 +32,7 @@ typedef struct trainer {
     workspace ws, ews;
     optim opt;
     float *g;          /* [n] */
+    float *geval;      /* [n] gradient of the logged train loss (grad_norm) */
     float *theta_p;    /* [n] θ + ε̂ under SAM/ASAM, else NULL */
     const train_hooks *hooks;
     int mon_on;        /* monitor.every > 0 */
@@ -121,6 +126,15 @@ static int monitor_at(trainer *t, long step, double *lam)
     return NN_OK;
 }
 
+/* Euclidean norm of g [n], summed in double: a float sum over many
+ * parameters would lose digits the column prints (%.9g). */
+static double grad_norm(const float *g, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) s += (double)g[i] * (double)g[i];
+    return sqrt(s);
+}
+
 static int snapshot(trainer *t, long step)
 {
     char name[64], path[4200];
@@ -136,9 +150,12 @@ static int log_row(trainer *t, long step, double lr)
     size_t ntr = t->train.n;
     if (t->cfg.train.eval_limit && t->cfg.train.eval_limit < ntr) ntr = t->cfg.train.eval_limit;
     double tra, tea, vaa = 0;
-    double trl = model_eval(&t->m, t->m.theta, &t->train, NULL, ntr, &tra, NULL, &t->ews);
+    /* The gradient of the data loss alone (no weight decay), like train_loss. */
+    double trl = model_eval(&t->m, t->m.theta, &t->train, NULL, ntr, &tra, t->geval, &t->ews);
+    double gn = grad_norm(t->geval, t->m.n);
     double tel = model_eval(&t->m, t->m.theta, &t->test, NULL, t->test.n, &tea, NULL, &t->ews);
-    fprintf(t->log, "%ld,%.4f,%.9g,%.9g,%.9g,", step, (double)step / (double)t->spe, lr, trl, tra);
+    fprintf(t->log, "%ld,%.4f,%.9g,%.9g,%.9g,%.9g,", step, (double)step / (double)t->spe, lr, trl,
+            tra, gn);
     if (t->val.n) {
         double vl = model_eval(&t->m, t->m.theta, &t->val, NULL, t->val.n, &vaa, NULL, &t->ews);
         fprintf(t->log, "%.9g,%.9g,", vl, vaa);
@@ -205,6 +222,7 @@ static int write_summary(trainer *t, const train_result *r, double wall)
     cJSON_AddNumberToObject(j, "test_examples", (double)t->test.n);
     cJSON_AddNumberToObject(j, "train_loss", r->train_loss);
     cJSON_AddNumberToObject(j, "train_acc", r->train_acc);
+    cJSON_AddNumberToObject(j, "grad_norm", r->grad_norm);
     cJSON_AddNumberToObject(j, "test_loss", r->test_loss);
     cJSON_AddNumberToObject(j, "test_acc", r->test_acc);
     cJSON_AddNumberToObject(j, "train_seconds", r->seconds);
@@ -263,6 +281,7 @@ static int setup(trainer *t, const config *c, const char *dir, const train_hooks
     if ((rc = workspace_alloc(&t->ews, &t->m, EVAL_CAP))) return rc;
     if ((rc = optim_new(&t->opt, &t->cfg.optim, t->m.n))) return rc;
     t->g = malloc(t->m.n * sizeof *t->g);
+    t->geval = malloc(t->m.n * sizeof *t->geval);
     if (t->cfg.optim.sam != SAM_NONE && !(t->theta_p = malloc(t->m.n * sizeof *t->theta_p)))
         return nn_err(NN_ENOMEM, "train: out of memory");
     if (t->mon_on) {
@@ -274,7 +293,8 @@ static int setup(trainer *t, const config *c, const char *dir, const train_hooks
     }
     t->perm = malloc(n * sizeof *t->perm);
     t->config_text = config_format(&t->cfg);
-    if (!t->g || !t->perm || !t->config_text) return nn_err(NN_ENOMEM, "train: out of memory");
+    if (!t->g || !t->geval || !t->perm || !t->config_text)
+        return nn_err(NN_ENOMEM, "train: out of memory");
     char path[4200];
     if ((rc = file_mkdirs(dir))) return rc;
     if ((rc = file_mkdirs(join(path, sizeof path, dir, "traj")))) return rc;
@@ -319,6 +339,7 @@ static void teardown(trainer *t)
 {
     if (t->log) fclose(t->log);
     free(t->g);
+    free(t->geval);
     free(t->theta_p);
     free(t->mon_v);
     free(t->mon_idx);
@@ -467,7 +488,8 @@ int train_run(const config *c, const char *dir, int resume, const train_hooks *h
     res->seconds = busy;
     res->samples_per_s = busy > 0 ? (double)samples / busy : 0;
     res->train_loss = model_eval(&t.m, t.m.theta, &t.train, NULL, t.train.n, &res->train_acc,
-                                 NULL, &t.ews);
+                                 t.geval, &t.ews);
+    res->grad_norm = grad_norm(t.geval, t.m.n);
     res->test_loss = model_eval(&t.m, t.m.theta, &t.test, NULL, t.test.n, &res->test_acc, NULL,
                                 &t.ews);
     rc = write_summary(&t, res, now_s() - wall0);

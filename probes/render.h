@@ -197,6 +197,14 @@ typedef struct {
     uint32_t color;    /* 0 = dark gray */
 } render_refline;
 
+/* An x range shaded behind the series in every panel (a plateau, a phase
+ * of training); one legend entry per distinct label, in the top panel. */
+typedef struct {
+    double x0, x1;     /* data coordinates, x0 <= x1 */
+    const char *label; /* legend text, or NULL */
+    uint32_t color;    /* RENDER_HEX(..), blended at 22% opacity; 0 = orange */
+} render_band;
+
 typedef struct {
     int width, height;          /* 0 -> 800 x 520 */
     const char *title, *subtitle, *xlabel;
@@ -209,6 +217,8 @@ typedef struct {
     int nseries;
     const render_refline *refs;
     int nrefs;
+    const render_band *bands;   /* [nbands], drawn first */
+    int nbands;
     int no_legend;
 } render_lineplot_opts;
 

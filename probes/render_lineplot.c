@@ -1,6 +1,7 @@
 /* The line plot figure: series in one panel or two stacked panels sharing
  * the x axis (loss above accuracy), optional log y, reference lines with
- * labels, per-point markers and a legend placed where the data is not. */
+ * labels, shaded x bands, per-point markers and a legend placed where the
+ * data is not. */
 #include "render_priv.h"
 
 #include <math.h>
@@ -177,6 +178,46 @@ static int lp_legend_entry(const lp *p, int k, int panel)
     return (s->panel ? 1 : 0) == panel && s->label && *s->label && !lp_seen_before(p, k);
 }
 
+/* Band b gets a legend entry (top panel): it has a label no earlier band
+ * had. */
+static int lp_band_entry(const lp *p, int b)
+{
+    const char *l = p->o->bands[b].label;
+    if (!l || !*l) return 0;
+    for (int j = 0; j < b; j++)
+        if (p->o->bands[j].label && !strcmp(p->o->bands[j].label, l)) return 0;
+    return 1;
+}
+
+static render_rgb band_color(const render_band *b)
+{
+    return b->color ? render_rgb_hex(b->color) : RGB(230, 159, 0);
+}
+
+#define BAND_ALPHA 0.22
+
+/* The shaded x ranges of a panel, under the grid and the data. */
+static void lp_bands(lp *p, render_image *im, int panel)
+{
+    render_clip_set(im, p->X0, p->Y0[panel], p->X1, p->Y1[panel]);
+    for (int b = 0; b < p->o->nbands; b++) {
+        const render_band *bd = &p->o->bands[b];
+        double a = raxis_px(&p->xa, bd->x0), e = raxis_px(&p->xa, bd->x1);
+        if (!isfinite(a) || !isfinite(e)) continue;
+        if (e < a) {
+            double t = a;
+            a = e;
+            e = t;
+        }
+        /* At least a pixel wide, so a band of one row still shows; the
+         * clip keeps it inside the panel. */
+        int x0 = (int)floor(a), x1 = (int)ceil(e);
+        if (x1 <= x0) x1 = x0 + 1;
+        render_rect_fill(im, x0, p->Y0[panel], x1, p->Y1[panel], band_color(bd), BAND_ALPHA);
+    }
+    render_clip_reset(im);
+}
+
 /* Picks the legend's corner (before anything is drawn, so reference line
  * labels can avoid it); a zero-size box when the panel has none. */
 static void lp_legend_place(lp *p, int panel)
@@ -188,22 +229,30 @@ static void lp_legend_place(lp *p, int panel)
             int w = font_text_width(p->o->series[k].label, sc);
             if (w > tw) tw = w;
         }
+    for (int b = 0; panel == 0 && b < p->o->nbands; b++)
+        if (lp_band_entry(p, b)) {
+            n++;
+            int w = font_text_width(p->o->bands[b].label, sc);
+            if (w > tw) tw = w;
+        }
     int *b = p->leg[panel];
     b[0] = b[1] = b[2] = b[3] = 0;
     if (!n || p->o->no_legend) return;
     int bw = 8 + 32 + 8 + tw + 10, bh = n * (FONT_H * sc + 6) + 8;
     int X0 = p->X0, X1 = p->X1, Y0 = p->Y0[panel], Y1 = p->Y1[panel];
-    /* Corners in matplotlib's order of preference; the first with the
-     * least data under it wins. */
-    static const int order[4] = {1, 0, 3, 2}; /* bit 0: right, bit 1: bottom */
+    /* Corners in matplotlib's order of preference, then the middles of the
+     * top and bottom edges (a curve with a dip can leave only those free);
+     * the first with the least data under it wins. */
+    static const int order[6] = {1, 0, 3, 2, 4, 6}; /* bit 0: right, 1: bottom, 2: centred */
     int best = 1, bestc = 1 << 30;
-    for (int q = 0; q < 4; q++) {
+    for (int q = 0; q < 6; q++) {
         int c = order[q];
-        int bx = c & 1 ? X1 - 10 - bw : X0 + 10, by = c & 2 ? Y1 - 10 - bh : Y0 + 10;
+        int bx = c & 4 ? (X0 + X1 - bw) / 2 : c & 1 ? X1 - 10 - bw : X0 + 10;
+        int by = c & 2 ? Y1 - 10 - bh : Y0 + 10;
         int cnt = lp_points_in(p, panel, bx - 4, by - 4, bx + bw + 4, by + bh + 4);
         if (cnt < bestc) bestc = cnt, best = c;
     }
-    b[0] = best & 1 ? X1 - 10 - bw : X0 + 10;
+    b[0] = best & 4 ? (X0 + X1 - bw) / 2 : best & 1 ? X1 - 10 - bw : X0 + 10;
     b[1] = best & 2 ? Y1 - 10 - bh : Y0 + 10;
     b[2] = b[0] + bw;
     b[3] = b[1] + bh;
@@ -228,6 +277,16 @@ static void lp_legend_draw(lp *p, render_image *im, int panel)
         if (s->marker) render_marker(im, s->marker, b[0] + 24, cy, 8, c, RGB(255, 255, 255));
         render_text(im, b[0] + 48, cy - 0.5 * FONT_ASCENT * sc, s->label, sc, RENDER_LEFT | RENDER_TOP,
                     0, RENDER_INK);
+        row++;
+    }
+    for (int k = 0; panel == 0 && k < p->o->nbands; k++) {
+        if (!lp_band_entry(p, k)) continue;
+        double cy = b[1] + 4 + row * rowh + 0.5 * rowh;
+        /* The swatch over white, as the band looks on the plot. */
+        render_rect_fill(im, b[0] + 8, (int)(cy - 0.35 * rowh), b[0] + 40, (int)(cy + 0.35 * rowh),
+                         band_color(&p->o->bands[k]), BAND_ALPHA);
+        render_text(im, b[0] + 48, cy - 0.5 * FONT_ASCENT * sc, p->o->bands[k].label, sc,
+                    RENDER_LEFT | RENDER_TOP, 0, RENDER_INK);
         row++;
     }
 }
@@ -355,8 +414,9 @@ int render_lineplot(render_image *im, const render_lineplot_opts *o, render_line
     if (!info) info = &scratch;
     memset(info, 0, sizeof *info);
     memset(im, 0, sizeof *im);
-    if (!o || o->nseries < 0 || (o->nseries && !o->series) || o->nrefs < 0 || (o->nrefs && !o->refs))
-        return nn_err(NN_EINVAL, "lineplot: series or reference lines given without their array");
+    if (!o || o->nseries < 0 || (o->nseries && !o->series) || o->nrefs < 0 || (o->nrefs && !o->refs) ||
+        o->nbands < 0 || (o->nbands && !o->bands))
+        return nn_err(NN_EINVAL, "lineplot: series, reference lines or bands given without their array");
     for (int k = 0; k < o->nseries; k++)
         if (o->series[k].n < 0 || (o->series[k].n && !o->series[k].y))
             return nn_err(NN_EINVAL, "lineplot: series %d has no y values", k);
@@ -405,6 +465,7 @@ int render_lineplot(render_image *im, const render_lineplot_opts *o, render_line
     for (int q = 0; q < p.np; q++) {
         p.ya[q].p0 = p.Y1[q];
         p.ya[q].p1 = p.Y0[q];
+        lp_bands(&p, im, q);
         lp_grid(&p, im, q);
         lp_legend_place(&p, q);
         if ((rc = lp_ref_lines(&p, im, q)) || (rc = lp_series(&p, im, q))) goto fail;

@@ -62,7 +62,7 @@ TEST(monitor_matches_direct_lanczos_and_saddle_hessian)
     CHECK(log != NULL);
     if (!log) return;
     log[len] = 0;
-    const char *hdr = "step,epoch,lr,train_loss,train_acc,test_loss,test_acc,lambda_max\n";
+    const char *hdr = "step,epoch,lr,train_loss,train_acc,grad_norm,test_loss,test_acc,lambda_max\n";
     CHECK(!strncmp(log, hdr, strlen(hdr)));
     /* Rows at multiples of 7 or 5, and the end; the column only at 5s. */
     int rows = 0;

@@ -63,7 +63,8 @@ TEST(study_tiny_end_to_end)
                            "density.png", "lambda_max.png", "sb-s1/final.safetensors", "sb-s2/final.safetensors",
                            "lb-s1/final.safetensors", "lb-s2/final.safetensors",
                            "sb-s2/probes/hessian.json", "lb-s1/probes/sharpness-eps0.0001.json",
-                           "rescale/rescaled.safetensors", "rescale/before.json", "rescale/after.json"};
+                           "rescale/rescaled.safetensors", "rescale/before.json", "rescale/after.json",
+                           "plateau_loss.png", "sb-s1/probes/plateaus.json", "lb-s2/probes/training.png"};
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         char p[1024];
         snprintf(p, sizeof p, "%s/%s", out, files[i]);
@@ -84,6 +85,7 @@ TEST(study_tiny_end_to_end)
         CHECK(strstr(md, "±"));
         CHECK(strstr(md, "eps-sharpness 0.0001"));
         CHECK(strstr(md, "largest logit difference"));
+        CHECK(strstr(md, "Plateaus in the training loss") && strstr(md, "| sb-s2 |"));
     }
     free(md);
     /* A second run keeps every trained run; compare on the same dirs works too. */
@@ -138,6 +140,8 @@ TEST(study_bad_ini_fails_before_training)
                "study.ini:4", "unknown section [probe]");
     expect_bad("bad-value", "[study]\nseeds = 1,x\n[run.sb]\nconfig = sb.ini\n",
                "study.ini:2", "seeds");
+    expect_bad("bad-plateau", "[study]\n[run.sb]\nconfig = sb.ini\n[probes]\nplateau_window = 2\n",
+               "study.ini:5", "plateau_window");
     expect_bad("no-runs", "[study]\nname = x\n", "study.ini", "no [run.ID]");
 }
 

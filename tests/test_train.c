@@ -1,6 +1,7 @@
 /* The training loop end to end on synthetic data: byte-identical reruns,
  * a crash and resume that equals the uninterrupted run, NaN stopping with
- * the last good checkpoint intact, and the files a run directory holds. */
+ * the last good checkpoint intact, the files a run directory holds, and the
+ * log's grad_norm column against an independent gradient. */
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include "../datasets/fileio.h"
 #include "../nn/nn.h"
+#include "nnref.h"
 #include "test.h"
 
 static void spirals_config(config *c, const char *extra[], int nextra)
@@ -63,7 +65,8 @@ TEST(rerun_is_byte_identical_and_run_dir_is_complete)
     uint8_t *log;
     size_t len;
     CHECK_OK(file_read_all(test_join(a, "log.csv"), 1 << 20, &log, &len));
-    CHECK(strncmp((char *)log, "step,epoch,lr,train_loss,train_acc,test_loss,test_acc\n0,", 56) == 0);
+    const char *hdr = "step,epoch,lr,train_loss,train_acc,grad_norm,test_loss,test_acc\n0,";
+    CHECK(strncmp((char *)log, hdr, strlen(hdr)) == 0);
     int rows = 0;
     for (size_t i = 0; i < len; i++) rows += log[i] == '\n';
     CHECK_MSG(rows == 1 + 1 + 100 / 7 + 1, "%d lines", rows);
@@ -178,4 +181,88 @@ TEST(mismatched_output_width_is_a_config_error)
     int rc = train_run(&c, test_path("bad"), 0, NULL, &r);
     CHECK(rc == NN_ECONFIG);
     CHECK(strstr(nn_errmsg(), "4 outputs") && strstr(nn_errmsg(), "3 classes"));
+}
+
+/* Field `name` of the last row of a log.csv; NaN when absent. */
+static double log_last(const char *text, const char *name)
+{
+    const char *nl = strchr(text, '\n'), *end = text + strlen(text);
+    int col = -1, c = 0;
+    for (const char *p = text; nl && p < nl; c++) {
+        const char *comma = memchr(p, ',', (size_t)(nl - p));
+        size_t len = (size_t)((comma ? comma : nl) - p);
+        if (len == strlen(name) && !strncmp(p, name, len)) col = c;
+        p = comma ? comma + 1 : nl;
+    }
+    while (end > text && end[-1] == '\n') end--;
+    const char *row = end;
+    while (row > text && row[-1] != '\n') row--;
+    for (c = 0; col >= 0 && c < col && row; c++) {
+        row = strchr(row, ',');
+        if (row) row++;
+    }
+    return col >= 0 && row ? strtod(row, NULL) : NAN;
+}
+
+/* |gradient| of the mean loss over the first k examples of d at m's θ, by
+ * central differences of the double-precision reference; its loss too. */
+static double ref_grad_norm(const model *m, const dataset *d, size_t k, double *loss)
+{
+    double *p = malloc(m->n * sizeof *p), s = 0;
+    for (size_t i = 0; i < m->n; i++) p[i] = m->theta[i];
+    *loss = nnref_loss(m, p, d->x, d->y, k, NULL);
+    for (size_t i = 0; i < m->n; i++) {
+        double keep = p[i], h = 1e-5 * fmax(1, fabs(keep));
+        p[i] = keep + h;
+        double lp = nnref_loss(m, p, d->x, d->y, k, NULL);
+        p[i] = keep - h;
+        double lm = nnref_loss(m, p, d->x, d->y, k, NULL);
+        p[i] = keep;
+        s += (lp - lm) / (2 * h) * ((lp - lm) / (2 * h));
+    }
+    free(p);
+    return sqrt(s);
+}
+
+/* grad_norm in log.csv is the norm of the gradient of the row's train_loss,
+ * over the same examples (the first eval_limit); summary.json's grad_norm
+ * is over the whole training set. Checked at the final weights. */
+TEST(log_grad_norm_is_the_gradient_of_the_logged_loss)
+{
+    config c;
+    const char *extra[] = {"data.synth_n=120", "model.layers=8 tanh, 3", "train.eval_limit=100",
+                           "train.epochs=3", "train.batch=32", "train.snapshot_every=0"};
+    spirals_config(&c, extra, 6);
+    const char *dir = test_path("gradnorm");
+    train_result r;
+    CHECK_OK(train_run(&c, dir, 0, NULL, &r));
+    size_t len;
+    char *log = (char *)test_read_file(test_join(dir, "log.csv"), &len);
+    char *sum = (char *)test_read_file(test_join(dir, "summary.json"), &len);
+    CHECK(log && sum);
+    model m;
+    dataset tr = {0}, va = {0}, te = {0};
+    CHECK_OK(ckpt_load(test_join(dir, "final.safetensors"), &m, -1, 0, NULL, NULL, NULL, 0));
+    CHECK_OK(data_load(&c.data, &tr, &va, &te));
+    if (log && sum && tr.n == 120) {
+        double l100, g100 = ref_grad_norm(&m, &tr, 100, &l100);
+        double l120, g120 = ref_grad_norm(&m, &tr, 120, &l120);
+        double lg = log_last(log, "grad_norm"), ll = log_last(log, "train_loss");
+        CHECK_NEAR(ll, l100, 1e-5 * l100);
+        CHECK_NEAR(lg, g100, 1e-4 * g100);
+        /* Not vacuous: a real gradient, and one the subset changes by far
+         * more than the tolerance (the column is not over all 120). */
+        CHECK_MSG(g100 > 1e-2 && fabs(g120 - g100) > 1e-2 * g100, "|g| %g over 100, %g over 120", g100,
+                  g120);
+        const char *js = strstr(sum, "\"grad_norm\":");
+        CHECK(js != NULL);
+        if (js) CHECK_NEAR(strtod(strchr(js, ':') + 1, NULL), g120, 1e-4 * g120);
+        CHECK_NEAR(r.grad_norm, g120, 1e-4 * g120);
+    }
+    free(log);
+    free(sum);
+    model_free(&m);
+    dataset_free(&tr);
+    dataset_free(&va);
+    dataset_free(&te);
 }

@@ -1,6 +1,9 @@
 /* `saddle plot RUN`: the run's log.csv as pictures in RUN/probes/: the loss
- * curves, and λmax against the step with the update rule's stability line
- * 2/η ((2+2β)/η for heavy-ball momentum) when the monitor was on. */
+ * and gradient-norm curves with the plateaus found in them shaded (listed on
+ * stdout and in plateaus.json), and λmax against the step with the update
+ * rule's stability line 2/η ((2+2β)/η for heavy-ball momentum) when the
+ * monitor was on. */
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,56 +11,208 @@
 
 #include "../datasets/fileio.h"
 #include "../nn/optim.h"
+#include "../probes/plateau.h"
 #include "../probes/render.h"
 #include "cli.h"
 #include "runlog.h"
 
 static const char PLOT_USAGE[] =
-    "usage: saddle plot RUN [--out DIR]\n"
+    "usage: saddle plot RUN [--out DIR] [--plateau-tol X] [--plateau-min N]\n"
+    "                       [--plateau-window F]\n"
     "\n"
     "Draws RUN/log.csv into DIR (default RUN/probes):\n"
-    "  training.png     train (and val/test) loss against the step, accuracy below\n"
+    "  training.png     train (and val/test) loss and the train gradient norm against\n"
+    "                   the step on a log scale, accuracy below; plateaus shaded\n"
+    "  plateaus.json    the plateaus (also printed), with the options that found them\n"
     "  lambda_max.png   the [monitor] column against the step, with the line where\n"
     "                   the update rule stops being stable on a quadratic: 2/lr for\n"
     "                   sgd, (2+2b)/lr for momentum b, (2+2b)/((1+2b) lr) for nesterov;\n"
-    "                   none for rmsprop/adam/adamw (not defined for adaptive steps)\n";
+    "                   none for rmsprop/adam/adamw (not defined for adaptive steps)\n"
+    "\n"
+    "A plateau is a stretch covered by windows (F of the run's steps, at least N\n"
+    "rows) in each of which ln(train_loss) falls at under X times its average rate\n"
+    "over the run (or not measurably faster, given the window's noise) and its\n"
+    "gradient, grad_norm / train_loss, stays under a quarter of its median where\n"
+    "the loss falls faster than average. It is escaped when the loss later falls\n"
+    "to half its level. The full rule is in probes/plateau.h.\n"
+    "  --plateau-tol X      rate tolerance, > 0 (default 0.25)\n"
+    "  --plateau-min N      rows per window at least, >= 2 (default 5)\n"
+    "  --plateau-window F   window length, fraction of the run's steps in (0, 1]\n"
+    "                       (default 0.1)\n";
 
-static int plot_training(const char *png, const run_log *L, const char *title)
+static int plot_training(const char *png, const run_log *L, const char *title,
+                         const plateau *pl, int npl)
 {
     static const char *const loss_cols[] = {"train_loss", "val_loss", "test_loss"};
     static const char *const acc_cols[] = {"train_acc", "val_acc", "test_acc"};
     static const uint32_t colors[] = {RENDER_HEX(0x0072b2), RENDER_HEX(0x009e73),
                                       RENDER_HEX(0xd55e00)};
-    render_series s[6];
-    double *cols[7] = {0};
+    render_series s[7];
+    render_band *bands = NULL;
+    double *cols[8] = {0};
     int ns = 0, rc = NN_OK;
-    cols[6] = run_log_column(L, run_log_col(L, "step"));
-    if (!cols[6]) return nn_err(NN_ENOMEM, "plot: out of memory");
-    for (int i = 0; i < 6; i++) {
-        int c = run_log_col(L, i < 3 ? loss_cols[i] : acc_cols[i - 3]);
+    cols[7] = run_log_column(L, run_log_col(L, "step"));
+    if (!cols[7] || (npl && !(bands = calloc((size_t)npl, sizeof *bands)))) {
+        rc = nn_err(NN_ENOMEM, "plot: out of memory");
+        goto done;
+    }
+    for (int i = 0; i < 7; i++) {
+        int c = run_log_col(L, i < 3 ? loss_cols[i] : i < 6 ? acc_cols[i - 3] : "grad_norm");
         if (c < 0) continue;
         if (!(cols[i] = run_log_column(L, c))) {
             rc = nn_err(NN_ENOMEM, "plot: out of memory");
             goto done;
         }
-        s[ns++] = (render_series){cols[6], cols[i], L->nrows,
+        if (i == 6) {
+            /* A positive quantity spanning decades like the loss: on the
+             * loss's log axis, dashed so it does not read as a loss. */
+            s[ns++] = (render_series){cols[7], cols[i], L->nrows, "grad_norm",
+                                      RENDER_HEX(0xcc79a7), 0, 0, 1, 1.5};
+            continue;
+        }
+        s[ns++] = (render_series){cols[7], cols[i], L->nrows,
                                   i < 3 ? loss_cols[i] : acc_cols[i - 3], colors[i % 3], i >= 3,
                                   0, 0, 0};
     }
+    for (int k = 0; k < npl; k++)
+        bands[k] = (render_band){pl[k].start_step, pl[k].end_step, "plateau", 0};
+    char sub[160];
+    if (npl)
+        snprintf(sub, sizeof sub, "from log.csv; shaded: %d plateau%s of the training loss", npl,
+                 npl == 1 ? "" : "s");
+    else
+        snprintf(sub, sizeof sub, "from log.csv; no plateau in the training loss");
     render_lineplot_opts o;
     memset(&o, 0, sizeof o);
     o.title = title;
-    o.subtitle = "from log.csv";
+    o.subtitle = sub;
     o.xlabel = "step";
-    o.ylabel = "loss (log)";
+    o.ylabel = cols[6] ? "loss, grad norm (log)" : "loss (log)";
     o.ylabel2 = "accuracy";
     o.logy = 1;
+    /* Larger than the default: four legend entries and a gradient curve
+     * that dips to the bottom of the log axis share the top panel. */
+    o.width = 900;
+    o.height = 640;
+    o.panel2_frac = 0.28;
     o.series = s;
     o.nseries = ns;
+    o.bands = bands;
+    o.nbands = npl;
     rc = render_lineplot_png(png, &o, NULL);
 done:
-    for (int i = 0; i < 7; i++) free(cols[i]);
+    for (int i = 0; i < 8; i++) free(cols[i]);
+    free(bands);
     return rc;
+}
+
+/* The plateaus of the training loss (with the gradient norm when the log
+ * has it); *has_grad says which. Steps must not decrease: a log pieced
+ * together by hand is named at its line. */
+static int find_plateaus(const char *path, const run_log *L, const plateau_opts *po, plateau **pl,
+                         int *npl, int *has_grad)
+{
+    int cg = run_log_col(L, "grad_norm"), rc = NN_OK;
+    double *x = run_log_column(L, run_log_col(L, "step"));
+    double *y = run_log_column(L, run_log_col(L, "train_loss"));
+    double *g = cg >= 0 ? run_log_column(L, cg) : NULL;
+    *has_grad = cg >= 0;
+    if (!x || !y || (cg >= 0 && !g)) {
+        rc = nn_err(NN_ENOMEM, "plot: out of memory");
+        goto done;
+    }
+    for (int r = 1; r < L->nrows; r++)
+        if (x[r] < x[r - 1]) {
+            /* Line r + 2: the header is line 1, row 0 line 2. */
+            rc = nn_err(NN_EFORMAT, "%s:%d: step %.17g comes after step %.17g", path, r + 2, x[r],
+                        x[r - 1]);
+            goto done;
+        }
+    rc = plateau_find(x, y, g, L->nrows, po, pl, npl);
+done:
+    free(x);
+    free(y);
+    free(g);
+    return rc;
+}
+
+static cJSON *num_or_null(double v) { return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull(); }
+
+/* DIR/plateaus.json: the options, then one object per plateau. */
+static int plateaus_json(const char *path, const char *log, int rows, int has_grad,
+                         const plateau_opts *po, const plateau *pl, int npl)
+{
+    cJSON *j = cJSON_CreateObject(), *o = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+    if (!j || !o || !arr) {
+        cJSON_Delete(j);
+        cJSON_Delete(o);
+        cJSON_Delete(arr);
+        return nn_err(NN_ENOMEM, "%s: out of memory", path);
+    }
+    cJSON_AddStringToObject(j, "log", log);
+    cJSON_AddNumberToObject(j, "rows", rows);
+    cJSON_AddBoolToObject(j, "grad_norm_column", has_grad);
+    cJSON_AddStringToObject(j, "rule", "probes/plateau.h");
+    cJSON_AddNumberToObject(o, "tol", po->tol);
+    cJSON_AddNumberToObject(o, "window", po->window);
+    cJSON_AddNumberToObject(o, "min_rows", po->min_rows);
+    cJSON_AddNumberToObject(o, "grad_tol", po->grad_tol);
+    cJSON_AddNumberToObject(o, "escape", po->escape);
+    cJSON_AddNumberToObject(o, "min_range", po->min_range);
+    cJSON_AddItemToObject(j, "options", o);
+    for (int k = 0; k < npl; k++) {
+        cJSON *p = cJSON_CreateObject();
+        if (!p) break;
+        cJSON_AddNumberToObject(p, "start_step", pl[k].start_step);
+        cJSON_AddNumberToObject(p, "end_step", pl[k].end_step);
+        cJSON_AddNumberToObject(p, "steps", pl[k].end_step - pl[k].start_step);
+        cJSON_AddNumberToObject(p, "rows", pl[k].end_row - pl[k].start_row + 1);
+        cJSON_AddNumberToObject(p, "level", pl[k].level);
+        cJSON_AddItemToObject(p, "grad_norm_mean", num_or_null(pl[k].grad_norm_mean));
+        cJSON_AddBoolToObject(p, "escaped", pl[k].escaped);
+        cJSON_AddItemToObject(p, "escape_step", num_or_null(pl[k].escape_step));
+        cJSON_AddBoolToObject(p, "final", pl[k].final);
+        cJSON_AddItemToArray(arr, p);
+    }
+    cJSON_AddItemToObject(j, "plateaus", arr);
+    char *txt = cJSON_Print(j);
+    cJSON_Delete(j);
+    if (!txt) return nn_err(NN_ENOMEM, "%s: out of memory", path);
+    size_t len = strlen(txt);
+    char *withnl = realloc(txt, len + 2);
+    if (!withnl) {
+        free(txt);
+        return nn_err(NN_ENOMEM, "%s: out of memory", path);
+    }
+    withnl[len] = '\n';
+    int rc = file_write_atomic(path, withnl, len + 1);
+    free(withnl);
+    return rc;
+}
+
+static void plateaus_print(const plateau_opts *po, int has_grad, double steps, const plateau *pl,
+                           int npl)
+{
+    printf("plateaus of train_loss (tol %g, window %g of %g steps, at least %d rows%s):\n", po->tol,
+           po->window, steps, po->min_rows, has_grad ? "" : "; no grad_norm column, loss alone");
+    if (!npl) {
+        printf("  none\n");
+        return;
+    }
+    printf("  %10s %10s %10s %11s %11s  %s\n", "start", "end", "steps", "level", "grad_norm", "then");
+    for (int k = 0; k < npl; k++) {
+        const plateau *p = &pl[k];
+        char then[96];
+        if (p->escaped)
+            snprintf(then, sizeof then, "escaped: loss <= level/%g at step %.0f", po->escape,
+                     p->escape_step);
+        else if (p->final)
+            snprintf(then, sizeof then, "lasts to the end of the run");
+        else
+            snprintf(then, sizeof then, "left, but the loss never fell to level/%g", po->escape);
+        printf("  %10.0f %10.0f %10.0f %11.4g %11.4g  %s\n", p->start_step, p->end_step,
+               p->end_step - p->start_step, p->level, p->grad_norm_mean, then);
+    }
 }
 
 static int plot_lambda(const char *png, const run_log *L, const config *c, const char *title,
@@ -138,29 +293,54 @@ done:
     return rc;
 }
 
+/* A number from argv[i + 1] in [lo, hi] for option a. */
+static int opt_num(int argc, char **argv, int *i, double lo, double hi, int lo_open, double *out)
+{
+    const char *a = argv[*i];
+    if (*i + 1 >= argc) return cli_usage_error("plot", "%s needs a value", a);
+    char *end;
+    double v = strtod(argv[++*i], &end);
+    if (end == argv[*i] || *end || !(lo_open ? v > lo : v >= lo) || !(v <= hi))
+        return cli_usage_error("plot", "%s %s: expected a number in %s%g, %g]", a, argv[*i],
+                               lo_open ? "(" : "[", lo, hi);
+    *out = v;
+    return EXIT_OK;
+}
+
 int cmd_plot(int argc, char **argv)
 {
     const char *run = NULL, *out = NULL;
+    plateau_opts po;
+    plateau_opts_default(&po);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        double v;
+        int rc;
         if (cli_is_help(a)) {
             fputs(PLOT_USAGE, stdout);
             return EXIT_OK;
         } else if (!strcmp(a, "--out")) {
             if (i + 1 >= argc) return cli_usage_error("plot", "--out needs a value");
             out = argv[++i];
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage_error("plot", "unknown option '%s'", a);
-        } else if (!run) {
-            run = a;
-        } else {
-            return cli_usage_error("plot", "unexpected argument '%s'", a);
+        } else if (!strcmp(a, "--plateau-tol")) {
+            if ((rc = opt_num(argc, argv, &i, 0, 1e6, 1, &po.tol))) return rc;
+        } else if (!strcmp(a, "--plateau-window")) {
+            if ((rc = opt_num(argc, argv, &i, 0, 1, 1, &po.window))) return rc;
+        } else if (!strcmp(a, "--plateau-min")) {
+            if ((rc = opt_num(argc, argv, &i, 2, 1e6, 0, &v))) return rc;
+            if (v != floor(v))
+                return cli_usage_error("plot", "--plateau-min %s: expected a whole number", argv[i]);
+            po.min_rows = (int)v;
+        } else if (cli_positional("plot", a, &run)) {
+            return EXIT_USAGE;
         }
     }
     if (!run) return cli_usage_error("plot", "a run directory is required");
     char path[4200], dir[4200], png[4300], title[300];
     config c;
     run_log L;
+    plateau *pl = NULL;
+    int npl = 0, has_grad = 0;
     config_defaults(&c);
     snprintf(path, sizeof path, "%s/config.ini", run);
     int rc = config_load(&c, path);
@@ -175,9 +355,16 @@ int cmd_plot(int argc, char **argv)
     snprintf(dir, sizeof dir, "%s", out ? out : run);
     if (!out) strncat(dir, "/probes", sizeof dir - strlen(dir) - 1);
     if ((rc = file_mkdirs(dir))) goto fail;
+    if ((rc = find_plateaus(path, &L, &po, &pl, &npl, &has_grad))) goto fail;
     snprintf(title, sizeof title, "%s: %d rows of log.csv", run, L.nrows);
     snprintf(png, sizeof png, "%s/training.png", dir);
-    if ((rc = plot_training(png, &L, title))) goto fail;
+    if ((rc = plot_training(png, &L, title, pl, npl))) goto fail;
+    printf("%s\n", png);
+    size_t cs = (size_t)run_log_col(&L, "step"), last = (size_t)(L.nrows ? L.nrows - 1 : 0);
+    double steps = L.nrows ? L.v[last * (size_t)L.ncols + cs] - L.v[cs] : 0;
+    plateaus_print(&po, has_grad, steps, pl, npl);
+    snprintf(png, sizeof png, "%s/plateaus.json", dir);
+    if ((rc = plateaus_json(png, path, L.nrows, has_grad, &po, pl, npl))) goto fail;
     printf("%s\n", png);
     if (run_log_col(&L, "lambda_max") >= 0) {
         char note[160];
@@ -188,6 +375,7 @@ int cmd_plot(int argc, char **argv)
         printf("no lambda_max column (the run had [monitor] every = 0)\n");
     }
 fail:
+    free(pl);
     run_log_free(&L);
     return rc ? cli_fail("plot", rc) : EXIT_OK;
 }

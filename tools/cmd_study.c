@@ -25,7 +25,9 @@ static const char STUDY_USAGE[] =
     "            slice_grid (41), slice_range (-1:1), surface_grid (21x21),\n"
     "            surface_range (-1:1), hessian_probes (30), density_runs (5),\n"
     "            density_steps (60), eps (1e-3,5e-4,1e-4), rescale_layer (0),\n"
-    "            rescale_factor (10)\n";
+    "            rescale_factor (10); plateau = yes|no (`saddle plot` on every run\n"
+    "            and a table of the plateaus in the training loss), plateau_tol\n"
+    "            (0.25), plateau_window (0.1), plateau_min (5): see `saddle plot --help`\n";
 
 static const char COMPARE_USAGE[] =
     "usage: saddle compare RUN_DIR... [--out OUT] [--limit N]\n"
@@ -158,6 +160,17 @@ static int probe_all(study *s, char *notes, size_t notes_len)
             }
         }
     }
+    for (int i = 0; p->plateau && i < s->nruns; i++)
+        for (int k = 0; k < s->runs[i].ndirs; k++) {
+            /* Cheap (log.csv only), so always redrawn: the options may have changed. */
+            char tol[32], win[32], mn[32];
+            snprintf(tol, sizeof tol, "%g", p->plateau_tol);
+            snprintf(win, sizeof win, "%g", p->plateau_window);
+            snprintf(mn, sizeof mn, "%d", p->plateau_min);
+            char *av[] = {"plot", s->runs[i].dirs[k], "--plateau-tol", tol, "--plateau-window", win,
+                          "--plateau-min", mn};
+            if ((rc = call(cmd_plot, 8, av))) return rc;
+        }
     if (p->slice) {
         /* Seed 1 of every run along the same seeded directions. */
         char *av[32];

@@ -1,9 +1,9 @@
 /* The study report: per-run tables (mean ± std over seeds) at matched epochs
  * and at matched training loss, overlaid slices, surfaces on one color
- * scale, λmax curves, spectral densities and the rescaling demonstration, as
- * OUT/report.md and a self-contained OUT/report.html with PNGs beside them. */
+ * scale, λmax curves, plateaus (report_plateau.c), spectral densities and the
+ * rescaling demonstration, as OUT/report.md and a self-contained
+ * OUT/report.html with PNGs beside them. */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +13,7 @@
 #include "../probes/npy.h"
 #include "../probes/render.h"
 #include "probe.h"
+#include "report_priv.h"
 #include "runlog.h"
 #include "../nn/optim.h"
 #include "study.h"
@@ -25,10 +26,6 @@ typedef struct logcsv {
     double *col[6];     /* step, epoch, train_loss, test_loss, test_acc, lambda_max */
     int have_lmax;
 } logcsv;
-
-typedef struct out2 {
-    FILE *md, *html;
-} out2;
 
 static double jget(const cJSON *j, const char *path)
 {
@@ -88,121 +85,8 @@ static int log_read(const char *dir, logcsv *l)
     return NN_OK;
 }
 
-static void mean_std(const double *v, int n, double *mean, double *sd, int *count)
-{
-    double s = 0, s2 = 0;
-    int k = 0;
-    for (int i = 0; i < n; i++)
-        if (isfinite(v[i])) s += v[i], k++;
-    *mean = k ? s / k : NAN;
-    for (int i = 0; i < n; i++)
-        if (isfinite(v[i])) s2 += (v[i] - *mean) * (v[i] - *mean);
-    *sd = k > 1 ? sqrt(s2 / (k - 1)) : NAN;
-    *count = k;
-}
-
-static void fmt_ms(const double *v, int n, char *buf, size_t len)
-{
-    double m, sd;
-    int k;
-    mean_std(v, n, &m, &sd, &k);
-    if (!k) snprintf(buf, len, "–");
-    else if (k == 1) snprintf(buf, len, "%.4g", m);
-    else snprintf(buf, len, "%.4g ± %.2g", m, sd);
-}
-
-static void both(out2 *o, const char *md, const char *html)
-{
-    if (md) fputs(md, o->md);
-    if (html) fputs(html, o->html);
-}
-
-static void pr(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void pr(FILE *f, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(f, fmt, ap);
-    va_end(ap);
-}
-
-static void html_escape(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '<') fputs("&lt;", f);
-        else if (*s == '>') fputs("&gt;", f);
-        else if (*s == '&') fputs("&amp;", f);
-        else fputc(*s, f);
-    }
-}
-
-static void table_head(out2 *o, const char *first, const char *const *cols, int nc)
-{
-    pr(o->md, "| %s |", first);
-    pr(o->html, "<table>\n<tr><th>%s</th>", first);
-    for (int c = 0; c < nc; c++) {
-        pr(o->md, " %s |", cols[c]);
-        fputs("<th>", o->html);
-        html_escape(o->html, cols[c]);
-        fputs("</th>", o->html);
-    }
-    fputs("\n| --- |", o->md);
-    for (int c = 0; c < nc; c++) fputs(" ---: |", o->md);
-    fputs("\n", o->md);
-    fputs("</tr>\n", o->html);
-}
-
-static void table_row(out2 *o, const char *label, int nseeds, char cells[][64], int nc)
-{
-    /* nseeds < 0: a row that is not a run (no seed count). */
-    char sd[32] = "";
-    if (nseeds >= 0) snprintf(sd, sizeof sd, " (%d seed%s)", nseeds, nseeds == 1 ? "" : "s");
-    pr(o->md, "| %s%s |", label, sd);
-    fputs("<tr><td>", o->html);
-    html_escape(o->html, label);
-    pr(o->html, "%s</td>", sd);
-    for (int c = 0; c < nc; c++) {
-        pr(o->md, " %s |", cells[c]);
-        pr(o->html, "<td>%s</td>", cells[c]);
-    }
-    fputs("\n", o->md);
-    fputs("</tr>\n", o->html);
-}
-
-static void figure(out2 *o, const char *png, const char *caption)
-{
-    pr(o->md, "![%s](%s)\n\n", caption, png);
-    pr(o->html, "<figure><img src=\"%s\" alt=\"", png);
-    html_escape(o->html, caption);
-    fputs("\"><figcaption>", o->html);
-    html_escape(o->html, caption);
-    fputs("</figcaption></figure>\n", o->html);
-}
-
-static void para(out2 *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void para(out2 *o, const char *fmt, ...)
-{
-    char buf[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    pr(o->md, "%s\n\n", buf);
-    fputs("<p>", o->html);
-    html_escape(o->html, buf);
-    fputs("</p>\n", o->html);
-}
-
-static void heading(out2 *o, const char *h)
-{
-    pr(o->md, "## %s\n\n", h);
-    fputs("<h2>", o->html);
-    html_escape(o->html, h);
-    fputs("</h2>\n", o->html);
-}
-
 /* The surfaces of seed 1 of each run, drawn on one log color scale. */
-static int draw_surfaces(const study *s, out2 *o)
+static int draw_surfaces(const study *s, report_out *o)
 {
     double *z[STUDY_MAX_RUNS] = {0};
     grid_spec g[STUDY_MAX_RUNS];
@@ -231,11 +115,11 @@ static int draw_surfaces(const study *s, out2 *o)
         any = 1;
     }
     if (!any) {
-        para(o, "No 2-D surfaces (probes.surface = no, or none were computed).");
+        report_para(o, "No 2-D surfaces (probes.surface = no, or none were computed).");
         return NN_OK;
     }
     if (!(lo < hi)) hi = lo * 10;
-    para(o, "Loss on the plane of two filter-normalized random directions around seed 1 of each run; "
+    report_para(o, "Loss on the plane of two filter-normalized random directions around seed 1 of each run; "
          "one log color scale for all runs, from %.3g to %.3g.", lo, hi);
     for (int i = 0; i < s->nruns && !rc; i++) {
         if (!z[i]) continue;
@@ -257,13 +141,13 @@ static int draw_surfaces(const study *s, out2 *o)
         ho.height = 440;
         rc = render_heatmap_png(pngpath, z[i], g[i].nx, g[i].ny, g[i].x0, g[i].x1, g[i].y0, g[i].y1,
                                 &ho, NULL);
-        if (!rc) figure(o, png, title);
+        if (!rc) report_figure(o, png, title);
     }
     for (int i = 0; i < s->nruns; i++) free(z[i]);
     return rc;
 }
 
-static int draw_lmax(const study *s, logcsv (*logs)[STUDY_MAX_SEEDS], out2 *o)
+static int draw_lmax(const study *s, logcsv (*logs)[STUDY_MAX_SEEDS], report_out *o)
 {
     render_series rs[STUDY_MAX_RUNS * STUDY_MAX_SEEDS];
     double *xs[STUDY_MAX_RUNS * STUDY_MAX_SEEDS] = {0}, *ys[STUDY_MAX_RUNS * STUDY_MAX_SEEDS] = {0};
@@ -291,7 +175,7 @@ static int draw_lmax(const study *s, logcsv (*logs)[STUDY_MAX_SEEDS], out2 *o)
             ns++;
         }
     if (!ns) {
-        para(o, "No lambda_max curves: no run logged lambda_max (train with [monitor] every = K to "
+        report_para(o, "No lambda_max curves: no run logged lambda_max (train with [monitor] every = K to "
              "track the top Hessian eigenvalue during training).");
         goto done;
     }
@@ -325,13 +209,13 @@ static int draw_lmax(const study *s, logcsv (*logs)[STUDY_MAX_SEEDS], out2 *o)
     char p[4400];
     snprintf(p, sizeof p, "%s/lambda_max.png", s->out);
     if (!(rc = render_lineplot_png(p, &lo, NULL)))
-        figure(o, "lambda_max.png", "lambda_max during training (from log.csv)");
+        report_figure(o, "lambda_max.png", "lambda_max during training (from log.csv)");
 done:
     for (int i = 0; i < ns; i++) free(xs[i]), free(ys[i]);
     return rc;
 }
 
-static int draw_density(const study *s, out2 *o)
+static int draw_density(const study *s, report_out *o)
 {
     render_series rs[STUDY_MAX_RUNS];
     double *arr[STUDY_MAX_RUNS] = {0};
@@ -356,7 +240,7 @@ static int draw_density(const study *s, out2 *o)
         ns++;
     }
     if (!ns) {
-        para(o, "No spectral densities (probes.density = no, or none were computed).");
+        report_para(o, "No spectral densities (probes.density = no, or none were computed).");
         goto done;
     }
     render_lineplot_opts lo;
@@ -370,13 +254,13 @@ static int draw_density(const study *s, out2 *o)
     char p[4400];
     snprintf(p, sizeof p, "%s/density.png", s->out);
     if (!(rc = render_lineplot_png(p, &lo, NULL)))
-        figure(o, "density.png", "Hessian spectral densities overlaid (log density)");
+        report_figure(o, "density.png", "Hessian spectral densities overlaid (log density)");
 done:
     for (int i = 0; i < ns; i++) free(arr[i]);
     return rc;
 }
 
-static void rescale_section(const study *s, out2 *o)
+static void rescale_section(const study *s, report_out *o)
 {
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/rescale", s->out);
@@ -393,25 +277,25 @@ static void rescale_section(const study *s, out2 *o)
         after[k] = json_num(dir, "after.json", keys[k]);
     }
     if (!isfinite(diff) || !isfinite(before[0])) {
-        para(o, "No rescaling demonstration (probes.rescale = no, or it did not run).");
+        report_para(o, "No rescaling demonstration (probes.rescale = no, or it did not run).");
         return;
     }
-    para(o, "`saddle rescale` multiplied layer %d of %s (seed 1) by %g and layer %d's weights by 1/%g "
+    report_para(o, "`saddle rescale` multiplied layer %d of %s (seed 1) by %g and layer %d's weights by 1/%g "
          "(Dinh et al. 2017). The function is unchanged: the largest logit difference is %.3g. Raw "
          "sharpness changes; filter-normalized sharpness stays (up to noise).",
          (int)json_num(dir, "rescaled.json", "layer"), s->runs[0].label,
          json_num(dir, "rescaled.json", "factor"), (int)json_num(dir, "rescaled.json", "layer") + 1,
          json_num(dir, "rescaled.json", "factor"), diff);
     static const char *cols[3] = {"before", "after", "after / before"};
-    table_head(o, "measure", cols, 3);
+    report_table_head(o, "measure", cols, 3);
     for (int k = 0; k < 6; k++) {
         char cells[3][64];
         snprintf(cells[0], 64, "%.4g", before[k]);
         snprintf(cells[1], 64, "%.4g", after[k]);
         snprintf(cells[2], 64, "%.3g", after[k] / before[k]);
-        table_row(o, names[k], -1, cells, 3);
+        report_table_row(o, names[k], -1, cells, 3);
     }
-    both(o, "\n", "</table>\n");
+    report_both(o, "\n", "</table>\n");
 }
 
 static const char HTML_HEAD[] =
@@ -483,25 +367,25 @@ int report_write(const study *s, const char *notes)
     char pmd[4400], phtml[4400];
     snprintf(pmd, sizeof pmd, "%s/report.md.tmp", s->out);
     snprintf(phtml, sizeof phtml, "%s/report.html.tmp", s->out);
-    out2 o = {fopen(pmd, "w"), fopen(phtml, "w")};
+    report_out o = {fopen(pmd, "w"), fopen(phtml, "w")};
     if (!o.md || !o.html) {
         rc = nn_err(NN_EIO, "%s: cannot write the report", s->out);
         goto done;
     }
-    pr(o.md, "# Study: %s\n\n", s->name);
+    report_pr(o.md, "# Study: %s\n\n", s->name);
     fputs(HTML_HEAD, o.html);
     fputs("<h1>Study: ", o.html);
-    html_escape(o.html, s->name);
+    report_html_escape(o.html, s->name);
     fputs("</h1>\n<p id=\"imgcheck\">images not checked (scripts off)</p>\n", o.html);
-    para(&o, "%d run(s) x up to %d seed(s); probes on %lld training examples (seeded subset). "
+    report_para(&o, "%d run(s) x up to %d seed(s); probes on %lld training examples (seeded subset). "
          "Cells are mean ± standard deviation over seeds.", s->nruns, s->nseeds, s->data_limit);
     for (int i = 0; i < s->nruns; i++)
-        para(&o, "%s: %s (%s)", s->runs[i].id, s->runs[i].label,
+        report_para(&o, "%s: %s (%s)", s->runs[i].id, s->runs[i].label,
              s->runs[i].config[0] ? s->runs[i].config : s->runs[i].dirs[0]);
-    if (notes && *notes) para(&o, "Note: %s", notes);
+    if (notes && *notes) report_para(&o, "Note: %s", notes);
 
-    heading(&o, "At matched epochs (end of training)");
-    para(&o, "Each run at the end of its own schedule. A run that ends with a higher training loss is "
+    report_heading(&o, "At matched epochs (end of training)");
+    report_para(&o, "Each run at the end of its own schedule. A run that ends with a higher training loss is "
          "less fit, not necessarily worse at generalizing: see the next table.");
     const char *cols[M_COUNT];
     char epsn[STUDY_MAX_EPS][48];
@@ -514,49 +398,50 @@ int report_write(const study *s, const char *notes)
         snprintf(epsn[e], sizeof epsn[e], "eps-sharpness %g (%%)", pp->eps[e]);
         cols[nc++] = epsn[e];
     }
-    table_head(&o, "run", cols, nc);
+    report_table_head(&o, "run", cols, nc);
     for (int i = 0; i < s->nruns; i++) {
         char cells[M_COUNT][64];
-        for (int c = 0; c < nc; c++) fmt_ms(m[i][c], s->runs[i].ndirs, cells[c], 64);
-        table_row(&o, s->runs[i].label, s->runs[i].ndirs, cells, nc);
+        for (int c = 0; c < nc; c++) report_fmt_ms(m[i][c], s->runs[i].ndirs, cells[c], 64);
+        report_table_row(&o, s->runs[i].label, s->runs[i].ndirs, cells, nc);
     }
-    both(&o, "\n", "</table>\n");
+    report_both(&o, "\n", "</table>\n");
 
-    heading(&o, "At matched training loss");
+    report_heading(&o, "At matched training loss");
     if (isfinite(thr)) {
-        para(&o, "Each run at the first logged row of log.csv where its training loss is at or below %.4g, "
+        report_para(&o, "Each run at the first logged row of log.csv where its training loss is at or below %.4g, "
              "the worst final training loss over all runs: the runs compared when they fit the training "
              "set equally well.", thr);
         static const char *xc[X_COUNT] = {"epoch", "step", "train loss", "test loss", "test acc"};
-        table_head(&o, "run", xc, X_COUNT);
+        report_table_head(&o, "run", xc, X_COUNT);
         for (int i = 0; i < s->nruns; i++) {
             char cells[X_COUNT][64];
-            for (int c = 0; c < X_COUNT; c++) fmt_ms(x[i][c], s->runs[i].ndirs, cells[c], 64);
-            table_row(&o, s->runs[i].label, s->runs[i].ndirs, cells, X_COUNT);
+            for (int c = 0; c < X_COUNT; c++) report_fmt_ms(x[i][c], s->runs[i].ndirs, cells[c], 64);
+            report_table_row(&o, s->runs[i].label, s->runs[i].ndirs, cells, X_COUNT);
         }
-        both(&o, "\n", "</table>\n");
+        report_both(&o, "\n", "</table>\n");
     } else {
-        para(&o, "No log.csv with a training loss: no matched-loss comparison.");
+        report_para(&o, "No log.csv with a training loss: no matched-loss comparison.");
     }
 
-    heading(&o, "1-D slices");
+    report_heading(&o, "1-D slices");
     char sp[4400];
     snprintf(sp, sizeof sp, "%s/slices.png", s->out);
     struct stat st;
     if (stat(sp, &st) == 0) {
-        para(&o, "Loss (top) and accuracy (bottom) along one filter-normalized random direction, the same "
+        report_para(&o, "Loss (top) and accuracy (bottom) along one filter-normalized random direction, the same "
              "seeded draw for seed 1 of every run.");
-        figure(&o, "slices.png", "filter-normalized 1-D slices, all runs overlaid");
+        report_figure(&o, "slices.png", "filter-normalized 1-D slices, all runs overlaid");
     } else {
-        para(&o, "No slices (probes.slice = no).");
+        report_para(&o, "No slices (probes.slice = no).");
     }
-    heading(&o, "2-D surfaces");
+    report_heading(&o, "2-D surfaces");
     if ((rc = draw_surfaces(s, &o))) goto done;
-    heading(&o, "lambda_max during training");
+    report_heading(&o, "lambda_max during training");
     if ((rc = draw_lmax(s, logs, &o))) goto done;
-    heading(&o, "Hessian spectral density");
+    if (pp->plateau && (rc = report_plateau_section(s, &o))) goto done;
+    report_heading(&o, "Hessian spectral density");
     if ((rc = draw_density(s, &o))) goto done;
-    heading(&o, "Rescaling: why filter normalization matters");
+    report_heading(&o, "Rescaling: why filter normalization matters");
     rescale_section(s, &o);
     fputs("</body></html>\n", o.html);
 done:

@@ -31,7 +31,7 @@ static const char USAGE[] =
     "                 Hessian eigenvalues, trace and spectral density from exact HVPs\n"
     "  sharpness TARGET [--eps 1e-3]\n"
     "                 epsilon-sharpness (Keskar), worst- and average-case, raw and filter-normalized\n"
-    "  plot RUN       log.csv as pictures: loss curves, lambda_max with the 2/lr line\n"
+    "  plot RUN       log.csv as pictures: loss curves with plateaus, lambda_max with the 2/lr line\n"
     "  study DIR      train the runs x seeds of DIR/study.ini, probe them all, write a report\n"
     "  compare RUN... the study report for existing run directories (RUN-sN are seeds)\n"
     "  rescale CHECKPOINT --layer L --factor C\n"

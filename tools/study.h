@@ -33,6 +33,9 @@ typedef struct study_probes {
     double eps[STUDY_MAX_EPS];
     int rescale_layer;
     double rescale_factor;
+    int plateau;                  /* plateaus of each log.csv: `saddle plot` per run, a section */
+    double plateau_tol, plateau_window;
+    int plateau_min;
 } study_probes;
 
 typedef struct study {

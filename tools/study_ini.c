@@ -45,6 +45,10 @@ void study_defaults(study *s)
     p->eps[2] = 1e-4;
     p->rescale_layer = 0;
     p->rescale_factor = 10;
+    p->plateau = 1;
+    p->plateau_tol = 0.25;
+    p->plateau_window = 0.1;
+    p->plateau_min = 5;
 }
 
 /* Counts lines for messages; inih does the splitting. */
@@ -115,7 +119,7 @@ static const char RUN_KEYS[] = "config, label";
 static const char PROBE_KEYS[] =
     "slice, slice_grid, slice_range, surface, surface_grid, surface_range, hessian, "
     "hessian_probes, density, density_runs, density_steps, sharpness, eps, monitor, rescale, "
-    "rescale_layer, rescale_factor";
+    "rescale_layer, rescale_factor, plateau, plateau_tol, plateau_window, plateau_min";
 
 static int bad_value(sparse_state *st, const char *sec, const char *key, const char *v, const char *want)
 {
@@ -129,7 +133,7 @@ static int probe_key(sparse_state *st, const char *key, const char *v)
     struct { const char *k; int *flag; } flags[] = {
         {"slice", &p->slice},     {"surface", &p->surface},     {"hessian", &p->hessian},
         {"density", &p->density}, {"sharpness", &p->sharpness}, {"monitor", &p->monitor},
-        {"rescale", &p->rescale}};
+        {"rescale", &p->rescale}, {"plateau", &p->plateau}};
     for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
         if (!strcmp(key, flags[i].k))
             return yesno(v, flags[i].flag) ? bad_value(st, "probes", key, v, "yes or no") : NN_OK;
@@ -168,6 +172,15 @@ static int probe_key(sparse_state *st, const char *key, const char *v)
     } else if (!strcmp(key, "rescale_factor")) {
         if (num_in(v, 0, 1e6, &d)) return bad_value(st, "probes", key, v, "a number > 0");
         p->rescale_factor = d;
+    } else if (!strcmp(key, "plateau_tol")) {
+        if (num_in(v, 0, 1e6, &d)) return bad_value(st, "probes", key, v, "a number > 0");
+        p->plateau_tol = d;
+    } else if (!strcmp(key, "plateau_window")) {
+        if (num_in(v, 0, 1, &d)) return bad_value(st, "probes", key, v, "a fraction in (0, 1]");
+        p->plateau_window = d;
+    } else if (!strcmp(key, "plateau_min")) {
+        if (int_in(v, 2, 1000000, &x)) return bad_value(st, "probes", key, v, "an integer >= 2");
+        p->plateau_min = (int)x;
     } else {
         return nn_err(NN_ECONFIG, "%s:%d: unknown key '%s' in [probes]; keys are %s", st->s->path,
                       st->lineno, key, PROBE_KEYS);

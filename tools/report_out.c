@@ -1,0 +1,119 @@
+/* The study report's writing primitives: every piece goes to report.md and
+ * report.html at once, so the two always say the same. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "report_priv.h"
+
+void report_mean_std(const double *v, int n, double *mean, double *sd, int *count)
+{
+    double s = 0, s2 = 0;
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (isfinite(v[i])) s += v[i], k++;
+    *mean = k ? s / k : NAN;
+    for (int i = 0; i < n; i++)
+        if (isfinite(v[i])) s2 += (v[i] - *mean) * (v[i] - *mean);
+    *sd = k > 1 ? sqrt(s2 / (k - 1)) : NAN;
+    *count = k;
+}
+
+void report_fmt_ms(const double *v, int n, char *buf, size_t len)
+{
+    double m, sd;
+    int k;
+    report_mean_std(v, n, &m, &sd, &k);
+    if (!k) snprintf(buf, len, "–");
+    else if (k == 1) snprintf(buf, len, "%.4g", m);
+    else snprintf(buf, len, "%.4g ± %.2g", m, sd);
+}
+
+void report_both(report_out *o, const char *md, const char *html)
+{
+    if (md) fputs(md, o->md);
+    if (html) fputs(html, o->html);
+}
+
+void report_pr(FILE *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(f, fmt, ap);
+    va_end(ap);
+}
+
+void report_html_escape(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '<') fputs("&lt;", f);
+        else if (*s == '>') fputs("&gt;", f);
+        else if (*s == '&') fputs("&amp;", f);
+        else fputc(*s, f);
+    }
+}
+
+void report_table_head(report_out *o, const char *first, const char *const *cols, int nc)
+{
+    report_pr(o->md, "| %s |", first);
+    report_pr(o->html, "<table>\n<tr><th>%s</th>", first);
+    for (int c = 0; c < nc; c++) {
+        report_pr(o->md, " %s |", cols[c]);
+        fputs("<th>", o->html);
+        report_html_escape(o->html, cols[c]);
+        fputs("</th>", o->html);
+    }
+    fputs("\n| --- |", o->md);
+    for (int c = 0; c < nc; c++) fputs(" ---: |", o->md);
+    fputs("\n", o->md);
+    fputs("</tr>\n", o->html);
+}
+
+void report_table_row(report_out *o, const char *label, int nseeds, char cells[][64], int nc)
+{
+    /* nseeds < 0: a row that is not a run (no seed count). */
+    char sd[32] = "";
+    if (nseeds >= 0) snprintf(sd, sizeof sd, " (%d seed%s)", nseeds, nseeds == 1 ? "" : "s");
+    report_pr(o->md, "| %s%s |", label, sd);
+    fputs("<tr><td>", o->html);
+    report_html_escape(o->html, label);
+    report_pr(o->html, "%s</td>", sd);
+    for (int c = 0; c < nc; c++) {
+        report_pr(o->md, " %s |", cells[c]);
+        report_pr(o->html, "<td>%s</td>", cells[c]);
+    }
+    fputs("\n", o->md);
+    fputs("</tr>\n", o->html);
+}
+
+void report_figure(report_out *o, const char *png, const char *caption)
+{
+    report_pr(o->md, "![%s](%s)\n\n", caption, png);
+    report_pr(o->html, "<figure><img src=\"%s\" alt=\"", png);
+    report_html_escape(o->html, caption);
+    fputs("\"><figcaption>", o->html);
+    report_html_escape(o->html, caption);
+    fputs("</figcaption></figure>\n", o->html);
+}
+
+void report_para(report_out *o, const char *fmt, ...)
+{
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    report_pr(o->md, "%s\n\n", buf);
+    fputs("<p>", o->html);
+    report_html_escape(o->html, buf);
+    fputs("</p>\n", o->html);
+}
+
+void report_heading(report_out *o, const char *h)
+{
+    report_pr(o->md, "## %s\n\n", h);
+    fputs("<h2>", o->html);
+    report_html_escape(o->html, h);
+    fputs("</h2>\n", o->html);
+}
