@@ -160,6 +160,18 @@ TEST(cli_curvature_probes)
     CHECK_OK(file_read_all(args, 1 << 20, &js, &jl));
     const char *lmax = strstr((char *)js, "\"lambda_max\":"), *lmin = strstr((char *)js, "\"lambda_min\":");
     CHECK(lmax && lmin && atof(strchr(lmax, ':') + 1) > atof(strchr(lmin, ':') + 1));
+    double top = lmax ? atof(strchr(lmax, ':') + 1) : NAN, bottom = lmin ? atof(strchr(lmin, ':') + 1) : NAN;
+    free(js);
+    /* The top two: the same λmax, and a second eigenvalue between it and λmin. */
+    snprintf(args, sizeof args, "surface %s --dirs hessian-top --grid 5x5 --range -0.1:0.1 --limit 100 --name htop", dir);
+    CHECK_MSG(test_saddle(args, &out) == 0 && strstr(out, "lambda_2"), "%s", out);
+    snprintf(args, sizeof args, "%s/probes/htop.json", dir);
+    CHECK_OK(file_read_all(args, 1 << 20, &js, &jl));
+    const char *l1 = strstr((char *)js, "\"lambda_max\":"), *l2 = strstr((char *)js, "\"lambda_2\":");
+    double v1 = l1 ? atof(strchr(l1, ':') + 1) : NAN, v2 = l2 ? atof(strchr(l2, ':') + 1) : NAN;
+    CHECK_MSG(fabs(v1 - top) < 1e-3 * top && v2 <= v1 && v2 > bottom, "top %g, %g / %g, bottom %g",
+              top, v1, v2, bottom);
+    CHECK(strstr((char *)js, "top two"));
     free(js);
     /* Invalid options are clear errors. */
     snprintf(args, sizeof args, "hessian %s --top 100000 --limit 50", dir);

@@ -34,6 +34,8 @@ static const char SURFACE_USAGE[] =
     "  --dirs FILE         load directions (safetensors dir0, dir1) instead of drawing them\n"
     "  --dirs hessian      the top and bottom Hessian eigenvectors (Lanczos), each scaled to\n"
     "                      |theta|: at a saddle the plane shows the saddle\n"
+    "  --dirs hessian-top  the top two Hessian eigenvectors, each scaled to |theta|: the\n"
+    "                      plane of steepest curvature at a minimum\n"
     "  --save-dirs FILE    save the directions used\n"
     "  --curvature         also lambda_max and lambda_min of the Hessian at every point\n"
     "                      (Lanczos, warm-started from the previous point): NAME_curvature.png\n"
@@ -277,9 +279,11 @@ int cmd_surface(int argc, char **argv)
     }
     if ((rc = probe_data_open(&pd, &pm[0], &a))) goto fail;
     size_t n = pm[0].m.n;
-    int hess_dirs = dirs_in && !strcmp(dirs_in, "hessian");
+    /* 1: top and bottom eigenvectors, 2: the top two. */
+    int hess_dirs = !dirs_in ? 0 : !strcmp(dirs_in, "hessian") ? 1 : !strcmp(dirs_in, "hessian-top") ? 2 : 0;
     if (hess_dirs && nt > 1)
-        return cli_usage_error("surface", "--dirs hessian takes one target: the eigenvectors are its own");
+        return cli_usage_error("surface", "--dirs %s takes one target: the eigenvectors are its own",
+                               dirs_in);
     if (dirs_in && !hess_dirs) {
         int nd = 2;
         if ((rc = dir_load(dirs_in, loaded, &nd, n))) goto fail;
@@ -300,7 +304,8 @@ int cmd_surface(int argc, char **argv)
     cJSON_AddStringToObject(j, "kind", dims == 2 ? "surface" : "slice");
     cJSON_AddStringToObject(j, "name", name);
     cJSON *dj = cJSON_AddObjectToObject(j, "directions");
-    cJSON_AddStringToObject(dj, "source", hess_dirs ? "Hessian eigenvectors (top, bottom)"
+    cJSON_AddStringToObject(dj, "source", hess_dirs == 2 ? "Hessian eigenvectors (top two)"
+                                          : hess_dirs ? "Hessian eigenvectors (top, bottom)"
                                           : dirs_in ? dirs_in : "random gaussian");
     cJSON_AddStringToObject(dj, "norm", dirs_in ? "as saved" : norm_s);
     cJSON_AddStringToObject(dj, "bias", dirs_in ? "as saved" : bias_s);
@@ -313,8 +318,8 @@ int cmd_surface(int argc, char **argv)
     char title[400], sub[400];
     snprintf(title, sizeof title, "loss %s: %s", dims == 2 ? "surface" : "slice", pm[0].arch);
     if (hess_dirs)
-        snprintf(sub, sizeof sub, "top and bottom Hessian eigenvectors, each scaled to |theta|; %zu %s examples",
-                 pd.k, a.split);
+        snprintf(sub, sizeof sub, "%s Hessian eigenvectors, each scaled to |theta|; %zu %s examples",
+                 hess_dirs == 2 ? "top two" : "top and bottom", pd.k, a.split);
     else
         snprintf(sub, sizeof sub, "%s directions (bias %s), seed %llu, %zu %s examples",
                  dirs_in ? "saved" : norm_s, dirs_in ? "as saved" : bias_s,
@@ -322,7 +327,8 @@ int cmd_surface(int argc, char **argv)
     cJSON_AddStringToObject(j, "title", title);
     cJSON_AddStringToObject(j, "subtitle", sub);
     cJSON_AddStringToObject(j, "xlabel", hess_dirs ? "x (top eigenvector)" : dims == 2 ? "x (direction 1)" : "alpha");
-    cJSON_AddStringToObject(j, "ylabel", hess_dirs ? "y (bottom eigenvector)" : "y (direction 2)");
+    cJSON_AddStringToObject(j, "ylabel", hess_dirs == 2 ? "y (second eigenvector)"
+                                         : hess_dirs ? "y (bottom eigenvector)" : "y (direction 2)");
     cJSON *cos = cJSON_AddArrayToObject(dj, "cosine_before_orth");
 
     for (int t = 0; t < nt; t++) {
@@ -335,8 +341,8 @@ int cmd_surface(int argc, char **argv)
              * to ‖θ‖ so ranges read like those of filter-normalized
              * directions: at a saddle the plane shows the saddle. */
             hess_lanczos_opts lo = {0};
-            lo.k = 1;
-            lo.want_min = 1;
+            lo.k = hess_dirs == 2 ? 2 : 1;
+            lo.want_min = hess_dirs == 1;
             lo.want_vectors = 1;
             lo.tol = 1e-4;
             lo.seed = a.seed;
@@ -347,18 +353,21 @@ int cmd_surface(int argc, char **argv)
                 for (size_t i = 0; i < n; i++) {
                     tn += (double)th[i] * th[i];
                     n1 += (double)e.evec[i] * e.evec[i];
-                    n2 += (double)e.lmin_vec[i] * e.lmin_vec[i];
                 }
+                const float *v2 = hess_dirs == 2 ? e.evec + n : e.lmin_vec;
+                for (size_t i = 0; i < n; i++) n2 += (double)v2[i] * v2[i];
                 for (size_t i = 0; i < n; i++) {
                     d[0][i] = (float)(e.evec[i] * sqrt(tn / n1));
-                    d[1][i] = (float)(e.lmin_vec[i] * sqrt(tn / n2));
+                    d[1][i] = (float)(v2[i] * sqrt(tn / n2));
                 }
                 cJSON_AddNumberToObject(dj, "lambda_max", e.eval[0]);
-                cJSON_AddNumberToObject(dj, "lambda_min", e.lmin);
+                if (hess_dirs == 2) cJSON_AddNumberToObject(dj, "lambda_2", e.eval[1]);
+                else cJSON_AddNumberToObject(dj, "lambda_min", e.lmin);
                 cJSON_AddNumberToObject(dj, "lanczos_hvps", e.hvps);
                 cJSON_AddStringToObject(dj, "scale", "each eigenvector scaled to |theta|");
-                fprintf(stderr, "Hessian directions: lambda_max %.6g (x axis), lambda_min %.6g (y axis), %d HVPs\n",
-                        e.eval[0], e.lmin, e.hvps);
+                fprintf(stderr, "Hessian directions: lambda_max %.6g (x axis), %s %.6g (y axis), %d HVPs\n",
+                        e.eval[0], hess_dirs == 2 ? "lambda_2" : "lambda_min",
+                        hess_dirs == 2 ? e.eval[1] : e.lmin, e.hvps);
             }
             hess_eig_free(&e);
         }
