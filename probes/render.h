@@ -186,7 +186,7 @@ typedef struct {
     int panel;         /* 0 = top, 1 = the panel below */
     int marker;        /* RENDER_MARK_* at every point, 0 = none */
     int dashed;
-    double width;      /* line width in px, 0 -> 2 */
+    double width;      /* line width in px, 0 -> 2; markers are 4x it, at least 8 px */
 } render_series;
 
 typedef struct {

@@ -260,6 +260,12 @@ static void lp_legend_place(lp *p, int panel)
     p->info->legend_x1[panel] = b[2], p->info->legend_y1[panel] = b[3];
 }
 
+/* Markers grow with thick lines (4x the width), never below 8 px. */
+static double lp_marker_px(const render_series *s)
+{
+    return s->width > 2 ? 4 * s->width : 8;
+}
+
 static void lp_legend_draw(lp *p, render_image *im, int panel)
 {
     const int *b = p->leg[panel];
@@ -274,7 +280,9 @@ static void lp_legend_draw(lp *p, render_image *im, int panel)
         double cy = b[1] + 4 + row * rowh + 0.5 * rowh, w = s->width > 0 ? s->width : 2;
         double seg[4] = {b[0] + 8, cy, b[0] + 40, cy};
         render_polyline(im, seg, 2, w, c, 1, s->dashed ? 6 : 0);
-        if (s->marker) render_marker(im, s->marker, b[0] + 24, cy, 8, c, RGB(255, 255, 255));
+        if (s->marker)
+            render_marker(im, s->marker, b[0] + 24, cy, lp_marker_px(s), c,
+                          RGB(255, 255, 255));
         render_text(im, b[0] + 48, cy - 0.5 * FONT_ASCENT * sc, s->label, sc, RENDER_LEFT | RENDER_TOP,
                     0, RENDER_INK);
         row++;
@@ -384,7 +392,8 @@ static int lp_series(lp *p, render_image *im, int panel)
         if (s->marker)
             for (int i = 0; i < s->n; i++)
                 if (isfinite(xy[2 * i] + xy[2 * i + 1]))
-                    render_marker(im, s->marker, xy[2 * i], xy[2 * i + 1], 8, c, RGB(255, 255, 255));
+                    render_marker(im, s->marker, xy[2 * i], xy[2 * i + 1],
+                                  lp_marker_px(s), c, RGB(255, 255, 255));
         free(xy);
     }
     render_clip_reset(im);

@@ -12,6 +12,7 @@
 #include "../probes/npy.h"
 #include "../probes/nnobj.h"
 #include "../probes/objective_toy.h"
+#include "../probes/render.h"
 #include "../probes/pca.h"
 #include "../probes/toysurf.h"
 #include "nnref.h"
@@ -256,6 +257,14 @@ TEST(critical_cli_end_to_end)
     free(z);
     snprintf(p, sizeof p, "%s/probes/critical.png", run);
     CHECK(test_exists(p));
+    /* `saddle render` draws the saved table again. */
+    snprintf(args, sizeof args, "render %s/probes/critical.json --png %s/again.png", run, run);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    snprintf(p, sizeof p, "%s/again.png", run);
+    render_image im;
+    CHECK_OK(render_png_read(p, &im));
+    CHECK(im.w >= 400 && im.h >= 300);
+    render_image_free(&im);
 
     /* The reported loss of the last point against `saddle eval` of its checkpoint. */
     snprintf(p, sizeof p, "%s/probes/critical.json", run);

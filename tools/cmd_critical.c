@@ -136,7 +136,7 @@ static cJSON *point_json(const start_src *src, const crit_result *r, const crit_
 
 /* Index (at threshold t) against loss: one marker per end point, shape and
  * color by how the search ended. */
-static int draw(const char *png, const crit_result *res, int N, int t, const crit_opts *opt,
+static int draw(const char *png, const crit_result *res, int N, int t, double thr,
                 const char *title, const char *subtitle)
 {
     static const uint32_t colors[3] = {RENDER_HEX(0x0072b2), RENDER_HEX(0xe69f00),
@@ -158,10 +158,10 @@ static int draw(const char *png, const crit_result *res, int N, int t, const cri
         xy[2 * k + 1] = 100 * res[k].index[t];
         s[k] = (render_series){&xy[2 * k], &xy[2 * k + 1], 1,
                                seen[st]++ ? NULL : crit_status_name(st), colors[st], 0,
-                               marks[st], 0, 0};
+                               marks[st], 0, 3.25};
     }
     char ylabel[96];
-    snprintf(ylabel, sizeof ylabel, "index: %% eigenvalues < -%g lmax", opt->t[t]);
+    snprintf(ylabel, sizeof ylabel, "index: %% eigenvalues < -%g lmax", thr);
     render_lineplot_opts o;
     memset(&o, 0, sizeof o);
     o.title = title;
@@ -176,6 +176,51 @@ static int draw(const char *png, const crit_result *res, int N, int t, const cri
     o.nseries = N;
     int rc = render_lineplot_png(png, &o, NULL);
     free(s), free(xy);
+    return rc;
+}
+
+int critical_render(const cJSON *j, const char *png)
+{
+    const cJSON *pts = cJSON_GetObjectItemCaseSensitive(j, "points");
+    const cJSON *opts = cJSON_GetObjectItemCaseSensitive(j, "options");
+    const cJSON *thr = opts ? cJSON_GetObjectItemCaseSensitive(opts, "thresholds") : NULL;
+    const cJSON *pt = cJSON_GetObjectItemCaseSensitive(j, "plot_threshold");
+    const cJSON *ti = cJSON_GetObjectItemCaseSensitive(j, "title");
+    int N = cJSON_GetArraySize(pts), t = cJSON_IsNumber(pt) ? pt->valueint : 1;
+    const cJSON *tv = cJSON_GetArrayItem(thr, t);
+    if (!cJSON_IsArray(pts) || N < 1 || !cJSON_IsNumber(tv) || t < 0 || t >= CRIT_MAX_T)
+        return nn_err(NN_EFORMAT, "critical sidecar: no points, or no thresholds");
+    crit_result *res = calloc((size_t)N, sizeof *res);
+    if (!res) return nn_err(NN_ENOMEM, "critical: out of memory");
+    int k = 0, rc = NN_OK;
+    for (const cJSON *e = pts->child; e; e = e->next, k++) {
+        const cJSON *loss = cJSON_GetObjectItemCaseSensitive(e, "loss");
+        const cJSON *st = cJSON_GetObjectItemCaseSensitive(e, "status");
+        const cJSON *ix = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(e, "index"), t);
+        if (!cJSON_IsNumber(loss) || !cJSON_IsString(st) || !cJSON_IsNumber(ix)) {
+            rc = nn_err(NN_EFORMAT, "critical sidecar: point %d lacks loss, status or index", k + 1);
+            break;
+        }
+        res[k].loss = loss->valuedouble;
+        res[k].index[t] = ix->valuedouble;
+        res[k].status = CRIT_UNCONVERGED;
+        for (int c = CRIT_CRITICAL; c <= CRIT_UNCONVERGED; c++)
+            if (!strcmp(st->valuestring, crit_status_name(c))) res[k].status = c;
+    }
+    int count[3] = {0, 0, 0};
+    for (k = 0; k < N; k++) count[res[k].status]++;
+    char sub[200];
+    snprintf(sub, sizeof sub, "%d starts: %d critical, %d gradient-flat, %d unconverged", N,
+             count[CRIT_CRITICAL], count[CRIT_FLAT], count[CRIT_UNCONVERGED]);
+    /* Sidecars before the title was stored: rebuild it from the checkpoint's arch. */
+    char title[300] = "critical points: index against loss";
+    const cJSON *arch = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "checkpoints"), 0), "arch");
+    if (cJSON_IsString(ti)) snprintf(title, sizeof title, "%s", ti->valuestring);
+    else if (cJSON_IsString(arch))
+        snprintf(title, sizeof title, "critical points of %s: index against loss", arch->valuestring);
+    if (!rc) rc = draw(png, res, N, t, tv->valuedouble, title, sub);
+    free(res);
     return rc;
 }
 
@@ -359,14 +404,16 @@ int cmd_critical(int argc, char **argv)
     free(li);
     size_t shape[2] = {(size_t)N, n};
     if ((rc = npy_write_f64(probe_file(dir, name, "_points.npy"), points, 2, shape))) goto fail;
-    cJSON_AddNumberToObject(j, "seconds", probe_now() - t0);
-    if ((rc = probe_json_write(probe_file(dir, name, ".json"), j))) goto fail;
     char title[300], sub[200];
     snprintf(title, sizeof title, "critical points of %s: index against loss", pm.arch);
     snprintf(sub, sizeof sub, "%d starts: %d critical, %d gradient-flat, %d unconverged", N,
              ncrit, nflat, N - ncrit - nflat);
+    cJSON_AddStringToObject(j, "title", title);
+    cJSON_AddNumberToObject(j, "plot_threshold", opt.flat_t);
+    cJSON_AddNumberToObject(j, "seconds", probe_now() - t0);
+    if ((rc = probe_json_write(probe_file(dir, name, ".json"), j))) goto fail;
     const char *png = probe_file(dir, name, ".png");
-    if ((rc = draw(png, res, N, opt.flat_t, &opt, title, sub))) goto fail;
+    if ((rc = draw(png, res, N, opt.flat_t, opt.t[opt.flat_t], title, sub))) goto fail;
     printf("%s, %s (%.0f s)\n", png, probe_file(dir, name, ".json"), probe_now() - t0);
 fail:
     probe_traj_free(names, nsnap);

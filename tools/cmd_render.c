@@ -8,8 +8,8 @@
 static const char RENDER_USAGE[] =
     "usage: saddle render RESULT.json [--log] [--levels N] [--cmap NAME] [--png FILE]\n"
     "\n"
-    "Draws the result a probe saved (surface, slice, interp, plane, pca) again,\n"
-    "from its sidecar and .npy files, with other picture options. Writes\n"
+    "Draws the result a probe saved (surface, slice, interp, plane, pca, critical)\n"
+    "again from its sidecar and .npy files, with other picture options. Writes\n"
     "RESULT.png unless --png names another file.\n";
 
 int cmd_render(int argc, char **argv)
@@ -42,7 +42,11 @@ int cmd_render(int argc, char **argv)
         strncat(pngbuf, ".png", sizeof pngbuf - strlen(pngbuf) - 1);
         png = pngbuf;
     }
-    rc = probe_render(j, dir, &a, png);
+    const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(j, "command");
+    if (cJSON_IsString(cmd) && !strcmp(cmd->valuestring, "critical"))
+        rc = critical_render(j, png);
+    else
+        rc = probe_render(j, dir, &a, png);
     cJSON_Delete(j);
     if (rc) return cli_fail("render", rc);
     printf("%s\n", png);

@@ -91,6 +91,9 @@ int probe_interp_eval(const objective *o, const float *A, const float *B, const 
 int probe_traj_list(const char *run, char ***names, int *m);
 void probe_traj_free(char **names, int m);
 
+/* Draws a saved `saddle critical` result (its sidecar j) to png. */
+int critical_render(const cJSON *j, const char *png);
+
 double probe_now(void);
 
 #endif

@@ -26,7 +26,13 @@ and 1,000 examples on one thread). Tolerances (exit 1 beyond them):
   negative            exact, unless an eigenvalue lies within 1e-9 lambda_max of
                       the threshold (reported as a tie)
   null_grad_fraction  absolute 1e-6, unless a tie at +-t lambda_max
-  hg_rel              1e-6 hg_rel + 1e-9
+  hg_rel              1e-6 hg_rel + 2e-8: at a gradient-flat point all but ~1e-4
+                      of |g|^2 lies in the near-null eigenspace, so |Hg| comes
+                      from a tiny part of g; the inputs rebuilt here differ from
+                      saddle's in a few float32 ulps (summation order), which
+                      moves g by ~1e-8 |g| and hg_rel by as much (measured on
+                      runs/tiny: up to 8e-9, while torch's own H g and its
+                      eigenbasis form agree to 1e-15)
   accuracy            exact, unless an example's top two outputs are within 1e-4
                       (saddle evaluates accuracy in float32)"""
 import argparse, configparser, json, os, sys, time
@@ -174,7 +180,7 @@ def main():
             report(label, f"null_grad_frac[{t:g}]", e["null_grad_fraction"][i], nf,
                    abs(e["null_grad_fraction"][i] - nf) <= 1e-6, tie, "null_grad_fraction")
         hg = (H @ g).norm().item() / (S * gn) if gn > 0 else 0.0
-        report(label, "hg_rel", e["hg_rel"], hg, abs(e["hg_rel"] - hg) <= 1e-6 * hg + 1e-9)
+        report(label, "hg_rel", e["hg_rel"], hg, abs(e["hg_rel"] - hg) <= 1e-6 * hg + 2e-8)
         with torch.no_grad():   # saddle's accuracy is of the float32 copy of θ
             f = forward(th.detach().float().double())
         top2 = f.topk(2, dim=1).values
