@@ -22,17 +22,19 @@ static void quad_apply(const quadobj *q, const double *x, const double *b, doubl
     }
 }
 
-/* ½ θᵀAθ + bᵀθ in double, and ∇ = Aθ + b into g [n] when g != NULL; row by
- * row, so no scratch and nothing that can fail. */
-static double quad_eval(const quadobj *q, const float *theta, float *g)
+/* ½ θᵀAθ + bᵀθ in double at θ = tf (float) or td (double), the other NULL,
+ * and ∇ = Aθ + b into gf or gd [n] when not NULL; row by row, so no scratch
+ * and nothing that can fail. */
+static double quad_eval(const quadobj *q, const float *tf, const double *td, float *gf, double *gd)
 {
     double f = 0.0;
     for (int i = 0; i < q->n; i++) {
         const double *row = q->A + (size_t)i * q->n;
         double ax = 0.0;
-        for (int j = 0; j < q->n; j++) ax += row[j] * theta[j];
-        f += theta[i] * (0.5 * ax + q->b[i]);
-        if (g) g[i] = (float)(ax + q->b[i]);
+        for (int j = 0; j < q->n; j++) ax += row[j] * (tf ? (double)tf[j] : td[j]);
+        f += (tf ? (double)tf[i] : td[i]) * (0.5 * ax + q->b[i]);
+        if (gf) gf[i] = (float)(ax + q->b[i]);
+        if (gd) gd[i] = ax + q->b[i];
     }
     return f;
 }
@@ -40,12 +42,12 @@ static double quad_eval(const quadobj *q, const float *theta, float *g)
 static double quad_value(void *ctx, const float *theta, double *acc)
 {
     if (acc) *acc = 0.0;
-    return quad_eval(ctx, theta, NULL);
+    return quad_eval(ctx, theta, NULL, NULL, NULL);
 }
 
 static double quad_grad(void *ctx, const float *theta, float *g)
 {
-    return quad_eval(ctx, theta, g);
+    return quad_eval(ctx, theta, NULL, g, NULL);
 }
 
 static void quad_hvp(void *ctx, const float *theta, const float *v, float *hv)
@@ -59,20 +61,9 @@ static void quad_hvp(void *ctx, const float *theta, const float *v, float *hv)
     }
 }
 
-/* f(θ0 + αu + βv) = f0 + α gᵀu + β gᵀv + ½α² uᵀAu + αβ uᵀAv + ½β² vᵀAv with
- * g = ∇f(θ0): six scalars, then every point is O(1). */
 static double quad_grad64(void *ctx, const double *theta, double *g)
 {
-    const quadobj *q = ctx;
-    double f = 0.0;
-    for (int i = 0; i < q->n; i++) {
-        const double *row = q->A + (size_t)i * q->n;
-        double ax = 0.0;
-        for (int j = 0; j < q->n; j++) ax += row[j] * theta[j];
-        f += theta[i] * (0.5 * ax + q->b[i]);
-        if (g) g[i] = ax + q->b[i];
-    }
-    return f;
+    return quad_eval(ctx, NULL, theta, NULL, g);
 }
 
 static int quad_hessian64(void *ctx, const double *theta, double *H)
@@ -82,6 +73,8 @@ static int quad_hessian64(void *ctx, const double *theta, double *H)
     return NN_OK;
 }
 
+/* f(θ0 + αu + βv) = f0 + α gᵀu + β gᵀv + ½α² uᵀAu + αβ uᵀAv + ½β² vᵀAv with
+ * g = ∇f(θ0): six scalars, then every point is O(1). */
 static int quad_plane(void *ctx, const float *theta0, const float *d1, const float *d2, int npts,
                       const double *a, const double *b, double *loss, double *acc)
 {
