@@ -370,6 +370,9 @@ void ckpt_info_free(ckpt_info *info);
 
 /* ---- training (nn/train.c) ----------------------------------------------- */
 
+/* Seconds on the monotonic clock: the one timer of training, probes and benches. */
+double nn_now(void);
+
 typedef struct train_progress {
     int epoch, epochs;
     long step, steps_total;

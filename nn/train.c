@@ -50,7 +50,7 @@ typedef struct trainer {
     double eval_test_loss, eval_test_acc;
 } trainer;
 
-static double now_s(void)
+double nn_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -362,7 +362,7 @@ int train_run(const config *c, const char *dir, int resume, const train_hooks *h
     trainer t;
     memset(&t, 0, sizeof t);
     memset(res, 0, sizeof *res);
-    double wall0 = now_s();
+    double wall0 = nn_now();
     char path[4200];
     long step = 0;
     int rc = setup(&t, c, dir, hooks);
@@ -404,7 +404,7 @@ int train_run(const config *c, const char *dir, int resume, const train_hooks *h
     long epoch_steps = 0, start = step;
     size_t samples = 0;
     while (step < t.total) {
-        double t0 = now_s();
+        double t0 = nn_now();
         long epoch = step / t.spe, pos = step % t.spe;
         if (pos == 0 || step == start) dataset_shuffle(n, t.cfg.train.seed, (uint64_t)epoch, t.perm);
         size_t first = (size_t)pos * (size_t)t.B;
@@ -441,7 +441,7 @@ int train_run(const config *c, const char *dir, int resume, const train_hooks *h
         }
         step++;
         samples += (size_t)B;
-        busy += now_s() - t0;
+        busy += nn_now() - t0;
         epoch_loss += loss;
         epoch_steps++;
 
@@ -492,7 +492,7 @@ int train_run(const config *c, const char *dir, int resume, const train_hooks *h
     res->grad_norm = grad_norm(t.geval, t.m.n);
     res->test_loss = model_eval(&t.m, t.m.theta, &t.test, NULL, t.test.n, &res->test_acc, NULL,
                                 &t.ews);
-    rc = write_summary(&t, res, now_s() - wall0);
+    rc = write_summary(&t, res, nn_now() - wall0);
 done:
     teardown(&t);
     return rc;

@@ -38,9 +38,9 @@ static double dgemm_s(int M, int N, int K, double *A, double *Bm, double *C)
 {
     double t[5];
     for (int r = 0; r < 5; r++) {
-        double t0 = bench_now();
+        double t0 = nn_now();
         cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, M, N, K, 1.0, A, M, Bm, N, 0.0, C, N);
-        t[r] = bench_now() - t0;
+        t[r] = nn_now() - t0;
     }
     return bench_median(t, 5);
 }
@@ -88,20 +88,20 @@ int bench_critical(void)
         double t[REPS];
         for (int r = 0; r < REPS; r++) {
             th[0] += 1e-12; /* a new θ each time: the forward pass is part of the cost */
-            double t0 = bench_now();
+            double t0 = nn_now();
             if ((rc = model64_hessian(&w64, th, H))) break;
-            t[r] = bench_now() - t0;
+            t[r] = nn_now() - t0;
         }
         if (!rc) hs[T - 1] = bench_median(t, REPS);
         if (!rc && T == 1) {
             /* The naive way: n general R-passes with a dense v = e_j. */
-            double t0 = bench_now();
+            double t0 = nn_now();
             for (size_t j = 0; j < n; j++) {
                 e[j] = 1;
                 model64_hvp(&w64, th, e, H + j * n);
                 e[j] = 0;
             }
-            naive = bench_now() - t0;
+            naive = nn_now() - t0;
         }
         model64_free(&w64);
         if (rc) goto done;
@@ -123,9 +123,9 @@ int bench_critical(void)
         for (int r = 0; r < 3 && !rc; r++) {
             for (size_t i = 0; i < n; i++)
                 for (size_t j = 0; j <= i; j++) C[i * n + j] = C[j * n + i] = A[i * n + j];
-            double t0 = bench_now();
+            double t0 = nn_now();
             rc = linalg_eigh((int)n, C, w, 1);
-            t[r] = bench_now() - t0;
+            t[r] = nn_now() - t0;
         }
         openblas_set_num_threads(1);
         if (rc) goto done;

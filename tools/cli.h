@@ -24,10 +24,9 @@ int cmd_plot(int argc, char **argv);
 int cmd_toy(int argc, char **argv);
 int cmd_restarts(int argc, char **argv);
 int cmd_critical(int argc, char **argv);
-/* `saddle bench --only critical` (tools/bench_critical.c), and the clock
- * and median every bench table uses (tools/cmd_bench.c). */
+/* `saddle bench --only critical` (tools/bench_critical.c), and the median
+ * every bench table uses (tools/cmd_bench.c). */
 int bench_critical(void);
-double bench_now(void);
 double bench_median(double *v /* [n], sorted in place */, int n);
 
 /* Prints "saddle: <what>: <status message>" and returns EXIT_FAIL. */

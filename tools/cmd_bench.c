@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../datasets/rng.h"
@@ -41,13 +40,6 @@ static const char BENCH_USAGE[] =
     "on 1 and 2 threads against n naive Hessian-vector products and the FLOP\n"
     "floor at this machine's dgemm rate, and the dense eigendecomposition.\n";
 
-double bench_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static int cmp_d(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -71,11 +63,11 @@ static double time_gemm(int ta, int tb, int M, int N, int K, float *A, float *B,
     double f = 2.0 * M * N * K;
     if (f < 5e7) inner = (int)(5e7 / f) + 1;
     for (int r = 0; r < REPS; r++) {
-        double t0 = bench_now();
+        double t0 = nn_now();
         for (int i = 0; i < inner; i++)
             cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                         M, N, K, 1.0f, A, ta ? M : K, B, tb ? K : N, 0.0f, C, N);
-        t[r] = (bench_now() - t0) / inner;
+        t[r] = (nn_now() - t0) / inner;
     }
     return bench_median(t, REPS);
 }
@@ -274,9 +266,9 @@ static int bench_surface(void)
 
     double tp[3];
     for (int r = 0; r < 3; r++) {
-        double t0 = bench_now();
+        double t0 = nn_now();
         rc = model_eval_plane(&m, &tr, NULL, k, m.theta, d1, d2, NPTS, a, b, loss, acc);
-        tp[r] = bench_now() - t0;
+        tp[r] = nn_now() - t0;
         if (rc) goto done;
     }
     double plane_s = bench_median(tp, 3);
@@ -287,11 +279,11 @@ static int bench_surface(void)
     double ts[SURF_SAMPLES], maxdiff = 0, maxrel = 0, maxacc = 0;
     for (int s = 0; s < SURF_SAMPLES; s++) {
         int p = (int)((long)s * NPTS / SURF_SAMPLES);
-        double t0 = bench_now();
+        double t0 = nn_now();
         float af = (float)a[p], bf = (float)b[p];
         for (size_t i = 0; i < m.n; i++) th[i] = m.theta[i] + af * d1[i] + bf * d2[i];
         double pacc, pl = model_eval(&m, th, &tr, NULL, k, &pacc, NULL, &ws);
-        ts[s] = bench_now() - t0;
+        ts[s] = nn_now() - t0;
         double diff = fabs(pl - loss[p]);
         maxdiff = diff > maxdiff ? diff : maxdiff;
         maxrel = diff / fabs(pl) > maxrel ? diff / fabs(pl) : maxrel;
@@ -414,17 +406,17 @@ static int bench_hvp_model(const char *layers, const char *ref_note)
     if ((rc = hvp_ws_alloc(&hw, &m, 0))) goto done;
     double t[5][HVP_REPS];
     for (int r = 0; r < HVP_REPS; r++) {
-        double t0 = bench_now();
+        double t0 = nn_now();
         model_eval(&m, m.theta, &tr, NULL, k, NULL, g, &ws);
-        t[0][r] = bench_now() - t0;
+        t[0][r] = nn_now() - t0;
         for (int gn = 0; gn <= 1; gn++) {
             hvp_ws_invalidate(&hw);
-            t0 = bench_now();
+            t0 = nn_now();
             model_hvp(&m, m.theta, &tr, NULL, k, v, hv, gn, &hw);
-            t[1 + 2 * gn][r] = bench_now() - t0;
-            t0 = bench_now();
+            t[1 + 2 * gn][r] = nn_now() - t0;
+            t0 = nn_now();
             model_hvp(&m, m.theta, &tr, NULL, k, v, hv, gn, &hw);
-            t[2 + 2 * gn][r] = bench_now() - t0;
+            t[2 + 2 * gn][r] = nn_now() - t0;
         }
     }
     double med[5], fr[4];

@@ -261,7 +261,7 @@ int cmd_critical(int argc, char **argv)
     int rc = pool_set_threads(a.threads);
     if (rc) return cli_fail("critical", rc);
 
-    double t0 = probe_now();
+    double t0 = nn_now();
     probe_model pm = {0};
     const probe_model *pms[1] = {&pm};
     probe_data pd = {0};
@@ -338,7 +338,7 @@ int cmd_critical(int argc, char **argv)
         if ((rc = start_point(&pm, run, names, nsnap, from_snap, k, a.seed, scale, theta, &src)))
             goto fail;
         fprintf(stderr, "  start %d/%d (%s)\n", k + 1, N, src.label);
-        double ts = probe_now();
+        double ts = nn_now();
         crit_result *r = &res[k];
         if ((rc = crit_find(&o, theta, &opt, r, NULL, progress, NULL))) {
             fprintf(stderr, "saddle critical: start %d (%s) failed\n", k + 1, src.label);
@@ -354,7 +354,7 @@ int cmd_critical(int argc, char **argv)
                100 * r->index[0], 100 * r->index[1], 100 * r->index[2], r->lmin, r->lmax,
                100 * r->nullfrac[opt.flat_t]);
         fflush(stdout);
-        cJSON_AddItemToArray(arr, point_json(&src, r, &opt, acc, probe_now() - ts));
+        cJSON_AddItemToArray(arr, point_json(&src, r, &opt, acc, nn_now() - ts));
         char p[4400];
         snprintf(p, sizeof p, "%s/point-%02d.safetensors", pdir, k + 1);
         ckpt_info info = {src.step < 0 ? 0 : src.step, 0, pm.c.train.seed, cfg_text};
@@ -412,11 +412,11 @@ int cmd_critical(int argc, char **argv)
              ncrit, nflat, N - ncrit - nflat);
     cJSON_AddStringToObject(j, "title", title);
     cJSON_AddNumberToObject(j, "plot_threshold", opt.flat_t);
-    cJSON_AddNumberToObject(j, "seconds", probe_now() - t0);
+    cJSON_AddNumberToObject(j, "seconds", nn_now() - t0);
     if ((rc = probe_json_write(probe_file(dir, name, ".json"), j))) goto fail;
     const char *png = probe_file(dir, name, ".png");
     if ((rc = draw(png, res, N, opt.flat_t, opt.t[opt.flat_t], title, sub))) goto fail;
-    printf("%s, %s (%.0f s)\n", png, probe_file(dir, name, ".json"), probe_now() - t0);
+    printf("%s, %s (%.0f s)\n", png, probe_file(dir, name, ".json"), nn_now() - t0);
 fail:
     probe_traj_free(names, nsnap);
     free(theta), free(points), free(tf), free(res), free(cfg_text);

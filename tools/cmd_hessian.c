@@ -86,7 +86,7 @@ int cmd_hessian(int argc, char **argv)
     int rc = pool_set_threads(a.threads);
     if (rc) return cli_fail("hessian", rc);
 
-    double t0 = probe_now();
+    double t0 = nn_now();
     probe_model pm = {0};
     const probe_model *pms[1] = {&pm};
     probe_data pd = {0};
@@ -265,9 +265,9 @@ int cmd_hessian(int argc, char **argv)
                dens.nrun, dens.m, dens.hvps, dens.moment1 * (double)pm.m.n, dens.index, dens.index_se,
                probe_file(dir, f, ".png"));
     }
-    cJSON_AddNumberToObject(j, "wall_seconds", probe_now() - t0);
+    cJSON_AddNumberToObject(j, "wall_seconds", nn_now() - t0);
     rc = probe_json_write(probe_file(dir, name, ".json"), j);
-    if (!rc) printf("  %s (%.1f s)\n", probe_file(dir, name, ".json"), probe_now() - t0);
+    if (!rc) printf("  %s (%.1f s)\n", probe_file(dir, name, ".json"), nn_now() - t0);
 fail:
     hess_eig_free(&eig);
     hess_eig_free(&pw);

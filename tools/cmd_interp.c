@@ -52,7 +52,7 @@ int cmd_interp(int argc, char **argv)
     if (rc) return cli_fail("interp", rc);
     if ((rc = pool_set_threads(a.threads))) return cli_fail("interp", rc);
 
-    double t0 = probe_now();
+    double t0 = nn_now();
     probe_model pm[3];
     const probe_model *pms[3];
     memset(pm, 0, sizeof pm);
@@ -126,7 +126,7 @@ int cmd_interp(int argc, char **argv)
     cJSON_AddStringToObject(j, "xlabel", dims == 1 ? "alpha" : "x (towards B)");
     cJSON_AddStringToObject(j, "ylabel", "y (towards C)");
     cJSON_AddBoolToObject(j, "complete", 1);
-    cJSON_AddNumberToObject(j, "wall_seconds", probe_now() - t0);
+    cJSON_AddNumberToObject(j, "wall_seconds", nn_now() - t0);
     if ((rc = probe_surface_save(&s, dir, name))) goto fail;
     if ((rc = probe_json_write(probe_file(dir, name, ".json"), j))) goto fail;
     const char *png = probe_file(dir, name, ".png");

@@ -68,7 +68,7 @@ int cmd_pca(int argc, char **argv)
     int rc = pool_set_threads(a.threads);
     if (rc) return cli_fail("pca", rc);
 
-    double t0 = probe_now();
+    double t0 = nn_now();
     probe_model pm = {0};
     const probe_model *pms[1] = {&pm};
     probe_data pd = {0};
@@ -177,7 +177,7 @@ int cmd_pca(int argc, char **argv)
     cJSON_AddStringToObject(j, "ylabel", yl);
     cJSON_AddNumberToObject(j, "max_gap_true_vs_surface", worst_gap);
     cJSON_AddBoolToObject(j, "complete", 1);
-    cJSON_AddNumberToObject(j, "wall_seconds", probe_now() - t0);
+    cJSON_AddNumberToObject(j, "wall_seconds", nn_now() - t0);
     if ((rc = probe_surface_save(&s, dir, name))) goto fail;
     if ((rc = probe_json_write(probe_file(dir, name, ".json"), j))) goto fail;
     const char *png = probe_file(dir, name, ".png");

@@ -371,7 +371,7 @@ int cmd_restarts(int argc, char **argv)
     restarts_opts o;
     int rc = parse_args(argc, argv, &o);
     if (rc) return rc;
-    double t0 = probe_now();
+    double t0 = nn_now();
     /* Load and validate the config before anything is created. */
     config base;
     if ((rc = seed_config(&o, 0, &base))) return cli_fail("restarts", rc);
@@ -474,7 +474,7 @@ int cmd_restarts(int argc, char **argv)
         cJSON_AddItemToArray(amat, cJSON_CreateDoubleArray(at + (size_t)i * N, N));
     }
     cJSON_AddStringToObject(j, "barrier_alpha_note", "[i][j]: where the maximum lies, alpha from seed i to seed j");
-    cJSON_AddNumberToObject(j, "wall_seconds", probe_now() - t0);
+    cJSON_AddNumberToObject(j, "wall_seconds", nn_now() - t0);
     if ((rc = probe_json_write(probe_file(o.out, "restarts", ".json"), j))) {
         rc = cli_fail("restarts", rc);
         goto done;

@@ -73,7 +73,7 @@ int cmd_sharpness(int argc, char **argv)
     int rc = pool_set_threads(a.threads);
     if (rc) return cli_fail("sharpness", rc);
 
-    double t0 = probe_now();
+    double t0 = nn_now();
     probe_model pm = {0};
     const probe_model *pms[1] = {&pm};
     probe_data pd = {0};
@@ -167,9 +167,9 @@ int cmd_sharpness(int argc, char **argv)
         cJSON_AddNumberToObject(x, "stderr", av[s].stderr_);
         cJSON_AddNumberToObject(x, "samples", av[s].samples);
     }
-    cJSON_AddNumberToObject(j, "wall_seconds", probe_now() - t0);
+    cJSON_AddNumberToObject(j, "wall_seconds", nn_now() - t0);
     rc = probe_json_write(probe_file(dir, name, ".json"), j);
-    if (!rc) printf("  %s (%.1f s)\n", probe_file(dir, name, ".json"), probe_now() - t0);
+    if (!rc) printf("  %s (%.1f s)\n", probe_file(dir, name, ".json"), nn_now() - t0);
 fail:
     nnobj_free(&ctx);
     probe_model_close(&pm);

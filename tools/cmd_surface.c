@@ -71,7 +71,7 @@ static int curvature_map(const objective *o, const float *th, const float *d1, c
         rc = nn_err(NN_ENOMEM, "curvature: out of memory");
         goto done;
     }
-    double t0 = probe_now();
+    double t0 = nn_now();
     for (int jy = 0; jy < g->ny && !rc; jy++) {
         for (int k = 0; k < g->nx; k++) {
             int ix = jy % 2 ? g->nx - 1 - k : k;
@@ -101,7 +101,7 @@ static int curvature_map(const objective *o, const float *th, const float *d1, c
         }
         if (isatty(2))
             fprintf(stderr, "\rcurvature: row %d/%d, %ld HVPs, %.0f s", jy + 1, g->ny, hvps,
-                    probe_now() - t0);
+                    nn_now() - t0);
     }
     if (isatty(2)) fputc('\n', stderr);
     if (rc) goto done;
@@ -166,7 +166,7 @@ typedef struct save_ctx {
 static int save_progress(void *user, const surface *s, size_t done, size_t total)
 {
     save_ctx *c = user;
-    double now = probe_now();
+    double now = nn_now();
     if (done < total && now - c->last < 2.0) return NN_OK;
     c->last = now;
     int rc = probe_surface_save(s, c->dir, c->name);
@@ -255,7 +255,7 @@ int cmd_surface(int argc, char **argv)
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &nranks);
 #endif
-    double t0 = probe_now();
+    double t0 = nn_now();
     probe_model pm[MAX_TARGETS];
     const probe_model *pms[MAX_TARGETS];
     probe_data pd = {0};
@@ -422,7 +422,7 @@ int cmd_surface(int argc, char **argv)
             cJSON_Delete(old);
         }
         if (!rc) {
-            save_ctx sc = {dir, sname, j, json, t0, probe_now()};
+            save_ctx sc = {dir, sname, j, json, t0, nn_now()};
             int block = g.nx * g.ny / 16 + 1;
             if (block > 256) block = 256;
             rc = surface_eval(&o, th, d[0], dims == 2 ? d[1] : NULL, &s[t], block, rank, nranks,
@@ -457,12 +457,12 @@ int cmd_surface(int argc, char **argv)
     cJSON_AddNumberToObject(mj, "y", grid_y(&g, (int)(best / g.nx)));
     cJSON_ReplaceItemInObject(j, "points_done", cJSON_CreateNumber((double)np));
     cJSON_ReplaceItemInObject(j, "complete", cJSON_CreateBool(1));
-    cJSON_AddNumberToObject(j, "wall_seconds", probe_now() - t0);
+    cJSON_AddNumberToObject(j, "wall_seconds", nn_now() - t0);
     const char *png = probe_file(dir, name, ".png");
     if ((rc = probe_json_write(probe_file(dir, name, ".json"), j))) goto fail;
     if ((rc = probe_render(j, dir, &a, png))) goto fail;
     printf("%s: %d x %d points in %.1f s; loss at the origin %.4f, grid minimum %.4f at (%.3g, %.3g)\n",
-           png, g.nx, g.ny, probe_now() - t0, ox, s[0].loss[best], grid_x(&g, (int)(best % g.nx)),
+           png, g.nx, g.ny, nn_now() - t0, ox, s[0].loss[best], grid_x(&g, (int)(best % g.nx)),
            grid_y(&g, (int)(best / g.nx)));
 fail:
     for (int t = 0; t < nt; t++) surface_free(&s[t]);

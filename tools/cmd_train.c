@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../probes/monitor.h"
@@ -35,13 +34,6 @@ typedef struct bar_state {
     double last;
 } bar_state;
 
-static double wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void fmt_eta(double s, char *buf, size_t len)
 {
     if (s >= 3600) snprintf(buf, len, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
@@ -55,7 +47,7 @@ static void report(const train_progress *p, void *user)
     char eta[32];
     fmt_eta(p->eta_s, eta, sizeof eta);
     if (b->tty) {
-        double now = wall();
+        double now = nn_now();
         if (now - b->last < 0.1 && !p->end_of_epoch && p->step != p->steps_total) return;
         b->last = now;
         const int W = 24;
@@ -72,7 +64,7 @@ static void report(const train_progress *p, void *user)
     } else if (p->end_of_epoch) {
         /* One line per epoch, but no more than one every few seconds: a
          * full-batch run has an epoch per step. */
-        double now = wall();
+        double now = nn_now();
         if (now - b->last < 3.0 && p->epoch != p->epochs && p->epochs > 50) return;
         b->last = now;
         fprintf(stderr, "epoch %d/%d  step %ld  loss %.4f", p->epoch, p->epochs, p->step, p->loss);

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -30,13 +29,6 @@ const char PROBE_ARGS_HELP[] =
     "  --cmap NAME         viridis, magma, inferno, plasma, cividis, gray\n"
     "  --act NAME          hidden activation of a PyTorch checkpoint (no saddle metadata)\n"
     "  --config FILE       data config for a checkpoint that carries none\n";
-
-double probe_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 void probe_args_defaults(probe_args *a)
 {

@@ -94,6 +94,5 @@ void probe_traj_free(char **names, int m);
 /* Draws a saved `saddle critical` result (its sidecar j) to png. */
 int critical_render(const cJSON *j, const char *png);
 
-double probe_now(void);
 
 #endif
