@@ -94,28 +94,27 @@ static void classify(const crit_opts *opt, size_t n, const double *w, const doub
 }
 
 /* Scratch and bounds of one Levenberg-Marquardt step in the eigenbasis
- * (rows of H = eigenvectors, w = eigenvalues). */
+ * (rows of H = eigenvectors, w = eigenvalues, gq = Qg at the current θ). */
 typedef struct lm_scan {
     const objective *o;
     size_t n;
-    const double *H, *w;
-    double *gq, *c, *th, *gt, *d, *gbest;
+    const double *H, *w, *gq;
+    double *c, *th, *gt, *d, *gbest;
     double mu_floor, mu_max;
+    int decades;
     int grads;
 } lm_scan;
 
-/* Tries μ = center·10^k for |k| ≤ decades from theta with gradient g; when
- * the best trial's ‖∇f‖ is below `beat`, moves theta, g, *loss, *gnorm and
- * *mu there and returns 1. */
-static int scan(lm_scan *S, double *theta, double *g, double center, int decades, double beat,
-                double *loss, double *gnorm, double *mu)
+/* Tries μ = center·10^k for |k| ≤ decades from theta; when the best trial's
+ * ‖∇f‖ is below *gnorm, moves theta, g, *loss, *gnorm and *mu there and
+ * returns 1. */
+static int scan(lm_scan *S, double *theta, double *g, double center, double *loss, double *gnorm,
+                double *mu)
 {
     size_t n = S->n;
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, S->H, (int)n, g, 1, 0.0, S->gq,
-                1);
-    double best = beat, best_mu = *mu, best_loss = *loss;
+    double best = *gnorm, best_mu = *mu, best_loss = *loss;
     int found = 0;
-    for (int k = -decades; k <= decades; k++) {
+    for (int k = -S->decades; k <= S->decades; k++) {
         double mk = center * pow(10.0, k);
         if (mk < S->mu_floor || mk > S->mu_max) continue;
         for (size_t q = 0; q < n; q++) S->c[q] = -S->w[q] / (S->w[q] * S->w[q] + mk) * S->gq[q];
@@ -168,36 +167,37 @@ int crit_find(const objective *o, double *theta, const crit_opts *opt, crit_resu
     r->loss0 = loss, r->gnorm0 = gnorm;
     hist[0] = gnorm;
     double mu = 0;
-    int it = 0;
+    int it = 0, fresh = 0; /* fresh: H and w hold the spectrum at the current θ */
     while (gnorm > opt->gtol && it < opt->max_iter) {
         if (it >= opt->stall_iters && gnorm > opt->stall_drop * hist[it - opt->stall_iters])
             break;
         if ((rc = spectrum(o, theta, H, w, &r->hessians))) goto done;
+        fresh = 1;
         double lam = fmax(fabs(w[0]), fabs(w[n - 1]));
         if (!(lam > 0)) break;
         double mu_floor = opt->mu0 * lam * lam;
         if (mu < mu_floor) mu = mu_floor;
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, H, (int)n, g, 1, 0.0, gq, 1);
         /* Every trial μ costs one gradient against one eigendecomposition
          * for the iteration, so scan the damping over whole decades around
          * the last one and keep the step that lowers ‖∇f‖ most; when no
          * window lowers it, move the window up (more damping, shorter steps)
          * until the damping exceeds any curvature scale. */
-        lm_scan S = {o, n, H, w, gq, c, th, gt, d, gbest, mu_floor, 1e16 * lam * lam, 0};
+        lm_scan S = {o, n, H, w, gq, c, th, gt, d, gbest, mu_floor, 1e16 * lam * lam,
+                     opt->mu_decades, 0};
         int accepted = 0;
         for (double center = mu; !accepted && center * pow(10.0, -opt->mu_decades) <= S.mu_max;
              center *= pow(10.0, 2 * opt->mu_decades + 1))
-            accepted = scan(&S, theta, g, center, opt->mu_decades, gnorm, &loss, &gnorm, &mu);
-        if (!accepted) { /* no damping lowers ‖∇f‖: a minimum of ½‖∇f‖² */
-            r->grads += S.grads;
-            break;
-        }
+            accepted = scan(&S, theta, g, center, &loss, &gnorm, &mu);
         r->grads += S.grads;
+        if (!accepted) break; /* no damping lowers ‖∇f‖: a minimum of ½‖∇f‖² */
+        fresh = 0;
         hist[++it] = gnorm;
         if (cb) cb(user, it, loss, gnorm, mu);
     }
     r->iters = it;
     r->loss = loss, r->gnorm = gnorm;
-    if ((rc = spectrum(o, theta, H, w, &r->hessians))) goto done;
+    if (!fresh && (rc = spectrum(o, theta, H, w, &r->hessians))) goto done;
     cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, H, (int)n, g, 1, 0.0, gq, 1);
     classify(opt, n, w, gq, gnorm, r);
     if (eig) memcpy(eig, w, n * sizeof *eig);

@@ -331,8 +331,10 @@ int cmd_critical(int argc, char **argv)
     cJSON *arr = cJSON_AddArrayToObject(j, "points");
     printf("%zu parameters, %zu examples (%s), %d starts: %d snapshots, %d random (x%g init)\n",
            n, pd.k, a.split, N, from_snap, N - from_snap, scale);
-    printf("  # start            status         iters  loss       |g|       index%% at -t*lmax"
-           " (t=1e-6/1e-4/1e-3)  lmin      lmax     null-g%%\n");
+    printf("index at t: %% of eigenvalues below -t lambda_max; null-g: %% of |g|^2 where |lambda| "
+           "<= 1e-4 lambda_max\n");
+    printf("%3s %-16s %-14s %5s  %-9s  %-8s  %6s %6s %6s  %-8s  %-7s  %5s\n", "#", "start", "status",
+           "iters", "loss", "|g|", "t=1e-6", "1e-4", "1e-3", "lmin", "lmax", "null-g");
     for (int k = 0; k < N; k++) {
         start_src src;
         if ((rc = start_point(&pm, run, names, nsnap, from_snap, k, a.seed, scale, theta, &src)))
@@ -348,8 +350,7 @@ int cmd_critical(int argc, char **argv)
         for (size_t i = 0; i < n; i++) tf[i] = (float)theta[i];
         double acc = 0;
         o.value(o.ctx, tf, &acc);
-        printf("%3d %-16s %-14s %5d  %-9.6g  %-8.2g  %6.2f %6.2f %6.2f                    "
-               "%-8.3g  %-7.3g  %5.1f\n",
+        printf("%3d %-16s %-14s %5d  %-9.6g  %-8.2g  %6.2f %6.2f %6.2f  %-8.3g  %-7.3g  %5.1f\n",
                k + 1, src.label, crit_status_name(r->status), r->iters, r->loss, r->gnorm,
                100 * r->index[0], 100 * r->index[1], 100 * r->index[2], r->lmin, r->lmax,
                100 * r->nullfrac[opt.flat_t]);
