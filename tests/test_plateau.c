@@ -81,6 +81,32 @@ TEST(plateau_flat_then_drop_is_found_and_escaped)
     }
 }
 
+/* Leaving a plateau slowly: after the flat stretch the loss falls by a
+ * factor 0.97 per row, so it takes 23 rows to halve. "Escaped" is the first
+ * row at or below half the plateau's level, not the first row below it (a
+ * test on the steep drop above cannot tell the two apart). */
+TEST(plateau_escape_is_halving_not_leaving)
+{
+    curve c;
+    for (int i = 0; i < N; i++) {
+        c.step[i] = DSTEP * i;
+        c.loss[i] = i <= 59 ? 0.69 : 0.69 * pow(0.97, i - 59);
+        c.grad[i] = i <= 59 ? 0.005 : 0.03 * c.loss[i];
+    }
+    plateau *p = NULL;
+    int n = find(&c, 1, &p);
+    CHECK_MSG(n >= 1, "%d plateaus", n);
+    if (n >= 1) {
+        double want = 0;
+        for (int i = 60; i < N && !want; i++)
+            if (c.loss[i] <= 0.345) want = c.step[i];
+        CHECK(want >= c.step[59] + 20 * DSTEP); /* not vacuous: halving is slow */
+        CHECK(p[0].escaped);
+        CHECK_NEAR(p[0].escape_step, want, 0);
+    }
+    free(p);
+}
+
 TEST(plateau_smooth_decay_has_none)
 {
     curve c;
