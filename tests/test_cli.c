@@ -10,6 +10,7 @@
 
 #include "../datasets/fileio.h"
 #include "../datasets/status.h"
+#include "../probes/directions.h"
 #include "../probes/npy.h"
 #include "../probes/render.h"
 #include "test.h"
@@ -163,8 +164,24 @@ TEST(cli_curvature_probes)
     double top = lmax ? atof(strchr(lmax, ':') + 1) : NAN, bottom = lmin ? atof(strchr(lmin, ':') + 1) : NAN;
     free(js);
     /* The top two: the same λmax, and a second eigenvalue between it and λmin. */
-    snprintf(args, sizeof args, "surface %s --dirs hessian-top --grid 5x5 --range -0.1:0.1 --limit 100 --name htop", dir);
+    snprintf(args, sizeof args, "surface %s --dirs hessian-top --grid 5x5 --range -0.1:0.1 --limit 100 "
+             "--name htop --save-dirs %s", dir, test_path("htop.safetensors"));
     CHECK_MSG(test_saddle(args, &out) == 0 && strstr(out, "lambda_2"), "%s", out);
+    /* Two different eigenvectors: orthogonal, not the top one twice. */
+    float *hd[2] = {NULL, NULL};
+    int nd = 2;
+    CHECK_OK(dir_load(test_path("htop.safetensors"), hd, &nd, 4547));
+    if (nd == 2) {
+        double dot = 0, n0 = 0, n1 = 0;
+        for (size_t i = 0; i < 4547; i++) {
+            dot += (double)hd[0][i] * hd[1][i];
+            n0 += (double)hd[0][i] * hd[0][i];
+            n1 += (double)hd[1][i] * hd[1][i];
+        }
+        CHECK_MSG(fabs(dot) < 1e-3 * sqrt(n0 * n1), "cosine %.3g", dot / sqrt(n0 * n1));
+    }
+    CHECK(nd == 2);
+    free(hd[0]), free(hd[1]);
     snprintf(args, sizeof args, "%s/probes/htop.json", dir);
     CHECK_OK(file_read_all(args, 1 << 20, &js, &jl));
     const char *l1 = strstr((char *)js, "\"lambda_max\":"), *l2 = strstr((char *)js, "\"lambda_2\":");
