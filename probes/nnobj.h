@@ -36,5 +36,8 @@ typedef struct nnobj {
 int nnobj_init(nnobj *ctx, objective *o, const model *m, const dataset *d, const size_t *idx,
                size_t k);
 void nnobj_free(nnobj *ctx);
+/* Makes the double-precision copy behind grad64/hessian64 now (it is made on
+ * first use otherwise, where a failure can only show as a NaN loss). */
+int nnobj_double(nnobj *ctx);
 
 #endif

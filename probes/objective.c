@@ -33,29 +33,32 @@ static int nnobj_plane(void *ctx, const float *theta0, const float *d1, const fl
 }
 
 /* The double-precision model copies the subset as doubles: made on first
- * use, so objectives that never need it pay nothing. */
-static model64 *nnobj_m64(nnobj *c)
+ * use (or by nnobj_double), so objectives that never need it pay nothing. */
+int nnobj_double(nnobj *c)
 {
-    if (c->m64) return c->m64;
+    if (c->m64) return NN_OK;
     model64 *w = malloc(sizeof *w);
-    if (!w) return NULL;
-    if (model64_init(w, c->m, c->d, c->idx, c->k)) {
+    if (!w) return nn_err(NN_ENOMEM, "objective: out of memory for the double-precision model");
+    int rc = model64_init(w, c->m, c->d, c->idx, c->k);
+    if (rc) {
         free(w);
-        return NULL;
+        return rc;
     }
-    return c->m64 = w;
+    c->m64 = w;
+    return NN_OK;
 }
 
 static double nnobj_grad64(void *ctx, const double *theta, double *g)
 {
-    model64 *w = nnobj_m64(ctx);
-    return w ? model64_grad(w, theta, g, NULL) : NAN;
+    nnobj *c = ctx;
+    return nnobj_double(c) ? NAN : model64_grad(c->m64, theta, g, NULL);
 }
 
 static int nnobj_hessian64(void *ctx, const double *theta, double *H)
 {
-    model64 *w = nnobj_m64(ctx);
-    return w ? model64_hessian(w, theta, H) : NN_ENOMEM;
+    nnobj *c = ctx;
+    int rc = nnobj_double(c);
+    return rc ? rc : model64_hessian(c->m64, theta, H);
 }
 
 int nnobj_init(nnobj *ctx, objective *o, const model *m, const dataset *d, const size_t *idx,

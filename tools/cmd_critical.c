@@ -297,6 +297,7 @@ int cmd_critical(int argc, char **argv)
                 nsnap, run, N - R - from_snap);
     if ((rc = probe_data_open(&pd, &pm, &a))) goto fail;
     if ((rc = nnobj_init(&ctx, &o, &pm.m, pd.d, pd.idx, pd.k))) goto fail;
+    if ((rc = nnobj_double(&ctx))) goto fail;
     if ((rc = probe_outdir(&pm, &a, dir, sizeof dir))) goto fail;
     const char *name = a.name ? a.name : "critical";
     char pdir[4300];
