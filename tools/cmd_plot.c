@@ -14,6 +14,7 @@
 #include "../probes/plateau.h"
 #include "../probes/render.h"
 #include "cli.h"
+#include "probe.h"
 #include "runlog.h"
 
 static const char PLOT_USAGE[] =
@@ -175,18 +176,8 @@ static int plateaus_json(const char *path, const char *log, int rows, int has_gr
         cJSON_AddItemToArray(arr, p);
     }
     cJSON_AddItemToObject(j, "plateaus", arr);
-    char *txt = cJSON_Print(j);
+    int rc = probe_json_write(path, j);
     cJSON_Delete(j);
-    if (!txt) return nn_err(NN_ENOMEM, "%s: out of memory", path);
-    size_t len = strlen(txt);
-    char *withnl = realloc(txt, len + 2);
-    if (!withnl) {
-        free(txt);
-        return nn_err(NN_ENOMEM, "%s: out of memory", path);
-    }
-    withnl[len] = '\n';
-    int rc = file_write_atomic(path, withnl, len + 1);
-    free(withnl);
     return rc;
 }
 
