@@ -27,6 +27,7 @@ const char *nn_strstatus(int code)
     case NN_ENOMEM: return "out of memory";
     case NN_ECONFIG: return "config error";
     case NN_ENAN: return "non-finite value";
+    case NN_EBUSY: return "busy";
     default: return "unknown error";
     }
 }

@@ -11,7 +11,8 @@ enum {
     NN_EINVAL,   /* an argument is out of range or inconsistent */
     NN_ENOMEM,   /* an allocation failed */
     NN_ECONFIG,  /* a config line or --set override is wrong */
-    NN_ENAN      /* a loss or gradient stopped being finite */
+    NN_ENAN,     /* a loss or gradient stopped being finite */
+    NN_EBUSY     /* another process is writing the same output */
 };
 
 /* Records a message (printf-style) for the calling thread and returns code,

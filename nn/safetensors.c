@@ -2,6 +2,7 @@
  * reader that trusts nothing in the header (lengths, JSON types, dtypes,
  * shapes, offsets, overlap, coverage) and copies the data into an aligned blob. */
 #include "nn.h"
+#include "../datasets/fileio.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -177,7 +178,7 @@ int st_write(const char *path, const st_tensor *t, int nt, const char *const *me
              const char *const *meta_vals, int nmeta)
 {
     int rc = NN_OK;
-    char *json = NULL, *tmp = NULL;
+    char *json = NULL;
     FILE *f = NULL;
 
     if (!path || nt < 0 || nmeta < 0 || (nt > 0 && !t) ||
@@ -192,16 +193,12 @@ int st_write(const char *path, const st_tensor *t, int nt, const char *const *me
     uint8_t len8[8];
     for (int i = 0; i < 8; i++) len8[i] = (uint8_t)(n >> (8 * i));
 
-    size_t tl = strlen(path) + 32;
-    if (!(tmp = malloc(tl))) {
-        rc = nn_err(NN_ENOMEM, "%s: out of memory", path);
-        goto fail;
-    }
-    snprintf(tmp, tl, "%s.tmp.%ld", path, (long)getpid());
-    if (!(f = fopen(tmp, "wb"))) {
-        rc = nn_err(NN_EIO, "%s: cannot create %s: %s", path, tmp, strerror(errno));
-        free(tmp);
-        tmp = NULL; /* nothing to remove */
+    char tmp[4200];
+    int fd;
+    if ((rc = file_tmp_open(path, tmp, sizeof tmp, &fd))) goto fail;
+    if (!(f = fdopen(fd, "wb"))) {
+        rc = nn_err(NN_EIO, "%s: cannot write %s: %s", path, tmp, strerror(errno));
+        file_tmp_abort(fd, tmp);
         goto fail;
     }
     int ok = fwrite(len8, 1, 8, f) == 8 && fwrite(json, 1, hl, f) == hl;
@@ -210,30 +207,24 @@ int st_write(const char *path, const st_tensor *t, int nt, const char *const *me
         size_t cnt = (size_t)shape_count(t[i].ndim, t[i].shape);
         ok = cnt == 0 || fwrite(t[i].data, sizeof(float), cnt, f) == cnt;
     }
-    ok = ok && fflush(f) == 0 && fsync(fileno(f)) == 0;
+    ok = ok && fflush(f) == 0;
     if (!ok) {
         rc = nn_err(NN_EIO, "%s: write error on %s: %s", path, tmp, strerror(errno));
+        fclose(f);
+        unlink(tmp);
         goto fail;
     }
-    int cr = fclose(f);
-    f = NULL;
-    if (cr != 0) {
-        rc = nn_err(NN_EIO, "%s: error closing %s: %s", path, tmp, strerror(errno));
+    /* The FILE is flushed; its descriptor is committed (fsync, rename) and
+     * the stream freed without closing the descriptor twice. */
+    int dupfd = dup(fd);
+    fclose(f);
+    if (dupfd < 0) {
+        rc = nn_err(NN_EIO, "%s: cannot finish %s: %s", path, tmp, strerror(errno));
+        unlink(tmp);
         goto fail;
     }
-    if (rename(tmp, path) != 0) {
-        rc = nn_err(NN_EIO, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
-        goto fail;
-    }
-    free(tmp);
-    free(json);
-    return NN_OK;
+    rc = file_tmp_commit(dupfd, tmp, path);
 fail:
-    if (f) fclose(f);
-    if (tmp) {
-        remove(tmp);
-        free(tmp);
-    }
     free(json);
     return rc;
 }
