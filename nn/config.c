@@ -159,7 +159,11 @@ static const cfg_key KEYS[] = {
     CHOICE("train", "snapshot_unit", T_ENUM, train.snapshot_unit, UNITS, "epochs",
            "unit of snapshot_every"),
     NUM("train", "ckpt_every", T_INT, train.ckpt_every, 0, INT_MAX, "0",
-        "resumable checkpoint every this many steps; 0 = each epoch"),
+        "resumable checkpoint every this many steps; 0 = at the end of an epoch once "
+        "train.ckpt_seconds have passed since the last one (and always at the end)"),
+    NUM("train", "ckpt_seconds", T_DOUBLE, train.ckpt_seconds, 0, 1e6, "10",
+        "with ckpt_every = 0: least time between resumable checkpoints, so that writing "
+        "them never dominates a run of many short epochs; 0 = each epoch"),
     NUM("train", "threads", T_INT, train.threads, 0, 256, "0", "worker threads; 0 = all cores"),
     NUM("train", "eval_limit", T_SIZE, train.eval_limit, 0, BIG, "10000",
         "training examples behind the train loss/acc columns; 0 = all"),
@@ -693,6 +697,7 @@ static int cfg_handler(void *user, const char *section, const char *key, const c
     }
     st->seen[ki] = st->lineno;
     st->err = key_apply(st->cfg, k, value ? value : "", where);
+    st->cfg->nset += st->err == NN_OK;
     return st->err == NN_OK;
 }
 
@@ -756,6 +761,7 @@ int config_set(config *c, const char *assignment)
     }
     if ((rc = key_lookup(parts[0], parts[1], where, &k))) goto fail;
     rc = key_apply(c, k, parts[2], where);
+    c->nset += rc == NN_OK;
 fail:
     free(s);
     return rc;
@@ -767,5 +773,64 @@ int config_write(const config *c, const char *path)
     if (!text) return nn_err(NN_ENOMEM, "%s: out of memory", path);
     int rc = file_write_atomic(path, text, strlen(text));
     free(text);
+    return rc;
+}
+
+/* ---- what a resumed run may change ----------------------------------------- */
+
+/* Why a key cannot change once steps have been taken: resuming under another
+ * value would leave a run that its own config.ini does not reproduce. */
+static const char *resume_why(const cfg_key *k)
+{
+    static const struct { const char *section, *key, *why; } WHY[] = {
+        {"train", "seed", "the seed fixed the initial weights and every epoch's shuffle"},
+        {"train", "batch", "the batch size fixed the steps per epoch and the examples of "
+                           "every step taken"},
+        {"train", "eval_every", "log.csv's rows so far follow it"},
+        {"train", "eval_limit", "log.csv's train columns so far are over those examples"},
+        {"train", "snapshot_every", "traj/ holds the snapshots it asked for"},
+        {"train", "snapshot_unit", "traj/ holds the snapshots it asked for"},
+        {"data", NULL, "the steps taken saw the run's data"},
+        {"model", NULL, "the checkpoint holds the weights of the run's model"},
+        {"loss", NULL, "the steps taken descended the run's loss"},
+        {"optimizer", NULL, "the steps taken used the run's optimizer, whose state is in "
+                            "the checkpoint"},
+        {"schedule", NULL, "the steps taken used the run's learning-rate schedule"},
+        {"monitor", NULL, "the lambda_max column so far and the monitor's checkpointed warm "
+                          "start follow it"},
+    };
+    for (size_t i = 0; i < sizeof WHY / sizeof WHY[0]; i++)
+        if (!strcmp(WHY[i].section, k->section) && (!WHY[i].key || !strcmp(WHY[i].key, k->key)))
+            return WHY[i].why;
+    return NULL;
+}
+
+int config_resume_check(const config *run, const config *want, const char *dir)
+{
+    int rc = NN_OK;
+    for (int i = 0; i < NKEYS && !rc; i++) {
+        const cfg_key *k = &KEYS[i];
+        sbuf a = {0}, b = {0};
+        sb_value(&a, run, k);
+        sb_value(&b, want, k);
+        char *va = sb_finish(&a), *vb = sb_finish(&b);
+        if (!va || !vb) {
+            rc = nn_err(NN_ENOMEM, "%s: out of memory", dir);
+        } else if (strcmp(va, vb) != 0) {
+            const char *why = resume_why(k);
+            /* Only the cosine schedule looks at the run's length: it spreads
+             * its decay over train.epochs. */
+            if (!strcmp(k->key, "epochs") && run->sched.type == SCHED_COSINE)
+                why = "the cosine schedule spreads its decay over train.epochs, so every step "
+                      "taken would have had another learning rate";
+            if (why)
+                rc = nn_err(NN_ECONFIG,
+                            "%s.%s cannot change from %s to %s when resuming %s: %s; train a new "
+                            "run for it (another --out, or --force to replace this one)",
+                            k->section, k->key, va, vb, dir, why);
+        }
+        free(va);
+        free(vb);
+    }
     return rc;
 }

@@ -272,7 +272,8 @@ typedef struct train_opts {
     int eval_every;        /* log a row every this many steps; 0 = once per epoch */
     int snapshot_every;    /* trajectory snapshot every K units; 0 = off */
     int snapshot_unit;     /* UNIT_STEPS or UNIT_EPOCHS */
-    int ckpt_every;        /* resumable checkpoint every K steps; 0 = each epoch */
+    int ckpt_every;        /* resumable checkpoint every K steps; 0 = each epoch, timed */
+    double ckpt_seconds;   /* ckpt_every = 0: at least this long between checkpoints */
     int threads;           /* 0 = all cores */
     size_t eval_limit;     /* examples used for the train loss/acc columns; 0 = all */
 } train_opts;
@@ -293,6 +294,7 @@ typedef struct config {
     sched_opts sched;
     train_opts train;
     monitor_opts monitor;
+    int nset;              /* keys set by files and --set since config_defaults */
 } config;
 
 /* ---- config (nn/config.c) ------------------------------------------------ */
@@ -306,6 +308,11 @@ int config_parse(config *c, const char *text, size_t len, const char *name);
 int config_set(config *c, const char *assignment);
 /* The resolved config as INI text with every key written out (malloc'd). */
 char *config_format(const config *c);
+/* NN_OK when `want` may continue a run trained with `run` (the steps
+ * already taken and the files written would be the same under `want`);
+ * else NN_ECONFIG naming the first key that may not change on resume and
+ * why. dir names the run in the message. */
+int config_resume_check(const config *run, const config *want, const char *dir);
 /* Writes config_format() atomically to path. */
 int config_write(const config *c, const char *path);
 /* Every key as "section.key  type  default / help / accepted values" lines,
@@ -389,7 +396,8 @@ typedef void (*train_report_fn)(const train_progress *p, void *user);
 typedef struct train_result {
     double train_loss, train_acc, test_loss, test_acc;
     double grad_norm;      /* |gradient| of the final mean loss over the whole training set */
-    double seconds;        /* wall time of the training loop */
+    double seconds;        /* time in the training loop, over every session of the run
+                              whose time is known (see summary.json) */
     double samples_per_s;
     long steps;
     size_t nparams;
@@ -430,10 +438,16 @@ typedef struct train_hooks {
  * idx [k], k <= n. */
 int train_monitor_subset(size_t n, uint64_t seed, size_t k, size_t *idx);
 
-/* Trains per the config into run directory `dir` (created if needed). When
- * resume != 0, continues from dir/last.safetensors and dir/log.csv. hooks
- * may be NULL. */
-int train_run(const config *c, const char *dir, int resume, const train_hooks *hooks,
+/* How train_run treats what `dir` holds: a new run refuses a directory that
+ * holds a run; a resume continues from dir/last.safetensors and dir/log.csv
+ * (from step 0 when the run was stopped before its first checkpoint); force
+ * deletes the old run's files first. */
+enum { TRAIN_NEW = 0, TRAIN_RESUME = 1, TRAIN_FORCE = 2 };
+
+/* Trains per the config into run directory `dir` (created if needed),
+ * holding its lock throughout; `mode` is a TRAIN_* value. hooks may be
+ * NULL. */
+int train_run(const config *c, const char *dir, int mode, const train_hooks *hooks,
               train_result *res);
 
 #endif

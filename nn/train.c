@@ -6,16 +6,20 @@
 #include "nn.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../datasets/fileio.h"
 #include "optim.h"
 #include "pool.h"
+#include "rundir.h"
 
 #define EVAL_CAP 1024
 /* grad_norm sits beside the train columns it is computed with: the norm of
@@ -43,7 +47,8 @@ typedef struct trainer {
     size_t *perm;      /* [train.n] */
     long spe, total;   /* steps per epoch, steps in all */
     int B;             /* batch */
-    FILE *log;
+    int log_fd;        /* log.csv, appended a whole row at a time */
+    off_t log_len;     /* its length at the end of the last whole row */
     char *config_text; /* resolved config, travels in checkpoints */
     long last_ckpt;    /* step of the last resumable checkpoint, -1 = none */
     long eval_step;    /* step of the last log row, and its test metrics */
@@ -154,28 +159,48 @@ static int log_row(trainer *t, long step, double lr)
     double trl = model_eval(&t->m, t->m.theta, &t->train, NULL, ntr, &tra, t->geval, &t->ews);
     double gn = grad_norm(t->geval, t->m.n);
     double tel = model_eval(&t->m, t->m.theta, &t->test, NULL, t->test.n, &tea, NULL, &t->ews);
-    fprintf(t->log, "%ld,%.4f,%.9g,%.9g,%.9g,%.9g,", step, (double)step / (double)t->spe, lr, trl,
-            tra, gn);
+    /* The row is made whole first and written at once: a reader (or a
+     * resume) never meets half a row. */
+    char row[512];
+    int k = snprintf(row, sizeof row, "%ld,%.4f,%.9g,%.9g,%.9g,%.9g,", step,
+                     (double)step / (double)t->spe, lr, trl, tra, gn);
     if (t->val.n) {
         double vl = model_eval(&t->m, t->m.theta, &t->val, NULL, t->val.n, &vaa, NULL, &t->ews);
-        fprintf(t->log, "%.9g,%.9g,", vl, vaa);
+        k += snprintf(row + k, sizeof row - (size_t)k, "%.9g,%.9g,", vl, vaa);
     }
-    fprintf(t->log, "%.9g,%.9g", tel, tea);
-    if (t->mon_on && isfinite(lam)) fprintf(t->log, ",%.9g\n", lam);
-    else fprintf(t->log, t->mon_on ? ",\n" : "\n");
+    k += snprintf(row + k, sizeof row - (size_t)k, "%.9g,%.9g", tel, tea);
+    if (t->mon_on && isfinite(lam)) k += snprintf(row + k, sizeof row - (size_t)k, ",%.9g\n", lam);
+    else k += snprintf(row + k, sizeof row - (size_t)k, t->mon_on ? ",\n" : "\n");
     t->eval_step = step;
     t->eval_test_loss = tel;
     t->eval_test_acc = tea;
-    if (fflush(t->log) != 0) {
-        char p[4200];
-        return nn_err(NN_EIO, "%s: write failed", join(p, sizeof p, t->dir, "log.csv"));
+    char p[4200];
+    join(p, sizeof p, t->dir, "log.csv");
+    if (file_write_all(t->log_fd, row, (size_t)k) != 0) {
+        int e = errno;
+        /* Cut off what part of the row got out, so the log still ends on a
+         * whole row (and a resume keeps every row before it). */
+        if (ftruncate(t->log_fd, t->log_len) != 0) e = errno;
+        return nn_err(NN_EIO, "%s: cannot write the row of step %ld: %s", p, step, strerror(e));
     }
+    t->log_len += k;
     return NN_OK;
 }
 
-/* On resume: keep the header and the rows up to the checkpoint's step, so
- * the finished log equals an uninterrupted run's. */
-static int log_truncate(trainer *t, const char *path, long upto)
+static int log_open(trainer *t, const char *path)
+{
+    struct stat st;
+    t->log_fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+    if (t->log_fd < 0 || fstat(t->log_fd, &st) != 0)
+        return nn_err(NN_EIO, "%s: cannot open for appending: %s", path, strerror(errno));
+    t->log_len = st.st_size;
+    return NN_OK;
+}
+
+/* On resume: keep the header and the rows before the checkpoint's step, and
+ * its own row when the (maybe longer) run logs that step, so the finished
+ * log equals an uninterrupted run's. */
+static int log_truncate(const char *path, long upto, int keep_upto)
 {
     uint8_t *buf;
     size_t len;
@@ -192,7 +217,8 @@ static int log_truncate(trainer *t, const char *path, long upto)
     while (line && *line) {
         char *nl = strchr(line, '\n');
         size_t ll = nl ? (size_t)(nl - line) + 1 : strlen(line);
-        if (first || (nl && strtol(line, NULL, 10) <= upto)) {
+        long s = nl ? strtol(line, NULL, 10) : upto + 1;
+        if (first || s < upto || (s == upto && keep_upto)) {
             memcpy(out + k, line, ll);
             k += ll;
         }
@@ -205,7 +231,38 @@ static int log_truncate(trainer *t, const char *path, long upto)
     return rc;
 }
 
-static int write_summary(trainer *t, const train_result *r, double wall)
+/* What summary.json says of the sessions before a resume: their time
+ * counts only when it describes the run up to the checkpoint (the run had
+ * finished there); else the time covers the steps from the checkpoint on. */
+typedef struct prior_time {
+    double seconds, wall, samples;
+    long from_step;       /* first step the time covers */
+} prior_time;
+
+static void read_prior_time(const char *dir, long ckpt_step, prior_time *pt)
+{
+    char path[4200];
+    uint8_t *buf;
+    size_t len;
+    memset(pt, 0, sizeof *pt);
+    pt->from_step = ckpt_step;
+    if (file_read_all(join(path, sizeof path, dir, "summary.json"), 1 << 20, &buf, &len)) return;
+    cJSON *j = cJSON_Parse((const char *)buf);
+    free(buf);
+    const cJSON *steps = cJSON_GetObjectItem(j, "steps"), *secs = cJSON_GetObjectItem(j, "train_seconds"),
+                *wall = cJSON_GetObjectItem(j, "wall_seconds"), *sps = cJSON_GetObjectItem(j, "samples_per_s"),
+                *from = cJSON_GetObjectItem(j, "train_seconds_from_step");
+    if (cJSON_IsNumber(steps) && (long)steps->valuedouble == ckpt_step && cJSON_IsNumber(secs) &&
+        cJSON_IsNumber(wall) && cJSON_IsNumber(sps) && secs->valuedouble >= 0) {
+        pt->seconds = secs->valuedouble;
+        pt->wall = wall->valuedouble;
+        pt->samples = sps->valuedouble * secs->valuedouble;
+        pt->from_step = cJSON_IsNumber(from) ? (long)from->valuedouble : 0;
+    }
+    cJSON_Delete(j);
+}
+
+static int write_summary(trainer *t, const train_result *r, double wall, long from_step)
 {
     char arch[256], path[4200];
     model_arch_string(&t->m, arch, sizeof arch);
@@ -226,6 +283,8 @@ static int write_summary(trainer *t, const train_result *r, double wall)
     cJSON_AddNumberToObject(j, "test_loss", r->test_loss);
     cJSON_AddNumberToObject(j, "test_acc", r->test_acc);
     cJSON_AddNumberToObject(j, "train_seconds", r->seconds);
+    /* A run resumed after a kill: the killed session's time is not known. */
+    if (from_step > 0) cJSON_AddNumberToObject(j, "train_seconds_from_step", (double)from_step);
     cJSON_AddNumberToObject(j, "wall_seconds", wall);
     cJSON_AddNumberToObject(j, "samples_per_s", r->samples_per_s);
     cJSON_AddNumberToObject(j, "threads", pool_threads());
@@ -295,9 +354,6 @@ static int setup(trainer *t, const config *c, const char *dir, const train_hooks
     t->config_text = config_format(&t->cfg);
     if (!t->g || !t->geval || !t->perm || !t->config_text)
         return nn_err(NN_ENOMEM, "train: out of memory");
-    char path[4200];
-    if ((rc = file_mkdirs(dir))) return rc;
-    if ((rc = file_mkdirs(join(path, sizeof path, dir, "traj")))) return rc;
     return NN_OK;
 }
 
@@ -329,7 +385,9 @@ static int restore(trainer *t, long *step)
     *step = info.step;
     ckpt_info_free(&info);
     if (*step < 0 || *step > t->total)
-        return nn_err(NN_EFORMAT, "%s: step %ld is outside this run's 0..%ld", path, *step, t->total);
+        return nn_err(NN_EFORMAT, "%s: step %ld is outside this run's 0..%ld (train.epochs = %d): "
+                      "a run cannot be shortened below its checkpoint",
+                      path, *step, t->total, t->cfg.train.epochs);
     t->opt.t = *step;
     t->last_ckpt = *step;
     return NN_OK;
@@ -337,7 +395,7 @@ static int restore(trainer *t, long *step)
 
 static void teardown(trainer *t)
 {
-    if (t->log) fclose(t->log);
+    if (t->log_fd >= 0) close(t->log_fd);
     free(t->g);
     free(t->geval);
     free(t->theta_p);
@@ -356,47 +414,94 @@ static void teardown(trainer *t)
 
 static int at_multiple(long step, long every) { return every > 0 && step % every == 0; }
 
-int train_run(const config *c, const char *dir, int resume, const train_hooks *hooks,
+/* A resume may change only what leaves the steps taken as they were. */
+static int resume_check(const config *c, const char *dir)
+{
+    char path[4200];
+    config run, want = *c;
+    config_defaults(&run);
+    int rc = config_load(&run, join(path, sizeof path, dir, "config.ini"));
+    if (rc) return rc;
+    if (run.data.seed == 0) run.data.seed = run.train.seed;
+    if (want.data.seed == 0) want.data.seed = want.train.seed;
+    return config_resume_check(&run, &want, dir);
+}
+
+/* The run's files before the first step: a new (or restarted) run writes
+ * config.ini, the log's header and step-0 row and snapshot; a resumed one
+ * restores the checkpoint, cuts the log back to it and records the config
+ * with the changes --set made. */
+static int run_begin(trainer *t, run_dir *rd, int resume, long *step, prior_time *pt)
+{
+    char path[4200], cpath[4200];
+    const char *dir = t->dir;
+    int rc;
+    join(path, sizeof path, dir, "log.csv");
+    join(cpath, sizeof cpath, dir, "config.ini");
+    if (rd->clear && (rc = run_dir_clear(rd))) return rc;
+    if ((rc = file_mkdirs(join(path, sizeof path, dir, "traj")))) return rc;
+    join(path, sizeof path, dir, "log.csv");
+    if (resume) {
+        if ((rc = restore(t, step))) return rc;
+        read_prior_time(dir, *step, pt);
+        long eval_every = t->cfg.train.eval_every > 0 ? t->cfg.train.eval_every : t->spe;
+        int keep = *step == t->total || at_multiple(*step, eval_every) ||
+                   (t->mon_on && at_multiple(*step, t->cfg.monitor.every));
+        if ((rc = log_truncate(path, *step, keep))) return rc;
+        uint8_t *old;
+        size_t len;
+        if ((rc = file_read_all(cpath, 1 << 20, &old, &len))) return rc;
+        int same = !strcmp((const char *)old, t->config_text);
+        free(old);
+        if (!same && (rc = file_write_atomic(cpath, t->config_text, strlen(t->config_text))))
+            return rc;
+        return log_open(t, path);
+    }
+    if ((rc = file_write_atomic(cpath, t->config_text, strlen(t->config_text)))) return rc;
+    char hdr[256];
+    snprintf(hdr, sizeof hdr, "%s%s\n", t->val.n ? LOG_HEADER_VAL : LOG_HEADER,
+             t->mon_on ? ",lambda_max" : "");
+    if ((rc = file_write_atomic(path, hdr, strlen(hdr)))) return rc;
+    if ((rc = log_open(t, path))) return rc;
+    double lr0 = sched_lr(&t->cfg.sched, t->cfg.optim.lr, 0, t->spe, t->total);
+    if ((rc = log_row(t, 0, lr0))) return rc;
+    if (t->cfg.train.snapshot_every > 0 && (rc = snapshot(t, 0))) return rc;
+    return NN_OK;
+}
+
+int train_run(const config *c, const char *dir, int mode, const train_hooks *hooks,
               train_result *res)
 {
     trainer t;
     memset(&t, 0, sizeof t);
     memset(res, 0, sizeof *res);
+    t.log_fd = -1;
     double wall0 = nn_now();
     char path[4200];
     long step = 0;
-    int rc = setup(&t, c, dir, hooks);
-    train_report_fn report = t.hooks->report;
-    void *user = t.hooks->report_user;
-    if (rc) goto done;
-    join(path, sizeof path, dir, "log.csv");
-    if (resume) {
-        if ((rc = restore(&t, &step))) goto done;
-        if ((rc = log_truncate(&t, path, step))) goto done;
-        t.log = fopen(path, "a");
-    } else {
-        char cpath[4200];
-        if ((rc = config_write(&t.cfg, join(cpath, sizeof cpath, dir, "config.ini")))) goto done;
-        char hdr[256];
-        snprintf(hdr, sizeof hdr, "%s%s\n", t.val.n ? LOG_HEADER_VAL : LOG_HEADER,
-                 t.mon_on ? ",lambda_max" : "");
-        if ((rc = file_write_atomic(path, hdr, strlen(hdr)))) goto done;
-        t.log = fopen(path, "a");
-    }
-    if (!t.log) {
-        rc = nn_err(NN_EIO, "%s: cannot open for appending", path);
-        goto done;
-    }
-    if (!resume) {
-        double lr0 = sched_lr(&t.cfg.sched, t.cfg.optim.lr, 0, t.spe, t.total);
-        if ((rc = log_row(&t, 0, lr0))) goto done;
-        if (t.cfg.train.snapshot_every > 0 && (rc = snapshot(&t, 0))) goto done;
-    }
+    prior_time pt = {0};
+    run_dir rd;
+    train_report_fn report = hooks ? hooks->report : NULL;
+    void *user = hooks ? hooks->report_user : NULL;
+    /* The directory's state and the config are checked before the data
+     * are loaded, and nothing is deleted or written until all of it
+     * (data, model, checkpoint) has been found good. */
+    int rc = run_dir_open(&rd, dir, mode), wrote = 0;
+    if (rc) return rc;
+    int resume = mode == TRAIN_RESUME && !rd.from_zero;
+    if (resume && (rc = resume_check(c, dir))) goto done;
+    if ((rc = setup(&t, c, dir, hooks))) goto done;
+    wrote = 1;
+    if ((rc = run_begin(&t, &rd, resume, &step, &pt))) goto done;
 
     long snap_every = t.cfg.train.snapshot_unit == UNIT_EPOCHS
                           ? (long)t.cfg.train.snapshot_every * t.spe
                           : (long)t.cfg.train.snapshot_every;
     long ckpt_every = t.cfg.train.ckpt_every > 0 ? t.cfg.train.ckpt_every : t.spe;
+    /* Per-epoch checkpoints of a run of tiny epochs are spaced in time:
+     * resuming from any step gives the same run, so only the work a kill
+     * can lose depends on it. */
+    double ckpt_gap = t.cfg.train.ckpt_every > 0 ? 0 : t.cfg.train.ckpt_seconds, ckpt_t = nn_now();
     long eval_every = t.cfg.train.eval_every > 0 ? t.cfg.train.eval_every : t.spe;
     long mon_every = t.mon_on ? t.cfg.monitor.every : 0;
     size_t n = t.train.n, dim = t.train.dim;
@@ -452,10 +557,11 @@ int train_run(const config *c, const char *dir, int resume, const train_hooks *h
             if ((rc = log_row(&t, step, lr_next))) goto done;
         }
         if (at_multiple(step, snap_every) && (rc = snapshot(&t, step))) goto done;
-        if (at_multiple(step, ckpt_every) || step == t.total) {
+        if ((at_multiple(step, ckpt_every) && nn_now() - ckpt_t >= ckpt_gap) || step == t.total) {
             if ((rc = save_ckpt(&t, join(path, sizeof path, dir, "last.safetensors"), step, 1)))
                 goto done;
             t.last_ckpt = step;
+            ckpt_t = nn_now();
         }
         if (report) {
             train_progress p = {0};
@@ -485,15 +591,16 @@ int train_run(const config *c, const char *dir, int resume, const train_hooks *h
     res->nparams = t.m.n;
     res->grad_evals = t.grad_evals;
     res->monitor_calls = t.monitor_calls;
-    res->seconds = busy;
-    res->samples_per_s = busy > 0 ? (double)samples / busy : 0;
+    res->seconds = pt.seconds + busy;
+    res->samples_per_s = res->seconds > 0 ? (pt.samples + (double)samples) / res->seconds : 0;
     res->train_loss = model_eval(&t.m, t.m.theta, &t.train, NULL, t.train.n, &res->train_acc,
                                  t.geval, &t.ews);
     res->grad_norm = grad_norm(t.geval, t.m.n);
     res->test_loss = model_eval(&t.m, t.m.theta, &t.test, NULL, t.test.n, &res->test_acc, NULL,
                                 &t.ews);
-    rc = write_summary(&t, res, nn_now() - wall0);
+    rc = write_summary(&t, res, pt.wall + nn_now() - wall0, pt.from_step);
 done:
     teardown(&t);
+    run_dir_close(&rd, wrote);
     return rc;
 }

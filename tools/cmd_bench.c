@@ -156,7 +156,7 @@ static int bench_train(int repeats, const char *threads)
             cli_config_resolve(&c);
             for (int r = 0; r < repeats && !rc; r++) {
                 train_result res;
-                rc = train_run(&c, tmpl, 0, NULL, &res);
+                rc = train_run(&c, tmpl, TRAIN_FORCE, NULL, &res);
                 sps[r] = res.samples_per_s;
             }
             if (rc) {

@@ -100,16 +100,28 @@ static int train_all(study *s)
             if (rc) return cli_fail("study", rc);
             snprintf(fin, sizeof fin, "%s/final.safetensors", dir);
             int done = file_exists(fin) && same_config(dir, want);
-            free(want);
             if (done) {
+                free(want);
                 fprintf(stderr, "%s: trained already with this config; kept\n", dir);
                 continue;
             }
             char seed[64], thr[64];
             snprintf(seed, sizeof seed, "train.seed=%ld", s->seeds[k]);
             snprintf(thr, sizeof thr, "train.threads=%d", s->threads);
-            char *av[] = {"train", r->config, "--out", dir, "--set", seed, "--set", thr};
+            char *av[9] = {"train", r->config, "--out", dir, "--set", seed, "--set", thr};
             int ac = s->threads > 0 ? 8 : 6;
+            /* A run of this config that was stopped is continued; one of
+             * another config is the study's to replace. */
+            snprintf(fin, sizeof fin, "%s/config.ini", dir);
+            if (file_exists(fin) && same_config(dir, want)) {
+                char *avr[] = {"train", "--resume", dir};
+                av[0] = avr[0], av[1] = avr[1], av[2] = avr[2];
+                ac = 3;
+            } else if (file_exists(fin)) {
+                fprintf(stderr, "%s: trained with another config; retrained\n", dir);
+                av[ac++] = "--force";
+            }
+            free(want);
             if ((rc = call(cmd_train, ac, av))) return rc;
             /* A retrained run's old probes describe other weights. */
             r->fresh[k] = 1;

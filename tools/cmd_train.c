@@ -10,7 +10,7 @@
 #include "cli.h"
 
 static const char TRAIN_USAGE[] =
-    "usage: saddle train CONFIG [--out DIR] [--set section.key=value ...]\n"
+    "usage: saddle train CONFIG [--out DIR] [--force] [--set section.key=value ...]\n"
     "       saddle train [CONFIG] --resume DIR [--set section.key=value ...]\n"
     "\n"
     "Trains the model a config describes and writes the run directory:\n"
@@ -23,9 +23,19 @@ static const char TRAIN_USAGE[] =
     "  DIR/summary.json        final metrics, time, samples/s\n"
     "\n"
     "options:\n"
-    "  --out DIR        run directory (default runs/<config name>)\n"
+    "  --out DIR        run directory (default runs/<config name>); one that already\n"
+    "                   holds a run is refused: --resume it or --force\n"
+    "  --force          replace the run in DIR: its config.ini, log.csv, summary.json,\n"
+    "                   checkpoints, traj/, probes/ and the .json/.npy/.png/.csv beside\n"
+    "                   them are deleted first (once the new config and data check out)\n"
     "  --set S.K=V      override one config key (repeatable), validated like the file\n"
-    "  --resume DIR     continue DIR from its last checkpoint, with DIR/config.ini\n"
+    "  --resume DIR     continue DIR from its last checkpoint (from step 0 if it has none\n"
+    "                   yet) with DIR/config.ini; --set may change only train.epochs\n"
+    "                   (not under a cosine schedule), train.ckpt_every, train.ckpt_seconds\n"
+    "                   and train.threads, and the change is recorded in DIR/config.ini\n"
+    "\n"
+    "One process writes a run directory at a time: a second train or --resume into it\n"
+    "fails at once, naming the first one's pid.\n"
     "\n"
     "config keys (section.key  type  default  accepted):\n";
 
@@ -88,7 +98,7 @@ int cmd_train(int argc, char **argv)
 {
     const char *cfg_path = NULL, *out = NULL, *resume = NULL;
     const char *sets[256];
-    int nsets = 0;
+    int nsets = 0, force = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (cli_is_help(a)) {
@@ -97,6 +107,8 @@ int cmd_train(int argc, char **argv)
             if (h) fputs(h, stdout);
             free(h);
             return EXIT_OK;
+        } else if (!strcmp(a, "--force")) {
+            force = 1;
         } else if (!strcmp(a, "--out") || !strcmp(a, "--set") || !strcmp(a, "--resume")) {
             if (i + 1 >= argc) return cli_usage_error("train", "%s needs a value", a);
             const char *v = argv[++i];
@@ -111,6 +123,9 @@ int cmd_train(int argc, char **argv)
     if (!cfg_path && !resume) return cli_usage_error("train", "a CONFIG file is required");
     if (resume && out && strcmp(out, resume) != 0)
         return cli_usage_error("train", "--out and --resume name different directories");
+    if (resume && force)
+        return cli_usage_error("train", "--force replaces a run and --resume continues it: "
+                                        "give one of them");
 
     config c, from_run;
     char run_cfg[4200];
@@ -122,15 +137,24 @@ int cmd_train(int argc, char **argv)
         if ((rc = config_load(&from_run, run_cfg))) return cli_fail("resume", rc);
     }
     if (cfg_path && (rc = config_load(&c, cfg_path))) return cli_fail("config", rc);
+    if (cfg_path && !resume && c.nset == 0)
+        fprintf(stderr, "saddle: train: warning: %s sets no key: every key %s its default "
+                "(`saddle train --help` lists them)\n", cfg_path,
+                nsets ? "but the --set ones takes" : "takes");
     if (!cfg_path) c = from_run;
-    for (int i = 0; i < nsets; i++)
+    config run_set = resume ? from_run : c;
+    for (int i = 0; i < nsets; i++) {
         if ((rc = config_set(&c, sets[i]))) return cli_fail("--set", rc);
+        if (resume && cfg_path && (rc = config_set(&run_set, sets[i]))) return cli_fail("--set", rc);
+    }
     if (resume && cfg_path) {
-        /* The given config must be the run's own (after --set), or the
-         * resumed run would silently differ from the one that was started. */
+        /* The given config must be the run's own (both with --set), or the
+         * resumed run would silently differ from the one that was started;
+         * what --set may change on resume the trainer checks. */
         config a = c;
         cli_config_resolve(&a);
-        char *fa = config_format(&a), *fb = config_format(&from_run);
+        cli_config_resolve(&run_set);
+        char *fa = config_format(&a), *fb = config_format(&run_set);
         int same = fa && fb && strcmp(fa, fb) == 0;
         free(fa);
         free(fb);
@@ -149,13 +173,18 @@ int cmd_train(int argc, char **argv)
         out = outbuf;
     }
     const char *dir = resume ? resume : out;
+    int mode = resume ? TRAIN_RESUME : force ? TRAIN_FORCE : TRAIN_NEW;
+    char last[4200];
+    snprintf(last, sizeof last, "%s/last.safetensors", dir);
+    int from_zero = resume && access(last, F_OK) != 0;
 
     bar_state b = {isatty(2), 0};
     train_result r;
-    fprintf(stderr, "%s %s -> %s\n", resume ? "resuming" : "training", resume ? run_cfg : cfg_path, dir);
+    fprintf(stderr, "%s %s -> %s%s\n", resume ? "resuming" : "training", resume ? run_cfg : cfg_path,
+            dir, from_zero ? " (no checkpoint yet: from step 0)" : "");
     lmax_monitor mon = {0};
     train_hooks hooks = {report, &b, lmax_monitor_fn, &mon};
-    rc = train_run(&c, dir, resume != NULL, &hooks, &r);
+    rc = train_run(&c, dir, mode, &hooks, &r);
     lmax_monitor_free(&mon);
     if (rc) {
         if (b.tty) fputc('\n', stderr);

@@ -1,0 +1,192 @@
+/* Run directories: one writer at a time (a lock on DIR), no new run beside
+ * an old one, and the emptying that --force promises, done without following
+ * a symlink out of the directory. */
+#include "rundir.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nn.h"
+
+/* What makes a directory a run: anything train writes, and the probes' tree. */
+static const char *const RUN_FILES[] = {"config.ini", "log.csv", "summary.json",
+                                        "final.safetensors", "last.safetensors", "traj",
+                                        "probes"};
+#define NRUN_FILES ((int)(sizeof RUN_FILES / sizeof RUN_FILES[0]))
+
+/* Results probes may leave beside the checkpoints (rescale, --out DIR). */
+static const char *const RESULT_EXTS[] = {".safetensors", ".npy", ".json", ".png", ".csv"};
+
+static int exists_at(int dfd, const char *name, struct stat *st)
+{
+    return fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int run_dir_holds(const char *dir, char *found, size_t len)
+{
+    int n = 0;
+    size_t k = 0;
+    if (len) found[0] = 0;
+    for (int i = 0; i < NRUN_FILES; i++) {
+        char p[4200];
+        struct stat st;
+        snprintf(p, sizeof p, "%s/%s", dir, RUN_FILES[i]);
+        if (lstat(p, &st) != 0) continue;
+        int w = snprintf(found + k, len > k ? len - k : 0, "%s%s%s", n ? ", " : "", RUN_FILES[i],
+                         S_ISDIR(st.st_mode) ? "/" : "");
+        if (w > 0 && k + (size_t)w < len) k += (size_t)w;
+        n++;
+    }
+    return n;
+}
+
+static void path_join(char *buf, size_t len, const char *dir, const char *name)
+{
+    snprintf(buf, len, "%s/%s", dir, name);
+}
+
+int run_dir_open(run_dir *rd, const char *dir, int mode)
+{
+    memset(rd, 0, sizeof *rd);
+    rd->dir = dir;
+    rd->lock.fd = rd->probes.fd = -1;
+    struct stat st;
+    if (lstat(dir, &st) != 0) {
+        if (errno != ENOENT) return nn_err(NN_EIO, "%s: %s", dir, strerror(errno));
+        if (mode == TRAIN_RESUME)
+            return nn_err(NN_EINVAL, "%s: no such run directory to resume", dir);
+        rd->created = 1;
+    }
+    int rc = file_mkdirs(dir);
+    if (rc) return rc;
+    if ((rc = file_lock_dir(&rd->lock, dir, mode == TRAIN_RESUME ? "train --resume" : "train")))
+        goto fail;
+    char found[512], p[4200];
+    /* Snapshots a killed writer was making (file_lock_dir did dir itself). */
+    path_join(p, sizeof p, dir, "traj");
+    file_clean_stale_tmp(p, NULL);
+    int holds = run_dir_holds(dir, found, sizeof found);
+    if (mode == TRAIN_NEW && holds) {
+        rc = nn_err(NN_EINVAL,
+                    "%s already holds a run (%s): continue it with `saddle train --resume %s`, "
+                    "or replace it with --force (which first deletes its checkpoints, log, traj/ "
+                    "and probes/)",
+                    dir, found, dir);
+        goto fail;
+    }
+    if (mode == TRAIN_RESUME) {
+        path_join(p, sizeof p, dir, "config.ini");
+        if (lstat(p, &st) != 0) {
+            rc = nn_err(NN_EINVAL, "%s holds no run to resume (no config.ini)", dir);
+            goto fail;
+        }
+        path_join(p, sizeof p, dir, "last.safetensors");
+        if (lstat(p, &st) != 0) {
+            path_join(p, sizeof p, dir, "final.safetensors");
+            if (lstat(p, &st) == 0) {
+                rc = nn_err(NN_EINVAL, "%s: final.safetensors exists but last.safetensors, "
+                            "which --resume continues from, does not; retrain with --force",
+                            dir);
+                goto fail;
+            }
+            /* Killed before its first checkpoint: nothing to continue, so the
+             * run starts over from its own config. */
+            rd->from_zero = 1;
+        }
+    }
+    rd->clear = mode == TRAIN_FORCE || rd->from_zero;
+    if (rd->clear) {
+        /* A probe still writing probes/ would lose its files under it. */
+        path_join(p, sizeof p, dir, "probes");
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode) &&
+            (rc = file_lock_dir(&rd->probes, p, "train --force")))
+            goto fail;
+    }
+    return NN_OK;
+fail:
+    run_dir_close(rd, 0);
+    return rc;
+}
+
+/* rm -r of dfd/name without following symlinks; `shown` names it in errors. */
+static int remove_tree(int dfd, const char *name, const char *shown, int depth)
+{
+    struct stat st;
+    if (!exists_at(dfd, name, &st)) return NN_OK;
+    if (!S_ISDIR(st.st_mode)) {
+        if (unlinkat(dfd, name, 0) != 0 && errno != ENOENT)
+            return nn_err(NN_EIO, "%s/%s: cannot delete: %s", shown, name, strerror(errno));
+        return NN_OK;
+    }
+    if (depth > 64) return nn_err(NN_EIO, "%s/%s: directories nested too deep", shown, name);
+    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        int e = errno;
+        if (fd >= 0) close(fd);
+        return nn_err(NN_EIO, "%s/%s: cannot list: %s", shown, name, strerror(e));
+    }
+    char sub[4200];
+    snprintf(sub, sizeof sub, "%s/%s", shown, name);
+    int rc = NN_OK;
+    for (struct dirent *e; !rc && (e = readdir(d));)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            rc = remove_tree(fd, e->d_name, sub, depth + 1);
+    closedir(d);
+    if (!rc && unlinkat(dfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+        rc = nn_err(NN_EIO, "%s: cannot delete: %s", sub, strerror(errno));
+    return rc;
+}
+
+static int is_result(const char *name)
+{
+    size_t n = strlen(name);
+    for (size_t i = 0; i < sizeof RESULT_EXTS / sizeof RESULT_EXTS[0]; i++) {
+        size_t k = strlen(RESULT_EXTS[i]);
+        if (n > k && !strcmp(name + n - k, RESULT_EXTS[i])) return 1;
+    }
+    return 0;
+}
+
+int run_dir_clear(run_dir *rd)
+{
+    int fd = open(rd->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!d) {
+        int e = errno;
+        if (fd >= 0) close(fd);
+        return nn_err(NN_EIO, "%s: cannot list: %s", rd->dir, strerror(e));
+    }
+    int rc = NN_OK;
+    for (struct dirent *e; !rc && (e = readdir(d));) {
+        struct stat st;
+        int mine = 0;
+        for (int i = 0; i < NRUN_FILES; i++) mine |= !strcmp(e->d_name, RUN_FILES[i]);
+        if (!mine && !(is_result(e->d_name) && exists_at(fd, e->d_name, &st) &&
+                       (S_ISREG(st.st_mode) || S_ISLNK(st.st_mode))))
+            continue;
+        rc = remove_tree(fd, e->d_name, rd->dir, 0);
+    }
+    closedir(d);
+    /* probes/ and its lock file are gone: nothing left to hold. */
+    file_unlock(&rd->probes);
+    return rc;
+}
+
+void run_dir_close(run_dir *rd, int wrote)
+{
+    file_unlock(&rd->probes);
+    if (rd->created && !wrote && rd->lock.fd >= 0) {
+        /* Only the lock file is in it: rmdir fails harmlessly otherwise. */
+        char p[4200];
+        path_join(p, sizeof p, rd->dir, FILE_LOCK_NAME);
+        unlink(p);
+        rmdir(rd->dir);
+    }
+    file_unlock(&rd->lock);
+}
