@@ -180,7 +180,7 @@ static int log_row(trainer *t, long step, double lr)
         int e = errno;
         /* Cut off what part of the row got out, so the log still ends on a
          * whole row (and a resume keeps every row before it). */
-        if (ftruncate(t->log_fd, t->log_len) != 0) e = errno;
+        if (ftruncate(t->log_fd, t->log_len) != 0) { /* the write's reason is the one to give */ }
         return nn_err(NN_EIO, "%s: cannot write the row of step %ld: %s", p, step, strerror(e));
     }
     t->log_len += k;
@@ -252,12 +252,17 @@ static void read_prior_time(const char *dir, long ckpt_step, prior_time *pt)
     const cJSON *steps = cJSON_GetObjectItem(j, "steps"), *secs = cJSON_GetObjectItem(j, "train_seconds"),
                 *wall = cJSON_GetObjectItem(j, "wall_seconds"), *sps = cJSON_GetObjectItem(j, "samples_per_s"),
                 *from = cJSON_GetObjectItem(j, "train_seconds_from_step");
-    if (cJSON_IsNumber(steps) && (long)steps->valuedouble == ckpt_step && cJSON_IsNumber(secs) &&
-        cJSON_IsNumber(wall) && cJSON_IsNumber(sps) && secs->valuedouble >= 0) {
+    /* An edited or damaged summary counts as none. */
+    if (cJSON_IsNumber(steps) && steps->valuedouble == (double)ckpt_step && cJSON_IsNumber(secs) &&
+        cJSON_IsNumber(wall) && cJSON_IsNumber(sps) && secs->valuedouble >= 0 &&
+        isfinite(secs->valuedouble) && wall->valuedouble >= 0 && isfinite(wall->valuedouble) &&
+        sps->valuedouble >= 0 && isfinite(sps->valuedouble * secs->valuedouble)) {
         pt->seconds = secs->valuedouble;
         pt->wall = wall->valuedouble;
         pt->samples = sps->valuedouble * secs->valuedouble;
-        pt->from_step = cJSON_IsNumber(from) ? (long)from->valuedouble : 0;
+        pt->from_step = 0;
+        if (cJSON_IsNumber(from) && from->valuedouble >= 0 && from->valuedouble <= (double)ckpt_step)
+            pt->from_step = (long)from->valuedouble;
     }
     cJSON_Delete(j);
 }

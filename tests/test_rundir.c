@@ -217,39 +217,41 @@ static int wait_for_lock(const char *dir, pid_t pid)
 
 TEST(second_writer_of_a_run_directory_fails_naming_the_first)
 {
-    char dir[512], ref[512], bin[1024], sets[1024], args[2048];
+    char dir[512], ref[512], bin[1024], args[2048];
     tpath(dir, sizeof dir, "rd-busy");
     tpath(ref, sizeof ref, "rd-busy-ref");
     saddle_bin(bin, sizeof bin);
-    /* Long enough (many small steps, no snapshots) to be caught running. */
-    snprintf(sets, sizeof sets, "--set train.epochs=400 --set train.snapshot_every=0 "
-             "--set train.threads=1 --set data.synth_n=600");
+    const char *sets = "--set train.epochs=200 --set train.snapshot_every=0 "
+                       "--set train.threads=1 --set data.synth_n=600";
     pid_t pid = fork();
     if (pid == 0) {
         int fd = open("/dev/null", O_WRONLY);
         if (fd >= 0) dup2(fd, 1), dup2(fd, 2);
-        execl(bin, bin, "train", "configs/spirals.ini", "--out", dir, "--set", "train.epochs=400",
+        execl(bin, bin, "train", "configs/spirals.ini", "--out", dir, "--set", "train.epochs=200",
               "--set", "train.snapshot_every=0", "--set", "train.threads=1", "--set",
               "data.synth_n=600", (char *)NULL);
         _exit(127);
     }
     CHECK(pid > 0);
     CHECK_MSG(wait_for_lock(dir, pid), "%s/%s never named pid %ld", dir, FILE_LOCK_NAME, (long)pid);
+    /* Held still mid-run, so the second writer certainly meets it. */
+    kill(pid, SIGSTOP);
+    int st = 0, done = waitpid(pid, &st, WNOHANG | WUNTRACED) == pid && !WIFSTOPPED(st);
+    CHECK_MSG(!done, "the first training ended before the second started");
     char pidtxt[64];
     snprintf(pidtxt, sizeof pidtxt, "pid %ld", (long)pid);
     const char *out;
     snprintf(args, sizeof args, "train configs/spirals.ini --out %s %s", dir, sets);
-    int rc = test_saddle(args, &out);
-    int still = kill(pid, 0) == 0;
-    CHECK(rc == 1);
-    CHECK_MSG(strstr(out, pidtxt) || !still, "no '%s' in: %s", pidtxt, out);
+    CHECK(test_saddle(args, &out) == 1);
+    CHECK_MSG(strstr(out, pidtxt), "no '%s' in: %s", pidtxt, out);
+    snprintf(args, sizeof args, "train configs/spirals.ini --out %s --force %s", dir, sets);
+    CHECK(test_saddle(args, &out) == 1);
+    CHECK_MSG(strstr(out, pidtxt), "no '%s' in: %s", pidtxt, out);
     snprintf(args, sizeof args, "train --resume %s", dir);
-    rc = test_saddle(args, &out);
-    still = kill(pid, 0) == 0;
-    CHECK(rc == 1);
-    CHECK_MSG(strstr(out, pidtxt) || !still, "no '%s' in: %s", pidtxt, out);
-    int st = 0;
-    waitpid(pid, &st, 0);
+    CHECK(test_saddle(args, &out) == 1);
+    CHECK_MSG(strstr(out, pidtxt), "no '%s' in: %s", pidtxt, out);
+    kill(pid, SIGCONT);
+    if (!done) waitpid(pid, &st, 0);
     CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "first training: status %d", st);
     /* The first run is whole: what it would have been alone. */
     snprintf(args, sizeof args, "train configs/spirals.ini --out %s %s", ref, sets);

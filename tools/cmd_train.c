@@ -4,8 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "../datasets/fileio.h"
 #include "../probes/monitor.h"
 #include "cli.h"
 
@@ -134,7 +136,20 @@ int cmd_train(int argc, char **argv)
     if (resume) {
         snprintf(run_cfg, sizeof run_cfg, "%s/config.ini", resume);
         config_defaults(&from_run);
-        if ((rc = config_load(&from_run, run_cfg))) return cli_fail("resume", rc);
+        if ((rc = config_load(&from_run, run_cfg))) {
+            char why[1200], lp[4300];
+            snprintf(why, sizeof why, "%s", nn_errmsg());
+            /* A run that is just starting has no config.ini yet: then its
+             * writer is what to report. */
+            struct stat st;
+            file_lock l = {-1};
+            snprintf(lp, sizeof lp, "%s/%s", resume, FILE_LOCK_NAME);
+            if (stat(lp, &st) == 0 && file_lock_dir(&l, resume, "train --resume") == NN_EBUSY)
+                return cli_fail("train", NN_EBUSY);
+            file_unlock(&l);
+            fprintf(stderr, "saddle: resume: %s\n", why);
+            return EXIT_FAIL;
+        }
     }
     if (cfg_path && (rc = config_load(&c, cfg_path))) return cli_fail("config", rc);
     if (cfg_path && !resume && c.nset == 0)
