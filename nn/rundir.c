@@ -1,12 +1,16 @@
 /* Run directories: one writer at a time (a lock on DIR), no new run beside
- * an old one, and the emptying that --force promises, done without following
- * a symlink out of the directory. */
+ * an old one, the emptying that --force promises, done without following
+ * a symlink out of the directory, and what a resume takes over from the
+ * sessions before it (the log up to the checkpoint, the time spent). */
 #include "rundir.h"
 
+#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -189,4 +193,82 @@ void run_dir_close(run_dir *rd, int wrote)
         rmdir(rd->dir);
     }
     file_unlock(&rd->lock);
+}
+
+/* On resume: keep the header and the rows before the checkpoint's step, and
+ * its own row when the (maybe longer) run logs that step, with lr_upto as
+ * its lr (NULL: the row goes), so the finished log equals an uninterrupted
+ * run's. A run's last row shows the lr of its last step, a row inside the
+ * run the lr of the next one: they differ where a longer run decays. */
+int run_log_truncate(const char *path, long upto, const char *lr_upto)
+{
+    uint8_t *buf;
+    size_t len;
+    int rc = file_read_all(path, (size_t)1 << 30, &buf, &len);
+    if (rc) return rc;
+    char *out = malloc(len + 64);
+    if (!out) {
+        free(buf);
+        return nn_err(NN_ENOMEM, "%s: cannot allocate", path);
+    }
+    size_t k = 0;
+    char *line = (char *)buf;
+    int first = 1;
+    while (line && *line) {
+        char *nl = strchr(line, '\n');
+        size_t ll = nl ? (size_t)(nl - line) + 1 : strlen(line);
+        long s = nl ? strtol(line, NULL, 10) : upto + 1;
+        /* The lr is the third field: "step,epoch,lr,...". */
+        char *c1 = memchr(line, ',', ll), *c2 = c1 ? memchr(c1 + 1, ',', ll - (size_t)(c1 + 1 - line)) : NULL,
+             *c3 = c2 ? memchr(c2 + 1, ',', ll - (size_t)(c2 + 1 - line)) : NULL;
+        if (!first && s == upto && lr_upto && c3 && strlen(lr_upto) < 40) {
+            size_t head = (size_t)(c2 + 1 - line), tail = ll - (size_t)(c3 - line);
+            memcpy(out + k, line, head);
+            k += head;
+            memcpy(out + k, lr_upto, strlen(lr_upto));
+            k += strlen(lr_upto);
+            memcpy(out + k, c3, tail);
+            k += tail;
+        } else if (first || s < upto || (s == upto && lr_upto)) {
+            memcpy(out + k, line, ll);
+            k += ll;
+        }
+        first = 0;
+        line = nl ? nl + 1 : NULL;
+    }
+    free(buf);
+    rc = file_write_atomic(path, out, k);
+    free(out);
+    return rc;
+}
+
+/* What summary.json says of the sessions before a resume: their time
+ * counts only when it describes the run up to the checkpoint (the run had
+ * finished there); else the time covers the steps from the checkpoint on. */
+void run_prior_time(const char *dir, long ckpt_step, prior_time *pt)
+{
+    char path[4200];
+    uint8_t *buf;
+    size_t len;
+    memset(pt, 0, sizeof *pt);
+    pt->from_step = ckpt_step;
+    if (file_read_all((snprintf(path, sizeof path, "%s/summary.json", dir), path), 1 << 20, &buf, &len)) return;
+    cJSON *j = cJSON_Parse((const char *)buf);
+    free(buf);
+    const cJSON *steps = cJSON_GetObjectItem(j, "steps"), *secs = cJSON_GetObjectItem(j, "train_seconds"),
+                *wall = cJSON_GetObjectItem(j, "wall_seconds"), *sps = cJSON_GetObjectItem(j, "samples_per_s"),
+                *from = cJSON_GetObjectItem(j, "train_seconds_from_step");
+    /* An edited or damaged summary counts as none. */
+    if (cJSON_IsNumber(steps) && steps->valuedouble == (double)ckpt_step && cJSON_IsNumber(secs) &&
+        cJSON_IsNumber(wall) && cJSON_IsNumber(sps) && secs->valuedouble >= 0 &&
+        isfinite(secs->valuedouble) && wall->valuedouble >= 0 && isfinite(wall->valuedouble) &&
+        sps->valuedouble >= 0 && isfinite(sps->valuedouble * secs->valuedouble)) {
+        pt->seconds = secs->valuedouble;
+        pt->wall = wall->valuedouble;
+        pt->samples = sps->valuedouble * secs->valuedouble;
+        pt->from_step = 0;
+        if (cJSON_IsNumber(from) && from->valuedouble >= 0 && from->valuedouble <= (double)ckpt_step)
+            pt->from_step = (long)from->valuedouble;
+    }
+    cJSON_Delete(j);
 }

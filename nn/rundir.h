@@ -33,4 +33,17 @@ int run_dir_clear(run_dir *rd);
  * run_dir_open created is removed again. */
 void run_dir_close(run_dir *rd, int wrote);
 
+/* On resume: keeps the header and the rows before step `upto` of the log at
+ * path, and the row of `upto` itself with lr_upto as its lr (NULL: that row
+ * goes too); a torn last row always goes. */
+int run_log_truncate(const char *path, long upto, const char *lr_upto);
+
+/* The time of the sessions before a resume from the checkpoint at
+ * ckpt_step, from dir/summary.json. */
+typedef struct prior_time {
+    double seconds, wall, samples;
+    long from_step;       /* first step the time covers; 0 = the whole run */
+} prior_time;
+void run_prior_time(const char *dir, long ckpt_step, prior_time *pt);
+
 #endif

@@ -197,76 +197,6 @@ static int log_open(trainer *t, const char *path)
     return NN_OK;
 }
 
-/* On resume: keep the header and the rows before the checkpoint's step, and
- * its own row when the (maybe longer) run logs that step, so the finished
- * log equals an uninterrupted run's. */
-static int log_truncate(const char *path, long upto, int keep_upto)
-{
-    uint8_t *buf;
-    size_t len;
-    int rc = file_read_all(path, (size_t)1 << 30, &buf, &len);
-    if (rc) return rc;
-    char *out = malloc(len + 1);
-    if (!out) {
-        free(buf);
-        return nn_err(NN_ENOMEM, "%s: cannot allocate", path);
-    }
-    size_t k = 0;
-    char *line = (char *)buf;
-    int first = 1;
-    while (line && *line) {
-        char *nl = strchr(line, '\n');
-        size_t ll = nl ? (size_t)(nl - line) + 1 : strlen(line);
-        long s = nl ? strtol(line, NULL, 10) : upto + 1;
-        if (first || s < upto || (s == upto && keep_upto)) {
-            memcpy(out + k, line, ll);
-            k += ll;
-        }
-        first = 0;
-        line = nl ? nl + 1 : NULL;
-    }
-    free(buf);
-    rc = file_write_atomic(path, out, k);
-    free(out);
-    return rc;
-}
-
-/* What summary.json says of the sessions before a resume: their time
- * counts only when it describes the run up to the checkpoint (the run had
- * finished there); else the time covers the steps from the checkpoint on. */
-typedef struct prior_time {
-    double seconds, wall, samples;
-    long from_step;       /* first step the time covers */
-} prior_time;
-
-static void read_prior_time(const char *dir, long ckpt_step, prior_time *pt)
-{
-    char path[4200];
-    uint8_t *buf;
-    size_t len;
-    memset(pt, 0, sizeof *pt);
-    pt->from_step = ckpt_step;
-    if (file_read_all(join(path, sizeof path, dir, "summary.json"), 1 << 20, &buf, &len)) return;
-    cJSON *j = cJSON_Parse((const char *)buf);
-    free(buf);
-    const cJSON *steps = cJSON_GetObjectItem(j, "steps"), *secs = cJSON_GetObjectItem(j, "train_seconds"),
-                *wall = cJSON_GetObjectItem(j, "wall_seconds"), *sps = cJSON_GetObjectItem(j, "samples_per_s"),
-                *from = cJSON_GetObjectItem(j, "train_seconds_from_step");
-    /* An edited or damaged summary counts as none. */
-    if (cJSON_IsNumber(steps) && steps->valuedouble == (double)ckpt_step && cJSON_IsNumber(secs) &&
-        cJSON_IsNumber(wall) && cJSON_IsNumber(sps) && secs->valuedouble >= 0 &&
-        isfinite(secs->valuedouble) && wall->valuedouble >= 0 && isfinite(wall->valuedouble) &&
-        sps->valuedouble >= 0 && isfinite(sps->valuedouble * secs->valuedouble)) {
-        pt->seconds = secs->valuedouble;
-        pt->wall = wall->valuedouble;
-        pt->samples = sps->valuedouble * secs->valuedouble;
-        pt->from_step = 0;
-        if (cJSON_IsNumber(from) && from->valuedouble >= 0 && from->valuedouble <= (double)ckpt_step)
-            pt->from_step = (long)from->valuedouble;
-    }
-    cJSON_Delete(j);
-}
-
 static int write_summary(trainer *t, const train_result *r, double wall, long from_step)
 {
     char arch[256], path[4200];
@@ -448,11 +378,15 @@ static int run_begin(trainer *t, run_dir *rd, int resume, long *step, prior_time
     join(path, sizeof path, dir, "log.csv");
     if (resume) {
         if ((rc = restore(t, step))) return rc;
-        read_prior_time(dir, *step, pt);
+        run_prior_time(dir, *step, pt);
         long eval_every = t->cfg.train.eval_every > 0 ? t->cfg.train.eval_every : t->spe;
         int keep = *step == t->total || at_multiple(*step, eval_every) ||
                    (t->mon_on && at_multiple(*step, t->cfg.monitor.every));
-        if ((rc = log_truncate(path, *step, keep))) return rc;
+        char lr[40];
+        double lr_next = sched_lr(&t->cfg.sched, t->cfg.optim.lr, *step < t->total ? *step : *step - 1,
+                                  t->spe, t->total);
+        snprintf(lr, sizeof lr, "%.9g", lr_next);
+        if ((rc = run_log_truncate(path, *step, keep ? lr : NULL))) return rc;
         uint8_t *old;
         size_t len;
         if ((rc = file_read_all(cpath, 1 << 20, &old, &len))) return rc;

@@ -307,6 +307,21 @@ TEST(resume_set_is_recorded_and_unhonourable_changes_refused)
     CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
     free(cfg0);
 
+    /* A step schedule that decays right where the shorter run ended: the
+     * longer run's row there shows the decayed lr of its next step. */
+    char st3[512], st5[512];
+    tpath(st3, sizeof st3, "rd-step3");
+    tpath(st5, sizeof st5, "rd-step5");
+    const char *step = "--set schedule.type=step --set schedule.step_epochs=3 --set schedule.gamma=0.5";
+    snprintf(args, sizeof args, "train configs/spirals.ini --out %s %s %s", st3, base, step);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    snprintf(args, sizeof args, "train --resume %s --set train.epochs=5", st3);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    snprintf(args, sizeof args, "train configs/spirals.ini --out %s %s %s --set train.epochs=5", st5,
+             base, step);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    CHECK(same(st3, st5, "log.csv") && same(st3, st5, "final.safetensors"));
+
     /* Under a cosine schedule the length of the run sets every step's lr. */
     char cos[512];
     tpath(cos, sizeof cos, "rd-cosine");
