@@ -364,6 +364,13 @@ TEST(resume_keeps_training_time_and_starts_over_without_a_checkpoint)
     CHECK(!strstr(s1, "from_step"));
     free(s0);
     free(s1);
+    /* Lengthened, the run's time is both sessions'. */
+    CHECK_OK(config_set(&c, "train.epochs=12"));
+    CHECK_OK(train_run(&c, dir, TRAIN_RESUME, NULL, &r));
+    s1 = read_text(dir, "summary.json");
+    CHECK(json_num(s1, "\"train_seconds\"") > t0 && !strstr(s1, "from_step"));
+    CHECK_NEAR(json_num(s1, "\"train_seconds\""), r.seconds, 1e-12);
+    free(s1);
 
     /* Killed before its first checkpoint: --resume starts over and ends as
      * the uninterrupted run does. */
