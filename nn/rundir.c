@@ -200,6 +200,15 @@ void run_dir_close(run_dir *rd, int wrote)
  * its lr (NULL: the row goes), so the finished log equals an uninterrupted
  * run's. A run's last row shows the lr of its last step, a row inside the
  * run the lr of the next one: they differ where a longer run decays. */
+/* The n-th comma of line [ll], or NULL. */
+static const char *nth_comma(const char *line, size_t ll, int n)
+{
+    const char *p = line, *end = line + ll;
+    for (; p < end; p++)
+        if (*p == ',' && --n == 0) return p;
+    return NULL;
+}
+
 int run_log_truncate(const char *path, long upto, const char *lr_upto)
 {
     uint8_t *buf;
@@ -219,8 +228,7 @@ int run_log_truncate(const char *path, long upto, const char *lr_upto)
         size_t ll = nl ? (size_t)(nl - line) + 1 : strlen(line);
         long s = nl ? strtol(line, NULL, 10) : upto + 1;
         /* The lr is the third field: "step,epoch,lr,...". */
-        char *c1 = memchr(line, ',', ll), *c2 = c1 ? memchr(c1 + 1, ',', ll - (size_t)(c1 + 1 - line)) : NULL,
-             *c3 = c2 ? memchr(c2 + 1, ',', ll - (size_t)(c2 + 1 - line)) : NULL;
+        const char *c2 = nth_comma(line, ll, 2), *c3 = nth_comma(line, ll, 3);
         if (!first && s == upto && lr_upto && c3 && strlen(lr_upto) < 40) {
             size_t head = (size_t)(c2 + 1 - line), tail = ll - (size_t)(c3 - line);
             memcpy(out + k, line, head);
@@ -252,12 +260,15 @@ void run_prior_time(const char *dir, long ckpt_step, prior_time *pt)
     size_t len;
     memset(pt, 0, sizeof *pt);
     pt->from_step = ckpt_step;
-    if (file_read_all((snprintf(path, sizeof path, "%s/summary.json", dir), path), 1 << 20, &buf, &len)) return;
+    path_join(path, sizeof path, dir, "summary.json");
+    if (file_read_all(path, 1 << 20, &buf, &len)) return;
     cJSON *j = cJSON_Parse((const char *)buf);
     free(buf);
-    const cJSON *steps = cJSON_GetObjectItem(j, "steps"), *secs = cJSON_GetObjectItem(j, "train_seconds"),
-                *wall = cJSON_GetObjectItem(j, "wall_seconds"), *sps = cJSON_GetObjectItem(j, "samples_per_s"),
-                *from = cJSON_GetObjectItem(j, "train_seconds_from_step");
+    const cJSON *steps = cJSON_GetObjectItem(j, "steps");
+    const cJSON *secs = cJSON_GetObjectItem(j, "train_seconds");
+    const cJSON *wall = cJSON_GetObjectItem(j, "wall_seconds");
+    const cJSON *sps = cJSON_GetObjectItem(j, "samples_per_s");
+    const cJSON *from = cJSON_GetObjectItem(j, "train_seconds_from_step");
     /* An edited or damaged summary counts as none. */
     if (cJSON_IsNumber(steps) && steps->valuedouble == (double)ckpt_step && cJSON_IsNumber(secs) &&
         cJSON_IsNumber(wall) && cJSON_IsNumber(sps) && secs->valuedouble >= 0 &&
@@ -267,7 +278,8 @@ void run_prior_time(const char *dir, long ckpt_step, prior_time *pt)
         pt->wall = wall->valuedouble;
         pt->samples = sps->valuedouble * secs->valuedouble;
         pt->from_step = 0;
-        if (cJSON_IsNumber(from) && from->valuedouble >= 0 && from->valuedouble <= (double)ckpt_step)
+        if (cJSON_IsNumber(from) && from->valuedouble >= 0 &&
+            from->valuedouble <= (double)ckpt_step)
             pt->from_step = (long)from->valuedouble;
     }
     cJSON_Delete(j);
