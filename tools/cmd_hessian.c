@@ -2,6 +2,7 @@
  * products: top eigenvalues and λmin by Lanczos (power iteration as a cross-
  * check), the trace (Hutchinson, Hutch++), and the spectral density by
  * stochastic Lanczos quadrature, as numbers, .npy and a PNG. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,11 @@ static const char HESSIAN_USAGE[] =
     "Under mpirun (make MPI=1) every rank holds a shard of the data subset and the\n"
     "products are summed across ranks.\n"
     "\n"
+    "The index (with --density) is the fraction of eigenvalues below -t lambda_max\n"
+    "for t = 1e-6, 1e-4, 1e-3 (as `saddle critical`), with its spread over the runs;\n"
+    "a threshold finer than the SLQ nodes near zero can resolve is marked so.\n"
+    "Progress goes to stderr: a line redrawn on a terminal, a line every 10 s otherwise.\n"
+    "\n"
     "options:\n"
     "  --top K          top-K eigenvalues by Lanczos, and lambda_min (default 5)\n"
     "  --steps N        most Lanczos steps (default min(n, max(100, 4K)))\n"
@@ -33,10 +39,6 @@ static const char HESSIAN_USAGE[] =
     "  --density        spectral density by stochastic Lanczos quadrature\n"
     "  --runs R         SLQ runs (default 10)      --slq-steps M   steps per run (default 80)\n"
     "  --gn             the Gauss-Newton matrix G instead of the Hessian\n"
-    "The index (with --density) is the fraction of eigenvalues below -t lambda_max\n"
-    "for t = 1e-6, 1e-4, 1e-3 (as `saddle critical`), with its spread over the runs;\n"
-    "a threshold finer than the SLQ nodes near zero can resolve is marked so.\n"
-    "Progress goes to stderr: a line redrawn on a terminal, a line every 10 s otherwise.\n"
     "  (default --limit here: 2000 examples)\n";
 
 /* Counts the products a solver asks for and shows how far it is: a bar-less
@@ -209,7 +211,7 @@ int cmd_hessian(int argc, char **argv)
         hess_power_opts po = {0};
         po.k = top;
         po.seed = a.seed;
-        meter_phase(&meter, "power iteration", top * 1000);
+        meter_phase(&meter, "power iteration", top > INT_MAX / 1000 ? INT_MAX : top * 1000);
         if ((rc = hess_power(&o, pm.m.theta, &po, &pw))) goto fail;
     }
     if (trace) {
