@@ -134,9 +134,11 @@ static const cfg_key KEYS[] = {
     CHOICE("optimizer", "sam", T_ENUM, optim.sam, SAMS, "none",
            "sharpness-aware wrapper: the update rule steps with the gradient at "
            "theta + eps (sam: eps = rho g/|g|; asam: eps = rho T^2 g/|T g|, T = |theta| + eta)"),
-    NUM("optimizer", "sam_rho", T_DOUBLE, optim.sam_rho, 0, BIG, "0.05",
+    /* Published radii are 0.01-5; far larger steps leave the float range
+     * and would silently skip the ascent. */
+    NUM("optimizer", "sam_rho", T_DOUBLE, optim.sam_rho, 0, 10, "0.05",
         "sam/asam: radius rho of the ascent step; 0 reproduces the plain update rule"),
-    NUM("optimizer", "sam_eta", T_DOUBLE, optim.sam_eta, 0, BIG, "0.01",
+    NUM("optimizer", "sam_eta", T_DOUBLE, optim.sam_eta, 0, 10, "0.01",
         "asam: eta in T = |theta| + eta"),
 
     CHOICE("schedule", "type", T_ENUM, sched.type, SCHEDS, "constant",

@@ -50,7 +50,8 @@ double optim_stability_limit(const optim_opts *opts, double lr);
  * out = theta + ε̂ [n] from the gradient g [n] at theta: SAM ε̂ = ρ g/‖g‖,
  * ASAM ε̂ = ρ T² g/‖T g‖ with T = |θ| + η elementwise. ε̂ = 0 (ρ = 0 or a zero
  * gradient) copies theta bit for bit, so the second gradient equals the
- * first. Split across the pool. Returns ‖ε̂‖ (NaN if g is not finite). */
+ * first. Split across the pool. Returns ‖ε̂‖: NaN if g is not finite,
+ * +inf when θ + ε̂ is not finite in float (the step overflowed). */
 double optim_sam_point(const optim_opts *opts, size_t n, const float *theta, const float *g,
                        float *out);
 

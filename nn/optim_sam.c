@@ -14,6 +14,7 @@ typedef struct sam_job {
     float *out;
     double scale;                     /* ρ/‖g‖ or ρ/‖Tg‖ */
     double sq[POOL_MAX_THREADS];      /* partial sums of squares */
+    int bad[POOL_MAX_THREADS];        /* entries of θ + ε that overflow float */
 } sam_job;
 
 static double sam_t(const sam_job *j, size_t i)
@@ -43,19 +44,23 @@ static void sam_move_part(void *arg, int tid, int nthreads)
     size_t lo, hi;
     pool_range(j->n, nthreads, tid, &lo, &hi);
     double sq = 0;
+    int bad = 0;
     if (j->o->sam == SAM_ASAM)
         for (size_t i = lo; i < hi; i++) {
             double t = sam_t(j, i), e = j->scale * t * t * (double)j->g[i];
             j->out[i] = (float)((double)j->theta[i] + e);
+            bad += !isfinite(j->out[i]);
             sq += e * e;
         }
     else
         for (size_t i = lo; i < hi; i++) {
             double e = j->scale * (double)j->g[i];
             j->out[i] = (float)((double)j->theta[i] + e);
+            bad += !isfinite(j->out[i]);
             sq += e * e;
         }
     j->sq[tid] = sq;
+    j->bad[tid] = bad;
 }
 
 double optim_sam_point(const optim_opts *opts, size_t n, const float *theta, const float *g,
@@ -82,6 +87,8 @@ double optim_sam_point(const optim_opts *opts, size_t n, const float *theta, con
     j.scale = opts->sam_rho / norm;
     pool_run(sam_move_part, &j);
     sq = 0;
-    for (int t = 0; t < pool_threads(); t++) sq += j.sq[t];
-    return sqrt(sq);
+    int bad = 0;
+    for (int t = 0; t < pool_threads(); t++) sq += j.sq[t], bad += j.bad[t];
+    /* A step the float weights cannot hold is not a smaller step: say so. */
+    return bad ? INFINITY : sqrt(sq);
 }

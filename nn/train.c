@@ -461,15 +461,29 @@ int train_run(const config *c, const char *dir, int mode, const train_hooks *hoo
         double loss = model_batch(&t.m, t.m.theta, t.ws.xb, t.ws.yb, B, 1.0f / (float)B, t.g, 0,
                                   NULL, &t.ws) / B;
         t.grad_evals++;
+        int sam_g = 0; /* t.g is the gradient at the ascent point */
         if (t.theta_p && isfinite(loss)) {
             /* The second gradient, on the same batch, at θ + ε̂; it replaces
              * the first, and the base rule steps from θ with it. With ε̂ = 0
              * θ_p is a bit copy of θ, so this reproduces g exactly. */
-            /* A non-finite g leaves θ_p unset; optim_step then stops the run. */
-            if (isfinite(optim_sam_point(&t.cfg.optim, t.m.n, t.m.theta, t.g, t.theta_p))) {
+            /* A non-finite g leaves θ_p unset; optim_step then stops the run.
+             * An ascent point that overflows stops it here: skipping the
+             * second gradient would quietly train with the plain rule. */
+            double e = optim_sam_point(&t.cfg.optim, t.m.n, t.m.theta, t.g, t.theta_p);
+            if (e == INFINITY) {
+                char last[128] = "none written";
+                if (t.last_ckpt >= 0)
+                    snprintf(last, sizeof last, "last.safetensors at step %ld is intact", t.last_ckpt);
+                rc = nn_err(NN_ENAN, "step %ld (epoch %ld): the SAM ascent point theta + eps is not "
+                            "finite (sam_rho = %g); training stopped (%s)", step + 1, epoch + 1,
+                            t.cfg.optim.sam_rho, last);
+                goto done;
+            }
+            if (isfinite(e)) {
                 model_batch(&t.m, t.theta_p, t.ws.xb, t.ws.yb, B, 1.0f / (float)B, t.g, 0,
                             NULL, &t.ws);
                 t.grad_evals++;
+                sam_g = 1;
             }
         }
         double lr = sched_lr(&t.cfg.sched, t.cfg.optim.lr, step, t.spe, t.total);
@@ -479,7 +493,10 @@ int train_run(const config *c, const char *dir, int mode, const train_hooks *hoo
             if (t.last_ckpt >= 0)
                 snprintf(last, sizeof last, "last.safetensors at step %ld is intact", t.last_ckpt);
             rc = nn_err(NN_ENAN, "step %ld (epoch %ld): %s is %s; training stopped (%s)",
-                        step + 1, epoch + 1, isfinite(loss) ? "gradient norm" : "loss",
+                        step + 1, epoch + 1,
+                        isfinite(loss) ? (sam_g ? "gradient norm (at the SAM ascent point)"
+                                                : "gradient norm")
+                                       : "loss",
                         isfinite(loss) ? "not finite" : (isnan(loss) ? "nan" : "infinite"), last);
             goto done;
         }

@@ -111,7 +111,30 @@ typedef struct hess_slq_opts {
     double sigma;        /* smoothing width; 0 = 0.01·(max node − min node) */
     int ngrid;           /* density grid points; 0 = 1001 */
     double lo, hi;       /* grid range; lo == hi = [min node − 5σ, max node + 5σ] */
+    double lmax;         /* λmax the index thresholds are relative to (e.g. from
+                            Lanczos); 0 = the largest node */
 } hess_slq_opts;
+
+/* The index is counted with a tolerance: at a minimum most of the spectral
+ * mass sits in a near-null cluster, and the sign of the Gauss node that
+ * carries it is rounding, not curvature. So a node counts as negative only
+ * below −t·λmax, for the thresholds `saddle critical` uses. */
+#define HESS_NT 3
+extern const double hess_index_t[HESS_NT]; /* 1e-6, 1e-4, 1e-3 */
+
+typedef struct hess_index {
+    double t;            /* threshold, relative to hess_density.scale */
+    double index;        /* mean over runs of Σ_{θ_i < −t·scale} w_i: fraction of eigenvalues */
+    double sd;           /* its standard deviation over runs; NAN when nrun == 1 */
+    double se;           /* sd / sqrt(nrun) */
+    double lo, hi;       /* the smallest and largest run's value */
+    double null;         /* mean over runs of Σ_{|θ_i| <= t·scale} w_i: the near-null mass */
+    /* null at the largest threshold minus null here: mass in nodes near zero
+     * (within 1e-3 λmax) but outside ±t·λmax. Lanczos does not place the
+     * node of a near-null cluster that precisely, so where this is large
+     * the index at t is the sign of that node, not a measurement. */
+    double unresolved;
+} hess_index;
 
 typedef struct hess_density {
     int nrun, m;
@@ -125,8 +148,9 @@ typedef struct hess_density {
     double *density;     /* [ngrid] mean over runs of Σ w_i N(x; θ_i, σ²): integrates to ~1 */
     double sigma;
     double moment1;      /* mean over runs of Σ w_i θ_i: estimates trace(H)/n */
-    double index;        /* mean over runs of Σ_{θ_i < 0} w_i: fraction of negative eigenvalues */
-    double index_se;     /* its standard error over runs; NAN when nrun == 1 */
+    double scale;        /* opt->lmax, or the largest node; the largest |node| when
+                            no node is positive */
+    hess_index index[HESS_NT];
     int hvps;
 } hess_density;
 

@@ -159,6 +159,42 @@ done:
 
 /* ---- stochastic Lanczos quadrature ------------------------------------------------ */
 
+const double hess_index_t[HESS_NT] = {1e-6, 1e-4, 1e-3};
+
+/* The index at each threshold from the runs' nodes and weights; the spread
+ * over runs is what a user needs to judge it, so it is kept whole (sd and
+ * range), not only as a standard error. */
+static void slq_index(hess_density *d)
+{
+    for (int t = 0; t < HESS_NT; t++) {
+        hess_index *x = &d->index[t];
+        double thr = hess_index_t[t] * d->scale;
+        welford w = {0, 0, 0};
+        double nul = 0;
+        x->t = hess_index_t[t];
+        x->lo = INFINITY;
+        x->hi = -INFINITY;
+        for (int r = 0; r < d->nrun; r++) {
+            double neg = 0, z = 0;
+            for (int i = 0; i < d->nnode[r]; i++) {
+                double th = d->node[(size_t)r * d->m + i], wt = d->weight[(size_t)r * d->m + i];
+                if (th < -thr) neg += wt;
+                else if (th <= thr) z += wt;
+            }
+            welford_add(&w, neg);
+            nul += z;
+            x->lo = fmin(x->lo, neg);
+            x->hi = fmax(x->hi, neg);
+        }
+        x->index = w.mean;
+        x->sd = w.n >= 2 ? sqrt(w.m2 / (w.n - 1)) : NAN;
+        x->se = welford_se(&w);
+        x->null = nul / d->nrun;
+    }
+    for (int t = 0; t < HESS_NT; t++)
+        d->index[t].unresolved = fmax(d->index[HESS_NT - 1].null - d->index[t].null, 0);
+}
+
 void hess_density_free(hess_density *d)
 {
     free(d->node);
@@ -187,6 +223,9 @@ int hess_slq(const objective *o, const float *theta, const hess_slq_opts *opt, h
     if (ngrid < 2) return nn_err(NN_EINVAL, "%s: ngrid = %d (must be >= 2)", who, ngrid);
     if (!(opt->sigma >= 0) || !isfinite(opt->sigma))
         return nn_err(NN_EINVAL, "%s: sigma = %g (must be >= 0, 0 = automatic)", who, opt->sigma);
+    if (!(opt->lmax >= 0) || !isfinite(opt->lmax))
+        return nn_err(NN_EINVAL, "%s: lmax = %g (must be >= 0, 0 = the largest node)", who,
+                      opt->lmax);
     if (!(opt->lo <= opt->hi) || !isfinite(opt->lo) || !isfinite(opt->hi))
         return nn_err(NN_EINVAL, "%s: grid range [%g, %g] (need lo < hi, or lo == hi for "
                       "automatic)", who, opt->lo, opt->hi);
@@ -214,7 +253,7 @@ int hess_slq(const objective *o, const float *theta, const hess_slq_opts *opt, h
     }
 
     double nmin = INFINITY, nmax = -INFINITY, absmax = 0;
-    welford mom = {0, 0, 0}, idx = {0, 0, 0};
+    welford mom = {0, 0, 0};
     for (int r = 0; r < nrun; r++) {
         hess_probe_fill(x, n, opt->seed, (uint64_t)r, opt->gaussian);
         rc = lz_start(&z, x);
@@ -229,24 +268,24 @@ int hess_slq(const objective *o, const float *theta, const hess_slq_opts *opt, h
         out->hvps += s;
         rc = lz_eigen(&z, s);
         if (rc) goto fail;
-        double m1 = 0, neg = 0;
+        double m1 = 0;
         for (int i = 0; i < s; i++) {
             double th = z.ritz[i], t1 = z.S[(size_t)i * s], w = t1 * t1;
             out->node[(size_t)r * m + i] = th;
             out->weight[(size_t)r * m + i] = w;
             m1 += w * th;
-            if (th < 0) neg += w;
             nmin = fmin(nmin, th);
             nmax = fmax(nmax, th);
             absmax = fmax(absmax, fabs(th));
         }
         out->nnode[r] = s;
         welford_add(&mom, m1);
-        welford_add(&idx, neg);
     }
     out->moment1 = mom.mean;
-    out->index = idx.mean;
-    out->index_se = welford_se(&idx);
+    /* As `saddle critical`: relative to λmax, or to the largest |λ| where
+     * nothing is positive. */
+    out->scale = opt->lmax > 0 ? opt->lmax : nmax > 0 ? nmax : fmax(absmax, 1e-300);
+    slq_index(out);
 
     double sigma = opt->sigma;
     if (sigma == 0) sigma = 0.01 * (nmax - nmin);

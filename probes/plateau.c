@@ -1,6 +1,7 @@
 /* Plateau detection on a training curve (the rule is in plateau.h): sliding
  * windows judged by a least-squares slope of the log-loss and by the
- * gradient norm, their union as plateaus, and the escape from each. */
+ * gradient norm, their union as flat stretches, the escape from each, and
+ * the converged tail told apart from the plateaus before it. */
 #include "plateau.h"
 
 #include <math.h>
@@ -166,11 +167,31 @@ static double window_grad(const curve *c, int a, int b)
     return k ? exp((c->plg[b + 1] - c->plg[a]) / k) : NAN;
 }
 
+/* Median loss and mean grad_norm over rows a..b into *level, *gmean. */
+static void stretch_stats(const curve *c, int a, int b, double *vals, double *level, double *gmean)
+{
+    int k = b - a + 1;
+    for (int r = 0; r < k; r++) vals[r] = exp(c->u[a + r]);
+    *level = median_inplace(vals, k);
+    double gs = 0;
+    int gk = 0;
+    for (int r = a; r <= b; r++)
+        if (!isnan(c->lg[r])) gs += exp(c->lg[r] + c->u[r]), gk++;
+    *gmean = gk ? gs / gk : NAN;
+}
+
 int plateau_find(const double *step, const double *loss, const double *grad_norm, int n,
                  const plateau_opts *o, plateau **out, int *count)
 {
+    return plateau_analyze(step, loss, grad_norm, n, o, out, count, NULL);
+}
+
+int plateau_analyze(const double *step, const double *loss, const double *grad_norm, int n,
+                    const plateau_opts *o, plateau **out, int *count, plateau_tail *tail)
+{
     *out = NULL;
     *count = 0;
+    if (tail) memset(tail, 0, sizeof *tail), tail->grad_norm_mean = NAN;
     if (!step || !loss || n < 0)
         return nn_err(NN_EINVAL, "plateau: no step or loss column");
     if (!(o->tol > 0) || !(o->window > 0 && o->window <= 1) || o->min_rows < 2 ||
@@ -250,35 +271,42 @@ int plateau_find(const double *step, const double *loss, const double *grad_norm
         int a = i;
         while (i < m && covered[i]) i++;
         int b = i - 1;
-        /* A run of covered rows [a, b]: one plateau. */
+        /* A run of covered rows [a, b]: a flat stretch. */
+        plateau p;
+        stretch_stats(&c, a, b, vals, &p.level, &p.grad_norm_mean);
+        p.start_row = c.row[a];
+        p.end_row = c.row[b];
+        p.start_step = step[p.start_row];
+        p.end_step = step[p.end_row];
+        p.final = b == m - 1;
+        p.escaped = 0;
+        p.escape_step = NAN;
+        for (int r = b + 1; r < m; r++)
+            if (c.u[r] <= log(p.level / o->escape)) {
+                p.escaped = 1;
+                p.escape_step = step[c.row[r]];
+                break;
+            }
+        double upre = -INFINITY;
+        for (int r = 0; r <= a; r++) upre = fmax(upre, c.u[r]);
+        if (!p.escaped && upre >= log(p.level * o->escape)) {
+            /* Fallen to and never left: the run has converged, and nothing
+             * after this is a plateau. */
+            if (tail) {
+                tail->found = 1;
+                tail->start_row = p.start_row;
+                tail->start_step = p.start_step;
+                stretch_stats(&c, a, m - 1, vals, &tail->level, &tail->grad_norm_mean);
+            }
+            break;
+        }
         plateau *grown = realloc(res, (size_t)(nfound + 1) * sizeof *res);
         if (!grown) {
             rc = nn_err(NN_ENOMEM, "plateau: out of memory");
             goto done;
         }
         res = grown;
-        plateau *p = &res[nfound++];
-        int k = b - a + 1;
-        for (int r = 0; r < k; r++) vals[r] = exp(c.u[a + r]);
-        p->level = median_inplace(vals, k);
-        double gs = 0;
-        int gk = 0;
-        for (int r = a; r <= b; r++)
-            if (!isnan(c.lg[r])) gs += exp(c.lg[r] + c.u[r]), gk++;
-        p->grad_norm_mean = gk ? gs / gk : NAN;
-        p->start_row = c.row[a];
-        p->end_row = c.row[b];
-        p->start_step = step[p->start_row];
-        p->end_step = step[p->end_row];
-        p->final = b == m - 1;
-        p->escaped = 0;
-        p->escape_step = NAN;
-        for (int r = b + 1; r < m; r++)
-            if (c.u[r] <= log(p->level / o->escape)) {
-                p->escaped = 1;
-                p->escape_step = step[c.row[r]];
-                break;
-            }
+        res[nfound++] = p;
     }
     *out = res;
     *count = nfound;

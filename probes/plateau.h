@@ -1,7 +1,8 @@
 /* Plateaus in a training curve: long stretches where the loss hardly moves
- * and its gradient is small, found from a log's step, train_loss and
- * grad_norm columns, and whether training later left each one. Pure
- * computation on arrays; reading the log and drawing are the caller's. */
+ * and its gradient is small before it later falls, found from a log's step,
+ * train_loss and grad_norm columns; and apart from them the converged tail,
+ * where the loss has settled after falling. Pure computation on arrays;
+ * reading the log and drawing are the caller's. */
 #ifndef SADDLE_PLATEAU_H
 #define SADDLE_PLATEAU_H
 
@@ -38,23 +39,33 @@
  *       the loss is flat because steps bounce across a valley, and where a
  *       cross-entropy keeps falling in proportion to itself on separable
  *       data (which is progress, not a plateau).
- *   A plateau is a maximal run of consecutive rows each covered by at least
- *   one flat window (so it spans at least window * T steps and min_rows
- *   rows; windows overlap, so a single noisy window does not split it).
- *
- *   Its level is the median loss over its rows, grad_norm_mean the mean
+ *   A flat stretch is a maximal run of consecutive rows each covered by at
+ *   least one flat window (so it spans at least window * T steps and
+ *   min_rows rows; windows overlap, so a single noisy window does not split
+ *   it). Its level is the median loss over its rows, grad_norm_mean the mean
  *   grad_norm over them (NaN without the column). It is escaped when a later
  *   row has loss <= level / escape; escape_step is the first such row's step.
- *   A plateau that reaches the last row is final: the run ends on it (the
- *   final convergence, or a plateau never left).
+ *
+ *   The converged tail starts at the first flat stretch that is not escaped
+ *   and that the loss fell to: some row at or before its start had loss >=
+ *   escape * level. From there on the loss never again falls by the factor
+ *   escape, after having fallen by it: that is convergence, not a plateau,
+ *   and it runs to the last row. Its level and grad_norm_mean are taken over
+ *   all its rows.
+ *
+ *   A plateau is a flat stretch before the converged tail: one that training
+ *   later escaped, or one it never left although the loss never fell to it
+ *   (stuck from the start: a plateau that is final when it reaches the last
+ *   row).
  *
  * Consequences a user can rely on: a loss that is flat for a stretch and then
  * drops is found, ending at the last row before the drop (a smooth fall into
  * a plateau may add a row or two at its start; two levels a small step apart
  * are one plateau, since windows over the step are still flat); a log-linear
  * (exponential) decay moves at the average rate everywhere and gives none;
- * a run that settles at a loss floor (gradient -> 0, loss stays) ends on a
- * final plateau. */
+ * a run that falls and settles at a loss floor (gradient -> 0, loss stays)
+ * has a converged tail and no plateau; a loss that never moves is one final
+ * plateau. */
 
 typedef struct plateau_opts {
     double tol;        /* rate tolerance, fraction of the average rate (0.25) */
@@ -72,8 +83,16 @@ typedef struct plateau {
     double grad_norm_mean;         /* NaN without grad_norm */
     int escaped;                   /* a later loss <= level / escape */
     double escape_step;            /* first such step, NaN when not escaped */
-    int final;                     /* reaches the last row */
+    int final;                     /* reaches the last row (never left) */
 } plateau;
+
+typedef struct plateau_tail {
+    int found;                     /* 0: the run did not converge by this rule */
+    double start_step;             /* step of its first row; it ends at the last row */
+    int start_row;                 /* index in the input arrays */
+    double level;                  /* median loss over its rows */
+    double grad_norm_mean;         /* NaN without grad_norm */
+} plateau_tail;
 
 void plateau_opts_default(plateau_opts *o);
 
@@ -83,5 +102,8 @@ void plateau_opts_default(plateau_opts *o);
  * do not increase; NN_ENOMEM. */
 int plateau_find(const double *step, const double *loss, const double *grad_norm, int n,
                  const plateau_opts *o, plateau **out, int *count);
+/* The same, and the converged tail into *tail (may be NULL). */
+int plateau_analyze(const double *step, const double *loss, const double *grad_norm, int n,
+                    const plateau_opts *o, plateau **out, int *count, plateau_tail *tail);
 
 #endif

@@ -55,6 +55,16 @@ static int find(const curve *c, int with_grad, plateau **p)
     return n;
 }
 
+/* The same with the converged tail. */
+static int find_tail(const curve *c, int with_grad, plateau **p, plateau_tail *t)
+{
+    plateau_opts o;
+    plateau_opts_default(&o);
+    int n = -1;
+    CHECK_OK(plateau_analyze(c->step, c->loss, with_grad ? c->grad : NULL, N, &o, p, &n, t));
+    return n;
+}
+
 TEST(plateau_flat_then_drop_is_found_and_escaped)
 {
     curve c;
@@ -152,31 +162,45 @@ TEST(plateau_noise_does_not_fragment)
     }
 }
 
-TEST(plateau_at_the_end_is_final_not_escaped)
+TEST(plateau_converged_tail_is_not_a_plateau)
 {
     curve c;
     /* A fast start from 2.3 to 0.3 in 30 rows, then flat at 0.3 with a
-     * vanishing gradient: the run ends on a plateau it never leaves. */
+     * vanishing gradient: the run has converged (as the 5-epoch demo does,
+     * 80% of its steps after the first epoch); nothing was left behind. */
     for (int i = 0; i < N; i++) {
         c.step[i] = DSTEP * i;
         c.loss[i] = i < 30 ? 2.3 * pow(0.3 / 2.3, i / 30.0) : 0.3;
         c.grad[i] = i < 30 ? 3.0 : 0.01;
     }
     plateau *p = NULL;
-    int n = find(&c, 1, &p);
-    CHECK_MSG(n == 1, "%d plateaus", n);
-    if (n >= 1) {
-        /* A window that starts on the last rows of a smooth fall is flat
-         * enough: the plateau may take in a row or two of it. */
-        CHECK_MSG(fabs(p[0].start_step - 300) <= 2 * DSTEP, "starts at %g", p[0].start_step);
-        CHECK(p[0].end_step == DSTEP * (N - 1) && p[0].final);
-        CHECK(!p[0].escaped && isnan(p[0].escape_step));
-    }
+    plateau_tail t;
+    int n = find_tail(&c, 1, &p, &t);
+    CHECK_MSG(n == 0, "%d plateaus, the first %g-%g", n, n ? p[0].start_step : NAN,
+              n ? p[0].end_step : NAN);
     free(p);
-    /* A loss that never moves (within 1% noise): one plateau, never left. */
+    CHECK(find(&c, 1, &p) == 0);
+    free(p);
+    /* A window that starts on the last rows of a smooth fall is flat
+     * enough: the tail may take in a row or two of it. */
+    CHECK_MSG(t.found && fabs(t.start_step - 300) <= 2 * DSTEP, "tail %d from %g", t.found,
+              t.start_step);
+    CHECK_NEAR(t.level, 0.3, 1e-12);
+    CHECK_MSG(t.grad_norm_mean < 0.1, "tail grad_norm %g", t.grad_norm_mean); /* 3 on the fall */
+    /* A loss that never moves (within 1% noise): one plateau, never left,
+     * and no convergence, since the loss never fell. */
     for (int i = 0; i < N; i++) c.loss[i] = noisy(0.693, 0.01, 5, i), c.grad[i] = 0.002;
-    n = find(&c, 1, &p);
+    n = find_tail(&c, 1, &p, &t);
     CHECK_MSG(n == 1 && p[0].start_step == 0 && p[0].final && !p[0].escaped, "%d plateaus", n);
+    CHECK(!t.found && isnan(t.grad_norm_mean));
+    free(p);
+    /* A plateau, the escape, and a converged tail: one of each. */
+    flat_then_drop(&c, 59, 0);
+    for (int i = 120; i < N; i++) c.loss[i] = c.loss[119], c.grad[i] = 1e-4;
+    n = find_tail(&c, 1, &p, &t);
+    CHECK_MSG(n == 1 && p[0].start_step == 0 && p[0].escaped && !p[0].final, "%d plateaus", n);
+    CHECK_MSG(t.found && t.start_step >= 1000 && t.start_step <= 1220, "tail %d from %g", t.found,
+              t.start_step);
     free(p);
 }
 
@@ -185,16 +209,18 @@ TEST(plateau_needs_a_small_gradient)
     curve c;
     /* The same loss as above, but on the flat part the gradient stays as
      * large relative to the loss as during the fall: the steps bounce, the
-     * loss is flat for another reason. Not vacuous: the loss alone finds it. */
+     * loss is flat for another reason, and it is no flat stretch at all.
+     * Not vacuous: the loss alone finds it (as the converged tail). */
     for (int i = 0; i < N; i++) {
         c.step[i] = DSTEP * i;
         c.loss[i] = i < 30 ? 2.3 * pow(0.3 / 2.3, i / 30.0) : 0.3;
         c.grad[i] = 3.0 * c.loss[i];
     }
     plateau *p = NULL;
-    CHECK(find(&c, 1, &p) == 0);
+    plateau_tail t;
+    CHECK(find_tail(&c, 1, &p, &t) == 0 && !t.found);
     free(p);
-    CHECK(find(&c, 0, &p) == 1);
+    CHECK(find_tail(&c, 0, &p, &t) == 0 && t.found);
     free(p);
 }
 
@@ -337,4 +363,40 @@ TEST(plot_writes_plateaus_json_and_png)
     snprintf(args, sizeof args, "plot %s", dir);
     CHECK_MSG(test_saddle(args, &text) == 1 && strstr(text, "log.csv:4: step 10 comes after step 20"),
               "%s", text);
+}
+
+/* The demo's own log (configs/fmnist-mlp.ini, seed 1: 5 epochs, a row per
+ * epoch): the loss falls from 2.31 to 0.41 in the first epoch and then
+ * settles. That is convergence over the last 80% of the run, not a plateau. */
+TEST(plot_calls_the_demo_converged_not_a_plateau)
+{
+    char dir[600];
+    snprintf(dir, sizeof dir, "%sdemo-run", test_tmpdir());
+    CHECK(mkdir(dir, 0755) == 0);
+    const char *cfg = "[data]\nname = xor\nsynth_classes = 2\n[model]\nlayers = 8 tanh, 2\n";
+    CHECK(test_write_file(test_join(dir, "config.ini"), cfg, strlen(cfg)) == 0);
+    const char *log =
+        "step,epoch,lr,train_loss,train_acc,grad_norm,test_loss,test_acc\n"
+        "0,0.0000,0.05,2.31450867,0.1103,0.38260464,2.31456303,0.1072\n"
+        "469,1.0000,0.05,0.409038454,0.8482,0.582201628,0.452848832,0.8351\n"
+        "938,2.0000,0.05,0.341029824,0.8773,0.355622883,0.396100491,0.858\n"
+        "1407,3.0000,0.05,0.313053821,0.8857,0.372106328,0.373356452,0.8627\n"
+        "1876,4.0000,0.05,0.291573264,0.8885,0.321975719,0.363881684,0.8716\n"
+        "2345,5.0000,0.05,0.283329401,0.8944,0.393014627,0.359468913,0.8722\n";
+    CHECK(test_write_file(test_join(dir, "log.csv"), log, strlen(log)) == 0);
+    char args[1400];
+    const char *text;
+    snprintf(args, sizeof args, "plot %s", dir);
+    CHECK_MSG(test_saddle(args, &text) == 0, "%s", text);
+    CHECK_MSG(strstr(text, "converged from step 469") && strstr(text, "no plateau") &&
+                  !strstr(text, "lasts to the end"),
+              "%s", text);
+    size_t len;
+    char *js = (char *)test_read_file(test_join(dir, "probes/plateaus.json"), &len);
+    CHECK(js != NULL);
+    if (js) {
+        CHECK_MSG(strstr(js, "\"plateaus\":\t[]") && strstr(js, "\"converged\":\t{"), "%s", js);
+        CHECK(strstr(js, "\"start_step\":\t469,") && strstr(js, "\"end_step\":\t2345,"));
+    }
+    free(js);
 }

@@ -2,10 +2,12 @@
  * products: top eigenvalues and λmin by Lanczos (power iteration as a cross-
  * check), the trace (Hutchinson, Hutch++), and the spectral density by
  * stochastic Lanczos quadrature, as numbers, .npy and a PNG. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../nn/pool.h"
 #include "../probes/hessian.h"
@@ -23,6 +25,11 @@ static const char HESSIAN_USAGE[] =
     "Under mpirun (make MPI=1) every rank holds a shard of the data subset and the\n"
     "products are summed across ranks.\n"
     "\n"
+    "The index (with --density) is the fraction of eigenvalues below -t lambda_max\n"
+    "for t = 1e-6, 1e-4, 1e-3 (as `saddle critical`), with its spread over the runs;\n"
+    "a threshold finer than the SLQ nodes near zero can resolve is marked so.\n"
+    "Progress goes to stderr: a line redrawn on a terminal, a line every 10 s otherwise.\n"
+    "\n"
     "options:\n"
     "  --top K          top-K eigenvalues by Lanczos, and lambda_min (default 5)\n"
     "  --steps N        most Lanczos steps (default min(n, max(100, 4K)))\n"
@@ -33,6 +40,66 @@ static const char HESSIAN_USAGE[] =
     "  --runs R         SLQ runs (default 10)      --slq-steps M   steps per run (default 80)\n"
     "  --gn             the Gauss-Newton matrix G instead of the Hessian\n"
     "  (default --limit here: 2000 examples)\n";
+
+/* Counts the products a solver asks for and shows how far it is: a bar-less
+ * line redrawn on a terminal, a line every 10 s otherwise. The solvers call
+ * nothing but hvp, so the wrapper offers nothing else. */
+typedef struct hvp_meter {
+    objective inner;
+    const char *phase;
+    int done, cap;       /* products in this phase, and its most */
+    int show, tty;
+    double t0, last;
+} hvp_meter;
+
+static void meter_hvp(void *ctx, const float *theta, const float *v, float *hv)
+{
+    hvp_meter *m = ctx;
+    m->inner.hvp(m->inner.ctx, theta, v, hv);
+    m->done++;
+    if (!m->show) return;
+    double now = nn_now();
+    if (now - m->last < (m->tty ? 0.25 : 10.0)) return;
+    m->last = now;
+    fprintf(stderr, "%s%s: %d of at most %d HVPs, %.0f s%s", m->tty ? "\r\033[K" : "  ", m->phase,
+            m->done, m->cap, now - m->t0, m->tty ? "" : "\n");
+}
+
+static void meter_phase(hvp_meter *m, const char *phase, int cap)
+{
+    if (m->show && m->tty) fputs("\r\033[K", stderr);
+    /* Off a terminal a log gets each phase as it starts, too. */
+    if (m->show && !m->tty && phase)
+        fprintf(stderr, "  %s: at most %d HVPs, from %.0f s\n", phase, cap, nn_now() - m->t0);
+    m->phase = phase;
+    m->done = 0;
+    m->cap = cap;
+    m->last = nn_now();
+}
+
+static void meter_wrap(hvp_meter *m, objective *o, const objective *inner, int show, double t0)
+{
+    memset(m, 0, sizeof *m);
+    m->inner = *inner;
+    m->show = show;
+    m->tty = isatty(STDERR_FILENO);
+    m->t0 = m->last = t0;
+    memset(o, 0, sizeof *o);
+    o->n = inner->n;
+    o->hvp = meter_hvp;
+    o->ctx = m;
+}
+
+/* "2000 of the 60000 train examples (seeded subset, seed 1)": which examples
+ * every printed number is on. */
+static void subset_desc(const probe_data *pd, const probe_args *a, char *buf, size_t len)
+{
+    if (pd->idx)
+        snprintf(buf, len, "%zu of the %zu %s examples (seeded subset, seed %llu)", pd->k, pd->d->n,
+                 a->split, (unsigned long long)a->seed);
+    else
+        snprintf(buf, len, "all %zu %s examples", pd->k, a->split);
+}
 
 static int parse_int_opt(const char *v, int lo, int hi, int *out)
 {
@@ -92,7 +159,8 @@ int cmd_hessian(int argc, char **argv)
     probe_data pd = {0};
     nnobj ctx = {0};
     shard_obj sh;
-    objective inner, o;
+    hvp_meter meter;
+    objective inner, so_obj, o;
     hess_eig eig = {0}, pw = {0};
     hess_trace tr = {0}, trpp = {0};
     hess_density dens = {0};
@@ -126,7 +194,8 @@ int cmd_hessian(int argc, char **argv)
     free(shard_idx);
     if (rc) goto fail;
     ctx.gauss_newton = gn;
-    shard_wrap(&sh, &o, &inner, lo, hi, pd.k);
+    shard_wrap(&sh, &so_obj, &inner, lo, hi, pd.k);
+    meter_wrap(&meter, &o, &so_obj, rank == 0, t0);
     if (rank == 0 && (rc = probe_outdir(&pm, &a, dir, sizeof dir))) goto fail;
 
     hess_lanczos_opts lo_opt = {0};
@@ -135,15 +204,20 @@ int cmd_hessian(int argc, char **argv)
     lo_opt.max_steps = steps;
     lo_opt.tol = tol;
     lo_opt.seed = a.seed;
+    int lz_cap = steps ? steps : top * 4 > 100 ? top * 4 : 100;
+    meter_phase(&meter, "Lanczos", (size_t)lz_cap < pm.m.n ? lz_cap : (int)pm.m.n);
     if ((rc = hess_lanczos(&o, pm.m.theta, &lo_opt, &eig))) goto fail;
     if (power) {
         hess_power_opts po = {0};
         po.k = top;
         po.seed = a.seed;
+        meter_phase(&meter, "power iteration", top > INT_MAX / 1000 ? INT_MAX : top * 1000);
         if ((rc = hess_power(&o, pm.m.theta, &po, &pw))) goto fail;
     }
     if (trace) {
+        meter_phase(&meter, "Hutchinson trace", probes_n);
         if ((rc = hess_trace_hutchinson(&o, pm.m.theta, probes_n, a.seed, &tr))) goto fail;
+        meter_phase(&meter, "Hutch++ trace", probes_n);
         if ((rc = hess_trace_hutchpp(&o, pm.m.theta, probes_n, a.seed, &trpp))) goto fail;
     }
     if (density) {
@@ -151,8 +225,11 @@ int cmd_hessian(int argc, char **argv)
         so.nrun = runs;
         so.m = slq_steps;
         so.seed = a.seed;
+        so.lmax = eig.eval[0] > 0 ? eig.eval[0] : 0;
+        meter_phase(&meter, "SLQ density", runs * slq_steps);
         if ((rc = hess_slq(&o, pm.m.theta, &so, &dens))) goto fail;
     }
+    meter_phase(&meter, NULL, 0);
     if (rank != 0) goto fail; /* rank 0 reports and writes */
 
     const char *name = a.name ? a.name : gn ? "gauss_newton" : "hessian";
@@ -172,8 +249,10 @@ int cmd_hessian(int argc, char **argv)
     cJSON_AddBoolToObject(lj, "converged", eig.converged);
     cJSON_AddNumberToObject(lj, "tol", tol > 0 ? tol : 1e-6);
     cJSON_AddNumberToObject(lj, "seed", (double)a.seed);
-    printf("%s of the mean loss at %s (%zu parameters, %zu %s examples%s)\n", mat, pm.path,
-           pm.m.n, pd.k, a.split, nranks > 1 ? ", sharded across ranks" : "");
+    char on[256];
+    subset_desc(&pd, &a, on, sizeof on);
+    printf("%s of the mean loss at %s (%zu parameters)\n  every number below is on %s%s\n", mat,
+           pm.path, pm.m.n, on, nranks > 1 ? ", sharded across ranks" : "");
     printf("  Lanczos: %d steps, %d HVPs, %s\n", eig.steps, eig.hvps,
            eig.converged ? "converged" : "NOT converged (raise --steps)");
     for (int i = 0; i < eig.k; i++)
@@ -207,8 +286,26 @@ int cmd_hessian(int argc, char **argv)
         cJSON_AddNumberToObject(dj, "sigma", dens.sigma);
         cJSON_AddNumberToObject(dj, "moment1", dens.moment1);
         cJSON_AddNumberToObject(dj, "trace_estimate", dens.moment1 * (double)pm.m.n);
-        cJSON_AddNumberToObject(dj, "index", dens.index);
-        cJSON_AddNumberToObject(dj, "index_se", dens.index_se);
+        cJSON *ij = cJSON_AddObjectToObject(dj, "index");
+        cJSON_AddStringToObject(ij, "rule", "fraction of the spectral mass below -t * lambda_max, "
+                                "mean over the SLQ runs");
+        cJSON_AddNumberToObject(ij, "lambda_max", dens.scale);
+        cJSON *ia = cJSON_AddArrayToObject(ij, "thresholds");
+        for (int t = 0; t < HESS_NT; t++) {
+            const hess_index *x = &dens.index[t];
+            cJSON *e = cJSON_CreateObject();
+            cJSON_AddNumberToObject(e, "t", x->t);
+            cJSON_AddNumberToObject(e, "index", x->index);
+            cJSON_AddNumberToObject(e, "sd", x->sd);
+            cJSON_AddNumberToObject(e, "se", x->se);
+            cJSON_AddNumberToObject(e, "min", x->lo);
+            cJSON_AddNumberToObject(e, "max", x->hi);
+            cJSON_AddNumberToObject(e, "near_null", x->null);
+            cJSON_AddNumberToObject(e, "unresolved", x->unresolved);
+            cJSON_AddBoolToObject(e, "resolved", x->unresolved <= 0.1);
+            cJSON_AddBoolToObject(e, "lambda_min_above", eig.lmin > -x->t * dens.scale);
+            cJSON_AddItemToArray(ia, e);
+        }
         cJSON_AddNumberToObject(dj, "hvps", dens.hvps);
         char f[300];
         snprintf(f, sizeof f, "%s_density", name);
@@ -246,8 +343,9 @@ int cmd_hessian(int argc, char **argv)
         memset(&lo2, 0, sizeof lo2);
         char title[300], sub[300];
         snprintf(title, sizeof title, "%s spectral density: %s", mat, pm.arch);
-        snprintf(sub, sizeof sub, "SLQ, %d runs x %d steps, sigma %.3g; %zu %s examples; index %.3g", dens.nrun,
-                 dens.m, dens.sigma, pd.k, a.split, dens.index);
+        snprintf(sub, sizeof sub, "SLQ, %d runs x %d steps, sigma %.3g; %zu %s examples; "
+                 "index %.2g (below -1e-4 lambda_max)", dens.nrun, dens.m, dens.sigma, pd.k, a.split,
+                 dens.index[1].index);
         lo2.title = title;
         lo2.subtitle = sub;
         lo2.xlabel = "eigenvalue";
@@ -261,9 +359,24 @@ int cmd_hessian(int argc, char **argv)
         rc = render_lineplot_png(probe_file(dir, f, ".png"), &lo2, NULL);
         free(dv);
         if (rc) goto fail;
-        printf("  density: %d runs x %d steps (%d HVPs), trace ~ %.6g, negative fraction %.3g +- %.2g -> %s\n",
-               dens.nrun, dens.m, dens.hvps, dens.moment1 * (double)pm.m.n, dens.index, dens.index_se,
-               probe_file(dir, f, ".png"));
+        printf("  density: %d runs x %d steps (%d HVPs), trace ~ %.6g -> %s\n", dens.nrun, dens.m,
+               dens.hvps, dens.moment1 * (double)pm.m.n, probe_file(dir, f, ".png"));
+        printf("  index: fraction of eigenvalues below -t lambda_max (lambda_max %.6g), mean +- sd\n"
+               "  over the %d runs [smallest, largest run]; near-null: |lambda| <= t lambda_max\n",
+               dens.scale, dens.nrun);
+        for (int t = 0; t < HESS_NT; t++) {
+            const hess_index *x = &dens.index[t];
+            char note[160] = "";
+            /* Where most of the spectrum sits near zero but outside ±t, the
+             * sign of its Gauss node decides the index: not a measurement. */
+            if (x->unresolved > 0.1)
+                snprintf(note, sizeof note, "   NOT RESOLVED: %.2f of the mass is within %g lambda_max "
+                         "of 0 but not within t", x->unresolved, hess_index_t[HESS_NT - 1]);
+            else if (eig.lmin > -x->t * dens.scale)
+                snprintf(note, sizeof note, "   (lambda_min is above -t lambda_max)");
+            printf("    t = %-6g %8.4f +- %-7.2g [%.4f, %.4f]   near-null %.4f%s\n", x->t, x->index,
+                   x->sd, x->lo, x->hi, x->null, note);
+        }
     }
     cJSON_AddNumberToObject(j, "wall_seconds", nn_now() - t0);
     rc = probe_json_write(probe_file(dir, name, ".json"), j);

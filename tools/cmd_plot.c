@@ -23,8 +23,10 @@ static const char PLOT_USAGE[] =
     "\n"
     "Draws RUN/log.csv into DIR (default RUN/probes):\n"
     "  training.png     train (and val/test) loss and the train gradient norm against\n"
-    "                   the step on a log scale, accuracy below; plateaus shaded\n"
-    "  plateaus.json    the plateaus (also printed), with the options that found them\n"
+    "                   the step on a log scale, accuracy below; plateaus shaded orange,\n"
+    "                   the converged tail gray\n"
+    "  plateaus.json    the plateaus and the converged tail (also printed), with the\n"
+    "                   options that found them\n"
     "  lambda_max.png   the [monitor] column against the step, with the line where\n"
     "                   the update rule stops being stable on a quadratic: 2/lr for\n"
     "                   sgd, (2+2b)/lr for momentum b, (2+2b)/((1+2b) lr) for nesterov;\n"
@@ -35,14 +37,16 @@ static const char PLOT_USAGE[] =
     "over the run (or not measurably faster, given the window's noise) and its\n"
     "gradient, grad_norm / train_loss, stays under a quarter of its median where\n"
     "the loss falls faster than average. It is escaped when the loss later falls\n"
-    "to half its level. The full rule is in probes/plateau.h.\n"
+    "to half its level. Such a stretch that the loss fell to (from twice its level\n"
+    "or more) and never left is the run's converged tail, reported apart: it is\n"
+    "convergence, not a plateau. The full rule is in probes/plateau.h.\n"
     "  --plateau-tol X      rate tolerance, > 0 (default 0.25)\n"
     "  --plateau-min N      rows per window at least, >= 2 (default 5)\n"
     "  --plateau-window F   window length, fraction of the run's steps in (0, 1]\n"
     "                       (default 0.1)\n";
 
 static int plot_training(const char *png, const run_log *L, const char *title,
-                         const plateau *pl, int npl)
+                         const plateau *pl, int npl, const plateau_tail *tail)
 {
     static const char *const loss_cols[] = {"train_loss", "val_loss", "test_loss"};
     static const char *const acc_cols[] = {"train_acc", "val_acc", "test_acc"};
@@ -53,7 +57,7 @@ static int plot_training(const char *png, const run_log *L, const char *title,
     double *cols[8] = {0};
     int ns = 0, rc = NN_OK;
     cols[7] = run_log_column(L, run_log_col(L, "step"));
-    if (!cols[7] || (npl && !(bands = calloc((size_t)npl, sizeof *bands)))) {
+    if (!cols[7] || !(bands = calloc((size_t)npl + 1, sizeof *bands))) {
         rc = nn_err(NN_ENOMEM, "plot: out of memory");
         goto done;
     }
@@ -75,14 +79,21 @@ static int plot_training(const char *png, const run_log *L, const char *title,
                                   i < 3 ? loss_cols[i] : acc_cols[i - 3], colors[i % 3], i >= 3,
                                   0, 0, 0};
     }
+    int nb = 0;
     for (int k = 0; k < npl; k++)
-        bands[k] = (render_band){pl[k].start_step, pl[k].end_step, "plateau", 0};
+        bands[nb++] = (render_band){pl[k].start_step, pl[k].end_step, "plateau", 0};
+    /* Gray, not the plateaus' orange: settling after a fall is the end of
+     * training, not a place it got stuck. */
+    if (tail->found)
+        bands[nb++] = (render_band){tail->start_step, cols[7][L->nrows - 1], "converged",
+                                    RENDER_HEX(0x999999)};
     char sub[160];
     if (npl)
-        snprintf(sub, sizeof sub, "from log.csv; shaded: %d plateau%s of the training loss", npl,
-                 npl == 1 ? "" : "s");
+        snprintf(sub, sizeof sub, "from log.csv; shaded: %d plateau%s of the training loss%s", npl,
+                 npl == 1 ? "" : "s", tail->found ? ", and its converged tail" : "");
     else
-        snprintf(sub, sizeof sub, "from log.csv; no plateau in the training loss");
+        snprintf(sub, sizeof sub, "from log.csv; no plateau in the training loss%s",
+                 tail->found ? "; shaded: its converged tail" : "");
     render_lineplot_opts o;
     memset(&o, 0, sizeof o);
     o.title = title;
@@ -99,7 +110,7 @@ static int plot_training(const char *png, const run_log *L, const char *title,
     o.series = s;
     o.nseries = ns;
     o.bands = bands;
-    o.nbands = npl;
+    o.nbands = nb;
     rc = render_lineplot_png(png, &o, NULL);
 done:
     for (int i = 0; i < 8; i++) free(cols[i]);
@@ -111,7 +122,7 @@ done:
  * has it); *has_grad says which. Steps must not decrease: a log pieced
  * together by hand is named at its line. */
 static int find_plateaus(const char *path, const run_log *L, const plateau_opts *po, plateau **pl,
-                         int *npl, int *has_grad)
+                         int *npl, plateau_tail *tail, int *has_grad)
 {
     int cg = run_log_col(L, "grad_norm"), rc = NN_OK;
     double *x = run_log_column(L, run_log_col(L, "step"));
@@ -129,7 +140,7 @@ static int find_plateaus(const char *path, const run_log *L, const plateau_opts 
                         x[r - 1]);
             goto done;
         }
-    rc = plateau_find(x, y, g, L->nrows, po, pl, npl);
+    rc = plateau_analyze(x, y, g, L->nrows, po, pl, npl, tail);
 done:
     free(x);
     free(y);
@@ -141,7 +152,8 @@ static cJSON *num_or_null(double v) { return isfinite(v) ? cJSON_CreateNumber(v)
 
 /* DIR/plateaus.json: the options, then one object per plateau. */
 static int plateaus_json(const char *path, const char *log, int rows, int has_grad,
-                         const plateau_opts *po, const plateau *pl, int npl)
+                         const plateau_opts *po, const plateau *pl, int npl,
+                         const plateau_tail *tail, double last_step)
 {
     cJSON *j = cJSON_CreateObject(), *o = cJSON_CreateObject(), *arr = cJSON_CreateArray();
     if (!j || !o || !arr) {
@@ -176,18 +188,33 @@ static int plateaus_json(const char *path, const char *log, int rows, int has_gr
         cJSON_AddItemToArray(arr, p);
     }
     cJSON_AddItemToObject(j, "plateaus", arr);
+    if (tail->found) {
+        cJSON *t = cJSON_AddObjectToObject(j, "converged");
+        cJSON_AddNumberToObject(t, "start_step", tail->start_step);
+        cJSON_AddNumberToObject(t, "end_step", last_step);
+        cJSON_AddNumberToObject(t, "steps", last_step - tail->start_step);
+        cJSON_AddNumberToObject(t, "level", tail->level);
+        cJSON_AddItemToObject(t, "grad_norm_mean", num_or_null(tail->grad_norm_mean));
+    } else {
+        cJSON_AddNullToObject(j, "converged");
+    }
     int rc = probe_json_write(path, j);
     cJSON_Delete(j);
     return rc;
 }
 
 static void plateaus_print(const plateau_opts *po, int has_grad, double steps, const plateau *pl,
-                           int npl)
+                           int npl, const plateau_tail *tail, double last_step)
 {
     printf("plateaus of train_loss (tol %g, window %g of %g steps, at least %d rows%s):\n", po->tol,
            po->window, steps, po->min_rows, has_grad ? "" : "; no grad_norm column, loss alone");
+    if (tail->found)
+        printf("  converged from step %.0f to the end (%.0f steps, %.0f%% of the run) at loss %.4g,"
+               " grad_norm %.4g: not a plateau\n", tail->start_step, last_step - tail->start_step,
+               steps > 0 ? 100 * (last_step - tail->start_step) / steps : 0, tail->level,
+               tail->grad_norm_mean);
     if (!npl) {
-        printf("  none\n");
+        printf("  no plateau\n");
         return;
     }
     printf("  %10s %10s %10s %11s %11s  %s\n", "start", "end", "steps", "level", "grad_norm", "then");
@@ -331,6 +358,7 @@ int cmd_plot(int argc, char **argv)
     config c;
     run_log L;
     plateau *pl = NULL;
+    plateau_tail tail;
     int npl = 0, has_grad = 0;
     config_defaults(&c);
     snprintf(path, sizeof path, "%s/config.ini", run);
@@ -346,16 +374,18 @@ int cmd_plot(int argc, char **argv)
     snprintf(dir, sizeof dir, "%s", out ? out : run);
     if (!out) strncat(dir, "/probes", sizeof dir - strlen(dir) - 1);
     if ((rc = file_mkdirs(dir))) goto fail;
-    if ((rc = find_plateaus(path, &L, &po, &pl, &npl, &has_grad))) goto fail;
+    if ((rc = find_plateaus(path, &L, &po, &pl, &npl, &tail, &has_grad))) goto fail;
     snprintf(title, sizeof title, "%s: %d rows of log.csv", run, L.nrows);
     snprintf(png, sizeof png, "%s/training.png", dir);
-    if ((rc = plot_training(png, &L, title, pl, npl))) goto fail;
+    if ((rc = plot_training(png, &L, title, pl, npl, &tail))) goto fail;
     printf("%s\n", png);
     size_t cs = (size_t)run_log_col(&L, "step"), last = (size_t)(L.nrows ? L.nrows - 1 : 0);
-    double steps = L.nrows ? L.v[last * (size_t)L.ncols + cs] - L.v[cs] : 0;
-    plateaus_print(&po, has_grad, steps, pl, npl);
+    double last_step = L.nrows ? L.v[last * (size_t)L.ncols + cs] : 0;
+    double steps = L.nrows ? last_step - L.v[cs] : 0;
+    plateaus_print(&po, has_grad, steps, pl, npl, &tail, last_step);
     snprintf(png, sizeof png, "%s/plateaus.json", dir);
-    if ((rc = plateaus_json(png, path, L.nrows, has_grad, &po, pl, npl))) goto fail;
+    if ((rc = plateaus_json(png, path, L.nrows, has_grad, &po, pl, npl, &tail, last_step)))
+        goto fail;
     printf("%s\n", png);
     if (run_log_col(&L, "lambda_max") >= 0) {
         char note[160];

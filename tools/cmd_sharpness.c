@@ -110,8 +110,14 @@ int cmd_sharpness(int argc, char **argv)
         if ((rc = sharp_average(&o, pm.m.theta, &ao, &av[s]))) goto fail;
     }
 
-    printf("sharpness at %s (%zu parameters, %zu %s examples, loss %.6g)\n", pm.path, pm.m.n, pd.k,
-           a.split, full.f0);
+    char on[256];
+    if (pd.idx)
+        snprintf(on, sizeof on, "%zu of the %zu %s examples (seeded subset, seed %llu)", pd.k,
+                 pd.d->n, a.split, (unsigned long long)a.seed);
+    else
+        snprintf(on, sizeof on, "all %zu %s examples", pd.k, a.split);
+    printf("sharpness at %s (%zu parameters, loss %.6g)\n  every number below is on %s\n", pm.path,
+           pm.m.n, full.f0, on);
     printf("  %-50s %12s  %s\n", "measure", "value", "how");
     printf("  %-50s %12.6g  %s, %d steps, %ld gradients, %.0f%% of coordinates at a bound\n",
            "eps-sharpness, full space (Keskar, %)", full.phi, full.method, full.iters, full.grads,

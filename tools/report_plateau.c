@@ -1,7 +1,7 @@
 /* The study report's plateau section: for every run and seed, the plateaus
  * of its log.csv's training loss (probes/plateau.h, with the study's
- * options), when training left them, when the loss first halved, and the
- * training-loss curves of all runs overlaid. */
+ * options), when training left them, when the loss first halved, where it
+ * converged, and the training-loss curves of all runs overlaid. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@ typedef struct seed_pl {
     double *step, *loss;   /* [n] */
     plateau *pl;           /* [npl] */
     int npl;
+    plateau_tail tail;     /* the converged tail, apart from the plateaus */
     double halved;         /* first step with loss <= half the first row's, NaN if none */
 } seed_pl;
 
@@ -50,7 +51,7 @@ static int seed_load(const char *dir, const plateau_opts *po, seed_pl *p)
         rc = nn_err(NN_ENOMEM, "report: out of memory");
         goto done;
     }
-    if ((rc = plateau_find(p->step, p->loss, g, L.nrows, po, &p->pl, &p->npl))) {
+    if ((rc = plateau_analyze(p->step, p->loss, g, L.nrows, po, &p->pl, &p->npl, &p->tail))) {
         char msg[1024];
         snprintf(msg, sizeof msg, "%s", nn_errmsg());
         rc = nn_err(rc, "%s: %s", path, msg);
@@ -155,18 +156,21 @@ int report_plateau_section(const study *s, report_out *o)
                 "ln(train_loss) falls at under %g times its average rate over the run, or not measurably "
                 "faster given the window's noise, while grad_norm / train_loss stays under %g of its "
                 "median where the loss falls faster than average. It is left when the loss later falls "
-                "to 1/%g of its level. 'Loss halved' is the first logged step where the training loss is "
+                "to 1/%g of its level. A flat stretch that the loss fell to (from at least %g times its "
+                "level) and never left is the run's converged tail, not a plateau: 'converged from' is "
+                "where it starts. 'Loss halved' is the first logged step where the training loss is "
                 "at most half its value at the first row, whether or not a plateau was found.",
-                po.window, po.min_rows, po.tol, po.grad_tol, po.escape);
-    static const char *cols[8] = {"seeds with a plateau", "first plateau: start", "end", "level",
-                                  "left at", "loss halved at", "steps on plateaus", "final train loss"};
-    report_table_head(o, "run", cols, 8);
+                po.window, po.min_rows, po.tol, po.grad_tol, po.escape, po.escape);
+    static const char *cols[9] = {"seeds with a plateau", "first plateau: start", "end", "level",
+                                  "left at", "loss halved at", "steps on plateaus", "converged from",
+                                  "final train loss"};
+    report_table_head(o, "run", cols, 9);
     for (int i = 0; i < s->nruns; i++) {
-        double v[7][STUDY_MAX_SEEDS];
+        double v[8][STUDY_MAX_SEEDS];
         int with = 0, nd = s->runs[i].ndirs;
         for (int k = 0; k < nd; k++) {
             const seed_pl *p = &sp[i][k];
-            for (int c = 0; c < 7; c++) v[c][k] = NAN;
+            for (int c = 0; c < 8; c++) v[c][k] = NAN;
             if (!p->n) continue;
             if (p->npl) {
                 with++;
@@ -181,32 +185,36 @@ int report_plateau_section(const study *s, report_out *o)
                 v[5][k] = 0;
             }
             v[4][k] = p->halved;
-            v[6][k] = p->loss[p->n - 1];
+            if (p->tail.found) v[6][k] = p->tail.start_step;
+            v[7][k] = p->loss[p->n - 1];
         }
-        char cells[8][64];
+        char cells[9][64];
         snprintf(cells[0], 64, "%d of %d", with, nd);
-        for (int c = 0; c < 7; c++) report_fmt_ms(v[c], nd, cells[c + 1], 64);
-        report_table_row(o, s->runs[i].label, nd, cells, 8);
+        for (int c = 0; c < 8; c++) report_fmt_ms(v[c], nd, cells[c + 1], 64);
+        report_table_row(o, s->runs[i].label, nd, cells, 9);
     }
     report_both(o, "\n", "</table>\n");
     report_para(o, "Cells are mean ± standard deviation over the seeds that have the value ('left "
-                "at': seeds whose first plateau was left; 'loss halved at': seeds whose loss halved). "
-                "Per seed:");
-    static const char *cols2[4] = {"directory", "plateaus: steps (level) then", "loss halved at",
-                                   "final train loss"};
-    report_table_head(o, "run", cols2, 4);
+                "at': seeds whose first plateau was left; 'loss halved at': seeds whose loss halved; "
+                "'converged from': seeds with a converged tail). Per seed:");
+    static const char *cols2[5] = {"directory", "plateaus: steps (level) then", "loss halved at",
+                                   "converged from (level)", "final train loss"};
+    report_table_head(o, "run", cols2, 5);
     for (int i = 0; i < s->nruns; i++)
         for (int k = 0; k < s->runs[i].ndirs; k++) {
             const seed_pl *p = &sp[i][k];
-            char cells[4][64];
+            char cells[5][64];
             const char *d = strrchr(s->runs[i].dirs[k], '/');
             snprintf(cells[0], 64, "%.63s", d && d[1] ? d + 1 : s->runs[i].dirs[k]);
             plateau_cell(p, cells[1], 64);
             if (isfinite(p->halved)) snprintf(cells[2], 64, "%.0f", p->halved);
             else snprintf(cells[2], 64, "never");
-            if (p->n) snprintf(cells[3], 64, "%.4g", p->loss[p->n - 1]);
-            else snprintf(cells[3], 64, "–");
-            report_table_row(o, s->runs[i].label, -1, cells, 4);
+            if (p->tail.found)
+                snprintf(cells[3], 64, "%.0f (%.3g)", p->tail.start_step, p->tail.level);
+            else snprintf(cells[3], 64, "%s", p->n ? "no" : "–");
+            if (p->n) snprintf(cells[4], 64, "%.4g", p->loss[p->n - 1]);
+            else snprintf(cells[4], 64, "–");
+            report_table_row(o, s->runs[i].label, -1, cells, 5);
         }
     report_both(o, "\n", "</table>\n");
     rc = draw_curves(s, sp, o);
