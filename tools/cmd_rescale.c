@@ -20,13 +20,13 @@ static const char RESCALE_USAGE[] =
     "function, yet raw sharpness changes while filter-normalized sharpness does not\n"
     "(Dinh et al. 2017). Writes the new checkpoint (default beside the input:\n"
     "NAME-rescaled-lL-cC.safetensors) with the input's metadata, prints the largest\n"
-    "logit difference on --limit examples (default 500) and the average-case\n"
+    "logit difference on --limit examples and the average-case\n"
     "sharpness (sigma 0.01, 10 draws), raw and filter-normalized, before and after.\n"
     "\n"
     "options:\n"
     "  --layer L        dense layer index, 0-based (a ReLU must follow it)\n"
     "  --factor C       scale, > 0\n"
-    "  --out FILE       output checkpoint\n"
+    "  --out FILE       the rescaled checkpoint (default beside the input, above)\n"
     "  --no-sharpness   skip the sharpness comparison\n";
 
 int rescale_apply(model *m, int l, double c)
@@ -90,6 +90,7 @@ int cmd_rescale(int argc, char **argv)
     probe_args a;
     probe_args_defaults(&a);
     a.limit = 500;
+    a.takes = PROBE_TAKES_DATA;
     const char *target = NULL, *out = NULL;
     int lay = -1, sharp = 1;
     double factor = 0;
