@@ -2,8 +2,10 @@
  * command's --help stating its own defaults and only the options it uses,
  * options it has no use for refused rather than ignored, and error messages
  * that say the command's name once. */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -24,7 +26,7 @@ static const char *tiny_run(void)
         char args[1024];
         snprintf(args, sizeof args,
                  "train configs/spirals.ini --out %s --set train.epochs=3 --set train.threads=1 "
-                 "--set data.synth_n=300 --set data.synth_test_n=100 --set 'model.layers=8 tanh, 3'",
+                 "--set data.synth_n=300 --set data.synth_test_n=100 --set 'model.layers=8 relu, 3'",
                  dir);
         const char *out;
         CHECK_MSG(test_saddle(args, &out) == 0, "train failed: %s", out);
@@ -125,4 +127,29 @@ TEST(cli_error_names_the_command_once)
     CHECK(test_saddle(args, &out) == 1);
     CHECK_MSG(strstr(out, "saddle: rescale: --layer 1") && !strstr(out, "rescale: rescale:"), "%s", out);
     CHECK(access(test_path("rs.safetensors"), F_OK) != 0);
+}
+
+TEST(cli_toy_writes_under_runs_by_default)
+{
+    /* From a fresh directory, as a newcomer runs it: results land in
+     * runs/toy/, not in a new top-level toy/. */
+    char bin[PATH_MAX], cwd[PATH_MAX], dir[512];
+    const char *b = getenv("SADDLE_BIN");
+    char *saved = b && *b ? strdup(b) : NULL;
+    CHECK(realpath(saved ? saved : "bin/saddle", bin) != NULL);
+    CHECK(getcwd(cwd, sizeof cwd) != NULL);
+    snprintf(dir, sizeof dir, "%sfresh", test_tmpdir());
+    CHECK(mkdir(dir, 0755) == 0);
+    setenv("SADDLE_BIN", bin, 1);
+    CHECK(chdir(dir) == 0);
+    const char *out;
+    int rc = test_saddle("toy --surface bowl --starts 2 --steps 10", &out);
+    int in_runs = access("runs/toy/bowl.png", F_OK) == 0 && access("runs/toy/bowl.json", F_OK) == 0;
+    int at_top = access("toy", F_OK) == 0;
+    CHECK(chdir(cwd) == 0);
+    if (saved) setenv("SADDLE_BIN", saved, 1);
+    else unsetenv("SADDLE_BIN");
+    free(saved);
+    CHECK_MSG(rc == 0, "%s", out);
+    CHECK_MSG(in_runs && !at_top, "runs/toy: %d, ./toy: %d", in_runs, at_top);
 }

@@ -10,6 +10,7 @@
 #include "../nn/pool.h"
 #include "../probes/sharpness.h"
 #include "probe.h"
+#include "progress.h"
 #include "study.h"
 
 static const char RESCALE_USAGE[] =
@@ -186,13 +187,21 @@ int cmd_rescale(int argc, char **argv)
         objective o;
         if ((rc = nnobj_init(&ctx, &o, &pm.m, pd.d, pd.idx, pd.k))) goto fail;
         printf("  average-case sharpness (sigma 0.01, 10 draws)   before        after\n");
-        for (int s = 0; s < 2; s++) {
+        fflush(stdout);
+        sharp_avg_result r[2][2];
+        progress pg;
+        progress_begin(&pg, 4, "rescale: average-case sharpness, %zu examples", pd.k);
+        for (int s = 0; s < 2 && !rc; s++) {
             sharp_avg_opts ao = {0.01, s ? SHARP_FILTER : SHARP_RAW, 10, a.seed};
-            sharp_avg_result r0, r1;
-            if ((rc = sharp_average(&o, t0, &ao, &r0))) goto fail;
-            if ((rc = sharp_average(&o, pm.m.theta, &ao, &r1))) goto fail;
-            printf("    %-45s %12.5g %12.5g\n", s ? "filter-normalized" : "raw", r0.sharpness, r1.sharpness);
+            if (!(rc = sharp_average(&o, t0, &ao, &r[s][0]))) progress_update(&pg, 2 * (size_t)s + 1);
+            if (!rc && !(rc = sharp_average(&o, pm.m.theta, &ao, &r[s][1])))
+                progress_update(&pg, 2 * (size_t)s + 2);
         }
+        progress_end(&pg);
+        if (rc) goto fail;
+        for (int s = 0; s < 2; s++)
+            printf("    %-45s %12.5g %12.5g\n", s ? "filter-normalized" : "raw", r[s][0].sharpness,
+                   r[s][1].sharpness);
     }
 fail:
     nnobj_free(&ctx);

@@ -390,7 +390,7 @@ int probe_surface_load(surface *s, const char *dir, const char *name)
 }
 
 int probe_interp_eval(const objective *o, const float *A, const float *B, const float *C, size_t n,
-                      surface *s)
+                      surface *s, surface_progress_fn progress, void *user)
 {
     float *d[2] = {NULL, NULL};
     int dims = C ? 2 : 1, rc = NN_OK;
@@ -403,7 +403,7 @@ int probe_interp_eval(const objective *o, const float *A, const float *B, const 
         }
         for (size_t i = 0; i < n; i++) d[k][i] = to[k][i] - A[i];
     }
-    rc = surface_eval(o, A, d[0], d[1], s, 64, 0, 1, NULL, NULL);
+    rc = surface_eval(o, A, d[0], d[1], s, 64, 0, 1, progress, user);
 fail:
     free(d[0]);
     free(d[1]);

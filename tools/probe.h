@@ -92,9 +92,10 @@ int probe_surface_load(surface *s, const char *dir, const char *name);
 
 /* The loss on the line A + x (B - A) (C NULL) or the plane A + x (B - A) +
  * y (C - A) at every point of the allocated s: the one interpolation path
- * `saddle interp` and `saddle restarts` share. A, B, C are [n]. */
+ * `saddle interp` and `saddle restarts` share. A, B, C are [n]; progress
+ * (may be NULL) is called as surface_eval calls it. */
 int probe_interp_eval(const objective *o, const float *A, const float *B, const float *C, size_t n,
-                      surface *s);
+                      surface *s, surface_progress_fn progress, void *user);
 
 /* The trajectory snapshots RUN/traj/step-*.safetensors, sorted by name
  * (= by step): *names [*m] malloc'd strings (free with probe_traj_free).
