@@ -153,3 +153,33 @@ TEST(cli_toy_writes_under_runs_by_default)
     CHECK_MSG(rc == 0, "%s", out);
     CHECK_MSG(in_runs && !at_top, "runs/toy: %d, ./toy: %d", in_runs, at_top);
 }
+
+TEST(cli_bad_late_option_fails_before_any_work)
+{
+    const char *run = tiny_run(), *out;
+    char args[2048], outdir[512];
+    snprintf(outdir, sizeof outdir, "%s", test_path("late"));
+    /* Each bad value comes last on the line and would once have been met
+     * only after the computation, leaving results without their picture. */
+    static const struct { const char *fmt, *msg; } BAD[] = {
+        {"surface %s --grid 5x5 --limit 50 --out %s --cmap jet", "unknown colormap 'jet'"},
+        {"pca %s --grid 5x5 --limit 50 --out %s --cmap jet", "unknown colormap 'jet'"},
+        {"interp %s/traj/step-00000000.safetensors %s --grid 5 --limit 50 --out %s --cmap jet",
+         "unknown colormap 'jet'"},
+        {"pca %s --grid 5x5 --limit 50 --out %s --act swish", "unknown activation 'swish'"},
+        {"compare %s --out %s --limit lots", "--limit wants a count"},
+        {"compare %s --out %s --limit -3", "--limit wants a count"},
+    };
+    for (size_t k = 0; k < sizeof BAD / sizeof *BAD; k++) {
+        if (strstr(BAD[k].fmt, "interp")) snprintf(args, sizeof args, BAD[k].fmt, run, run, outdir);
+        else snprintf(args, sizeof args, BAD[k].fmt, run, outdir);
+        CHECK_MSG(test_saddle(args, &out) == 2 && strstr(out, BAD[k].msg), "%s: %s", args, out);
+        CHECK_MSG(access(outdir, F_OK) != 0, "%s created %s", args, outdir);
+    }
+    snprintf(args, sizeof args, "interp %s/traj/step-00000000.safetensors %s --grid 5 --limit 50 --out %s",
+             run, run, outdir);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    snprintf(args, sizeof args, "render %s/interp.json --png %s/again.png --cmap jet", outdir, outdir);
+    CHECK_MSG(test_saddle(args, &out) == 2 && strstr(out, "unknown colormap"), "%s", out);
+    CHECK(access(test_join(outdir, "again.png"), F_OK) != 0);
+}

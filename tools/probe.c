@@ -125,7 +125,13 @@ int probe_args_parse(const char *cmd, const char *usage, int argc, char **argv, 
         if (parse_ll(cmd, o, v, 0, 100, &x)) return -1;
         a->levels = (int)x;
     } else if (!strcmp(o, "--out")) a->out = v;
-    else if (!strcmp(o, "--act")) a->act = v;
+    else if (!strcmp(o, "--act")) {
+        if (act_from_name(v) < 0) {
+            cli_usage_error(cmd, "--act: unknown activation '%s'", v);
+            return -1;
+        }
+        a->act = v;
+    }
     else if (!strcmp(o, "--config")) a->config = v;
     else if (!strcmp(o, "--name")) {
         if (!*v || strchr(v, '/')) {
