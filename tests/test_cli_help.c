@@ -127,6 +127,9 @@ TEST(cli_error_names_the_command_once)
     CHECK(test_saddle(args, &out) == 1);
     CHECK_MSG(strstr(out, "saddle: rescale: --layer 1") && !strstr(out, "rescale: rescale:"), "%s", out);
     CHECK(access(test_path("rs.safetensors"), F_OK) != 0);
+    snprintf(args, sizeof args, "train configs/spirals.ini --set optimizer.lr=-1 --out %s", test_path("never-trained"));
+    CHECK(test_saddle(args, &out) == 1);
+    CHECK_MSG(strstr(out, "saddle: --set optimizer.lr=-1: ") && !strstr(out, "--set: --set"), "[%s]", out);
 }
 
 TEST(cli_toy_writes_under_runs_by_default)

@@ -33,7 +33,7 @@ int bench_critical(void);
 double bench_median(double *v /* [n], sorted in place */, int n);
 
 /* Prints "saddle: <what>: <status message>" (the message alone when it starts
- * with "<what>:") and returns EXIT_FAIL. */
+ * with "<what>:" or "<what> ") and returns EXIT_FAIL. */
 int cli_fail(const char *what, int rc);
 /* Prints "saddle <cmd>: <message>" plus a hint to --help; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

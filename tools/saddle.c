@@ -58,10 +58,11 @@ static const char USAGE[] =
 int cli_fail(const char *what, int rc)
 {
     const char *msg = nn_errmsg()[0] ? nn_errmsg() : nn_strstatus(rc);
-    /* Library messages often name their module already ("rescale: ..."):
-     * said once, not as "saddle: rescale: rescale: ...". */
+    /* Library messages often name their module or option already
+     * ("rescale: ...", "--set a.b=c: ..."): said once, not as
+     * "saddle: rescale: rescale: ...". */
     size_t L = strlen(what);
-    if (!strncmp(msg, what, L) && msg[L] == ':') fprintf(stderr, "saddle: %s\n", msg);
+    if (!strncmp(msg, what, L) && (msg[L] == ':' || msg[L] == ' ')) fprintf(stderr, "saddle: %s\n", msg);
     else fprintf(stderr, "saddle: %s: %s\n", what, msg);
     return EXIT_FAIL;
 }
