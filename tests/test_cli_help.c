@@ -172,6 +172,7 @@ TEST(cli_bad_late_option_fails_before_any_work)
         {"pca %s --grid 5x5 --limit 50 --out %s --act swish", "unknown activation 'swish'"},
         {"compare %s --out %s --limit lots", "--limit wants a count"},
         {"compare %s --out %s --limit -3", "--limit wants a count"},
+        {"rescale %s --layer 0 --factor 2 --out %s/x.safetensors", "no directory"},
     };
     for (size_t k = 0; k < sizeof BAD / sizeof *BAD; k++) {
         if (strstr(BAD[k].fmt, "interp")) snprintf(args, sizeof args, BAD[k].fmt, run, run, outdir);

@@ -2,10 +2,12 @@
  * times c, layer l+1's weights times 1/c), written as a new checkpoint, with
  * the check that the function did not change and what raw and
  * filter-normalized sharpness make of it. */
+#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../nn/pool.h"
 #include "../probes/sharpness.h"
@@ -126,6 +128,15 @@ int cmd_rescale(int argc, char **argv)
     }
     if (!target) return cli_usage_error("rescale", "a checkpoint is required");
     if (lay < 0 || factor == 0) return cli_usage_error("rescale", "--layer and --factor are required");
+    if (out) {
+        /* Where the checkpoint goes is checked before the model and data load. */
+        char d[4096];
+        struct stat st;
+        snprintf(d, sizeof d, "%s", out);
+        const char *dd = dirname(d);
+        if (stat(dd, &st) != 0 || !S_ISDIR(st.st_mode))
+            return cli_usage_error("rescale", "--out %s: no directory %s to write into", out, dd);
+    }
     int rc = pool_set_threads(a.threads);
     if (rc) return cli_fail("rescale", rc);
 
