@@ -28,7 +28,7 @@ static void probe_args_help(const probe_args *a)
                    a->limit);
         else
             printf("  --limit N           a seeded random subset of N examples (default 0 = all)\n");
-        printf("  --seed S            seed of the random directions and the subset (default %llu)\n"
+        printf("  --seed S            seed of the data subset and any random draws (default %llu)\n"
                "  --threads N         threads (default all cores)\n"
                "  --act NAME          hidden activation of a PyTorch checkpoint (no saddle metadata)\n"
                "  --config FILE       data config for a checkpoint that carries none\n",
