@@ -6,6 +6,9 @@
 
 #include "../nn/nn.h"
 
+/* The one place the version is written: `saddle --version` prints it. */
+#define SADDLE_VERSION "0.1.0"
+
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 int cmd_train(int argc, char **argv);
@@ -29,7 +32,8 @@ int cmd_critical(int argc, char **argv);
 int bench_critical(void);
 double bench_median(double *v /* [n], sorted in place */, int n);
 
-/* Prints "saddle: <what>: <status message>" and returns EXIT_FAIL. */
+/* Prints "saddle: <what>: <status message>" (the message alone when it starts
+ * with "<what>:" or "<what> ") and returns EXIT_FAIL. */
 int cli_fail(const char *what, int rc);
 /* Prints "saddle <cmd>: <message>" plus a hint to --help; returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

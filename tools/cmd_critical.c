@@ -44,8 +44,7 @@ static const char CRITICAL_USAGE[] =
     "  --gtol G         critical below this gradient norm (default 1e-8)\n"
 
     "  --max-params N   refuse models with more parameters (default 6000: the\n"
-    "                   Hessian is dense, N^2 doubles, one eigendecomposition per step)\n"
-    "  (default --limit here: 0 = the whole training split)\n";
+    "                   Hessian is dense, N^2 doubles, one eigendecomposition per step)\n";
 
 typedef struct start_src {
     char label[64];   /* "step-00000400" or "random-3" */
@@ -231,6 +230,7 @@ int cmd_critical(int argc, char **argv)
     probe_args a;
     probe_args_defaults(&a);
     a.limit = 0;
+    a.takes = PROBE_TAKES_DATA | PROBE_TAKES_OUT;
     const char *run = NULL;
     double starts = 20, nrand = -1, scale = 3, max_iter = 200, gtol = 1e-8, max_params = 6000;
     for (int i = 1; i < argc; i++) {

@@ -38,8 +38,7 @@ static const char HESSIAN_USAGE[] =
     "  --trace          Hutchinson trace (and Hutch++) with --probes N products (default 100)\n"
     "  --density        spectral density by stochastic Lanczos quadrature\n"
     "  --runs R         SLQ runs (default 10)      --slq-steps M   steps per run (default 80)\n"
-    "  --gn             the Gauss-Newton matrix G instead of the Hessian\n"
-    "  (default --limit here: 2000 examples)\n";
+    "  --gn             the Gauss-Newton matrix G instead of the Hessian\n";
 
 /* Counts the products a solver asks for and shows how far it is: a bar-less
  * line redrawn on a terminal, a line every 10 s otherwise. The solvers call
@@ -115,6 +114,7 @@ int cmd_hessian(int argc, char **argv)
     probe_args a;
     probe_args_defaults(&a);
     a.limit = 2000;
+    a.takes = PROBE_TAKES_DATA | PROBE_TAKES_OUT;
     const char *target = NULL;
     int top = 5, steps = 0, power = 0, trace = 0, density = 0, gn = 0, probes_n = 100;
     int runs = 10, slq_steps = 80;

@@ -7,6 +7,7 @@
 
 #include "../nn/pool.h"
 #include "probe.h"
+#include "progress.h"
 
 static const char INTERP_USAGE[] =
     "usage: saddle interp A B [C] [options]\n"
@@ -77,9 +78,13 @@ int cmd_interp(int argc, char **argv)
     if ((rc = probe_outdir(&pm[0], &a, dir, sizeof dir))) goto fail;
     if ((rc = nnobj_init(&ctx, &o, &pm[0].m, pd.d, pd.idx, pd.k))) goto fail;
     if ((rc = surface_alloc(&s, &g))) goto fail;
-    if ((rc = probe_interp_eval(&o, pm[0].m.theta, pm[1].m.theta, dims == 2 ? pm[2].m.theta : NULL,
-                                pm[0].m.n, &s)))
-        goto fail;
+    progress pg;
+    if (dims == 1) progress_begin(&pg, (size_t)g.nx, "interp: line, %zu examples", pd.k);
+    else progress_begin(&pg, (size_t)g.nx * g.ny, "interp: plane %dx%d, %zu examples", g.nx, g.ny, pd.k);
+    rc = probe_interp_eval(&o, pm[0].m.theta, pm[1].m.theta, dims == 2 ? pm[2].m.theta : NULL,
+                           pm[0].m.n, &s, progress_surface, &pg);
+    progress_end(&pg);
+    if (rc) goto fail;
     double acc_end[3], loss_end[3];
     for (int k = 0; k < nt; k++) loss_end[k] = o.value(o.ctx, pm[k].m.theta, &acc_end[k]);
 

@@ -11,6 +11,7 @@
 #include "../nn/pool.h"
 #include "../probes/pca.h"
 #include "probe.h"
+#include "progress.h"
 
 static const char PCA_USAGE[] =
     "usage: saddle pca RUN [options]\n"
@@ -65,8 +66,12 @@ int cmd_pca(int argc, char **argv)
     }
     if (!run) return cli_usage_error("pca", "a run directory is required");
     if (!strchr(grid, 'x')) return cli_usage_error("pca", "--grid is NxM");
-    int rc = pool_set_threads(a.threads);
+    grid_spec g;
+    /* The range comes from the path later; the grid is checked now, before
+     * any snapshot is read. */
+    int rc = grid_parse(grid, "-1:1", 2, &g);
     if (rc) return cli_fail("pca", rc);
+    if ((rc = pool_set_threads(a.threads))) return cli_fail("pca", rc);
 
     double t0 = nn_now();
     probe_model pm = {0};
@@ -82,6 +87,7 @@ int cmd_pca(int argc, char **argv)
     long steps[MAX_SNAPS];
     int m = 0;
     char dir[4096], tdir[4200];
+    progress pg;
     if ((rc = probe_model_open(&pm, run, &a))) goto fail;
     if (!pm.run[0]) {
         rc = nn_err(NN_EINVAL, "%s: pca needs a run directory (with traj/), not a checkpoint", run);
@@ -89,6 +95,8 @@ int cmd_pca(int argc, char **argv)
     }
     snprintf(tdir, sizeof tdir, "%s/traj", run);
     if ((rc = probe_traj_list(run, &names, &m))) goto fail;
+    if ((rc = probe_data_open(&pd, &pm, &a))) goto fail;
+    if ((rc = probe_outdir(&pm, &a, dir, sizeof dir))) goto fail;
     for (int k = 0; k < m && k < MAX_SNAPS; k++) snaps[k] = NULL;
     if (m > MAX_SNAPS) {
         rc = nn_err(NN_EINVAL, "%s: %d snapshots; at most %d are read", tdir, m, MAX_SNAPS);
@@ -98,6 +106,7 @@ int cmd_pca(int argc, char **argv)
         rc = nn_err(NN_EINVAL, "%s: %d snapshot(s); PCA of a trajectory needs at least 2", tdir, m);
         goto fail;
     }
+    progress_begin(&pg, (size_t)m, "pca: reading %d snapshots", m);
     for (int k = 0; k < m; k++) {
         char p[4400];
         snprintf(p, sizeof p, "%s/%s", tdir, names[k]);
@@ -112,7 +121,9 @@ int cmd_pca(int argc, char **argv)
             goto fail;
         }
         snaps[k] = sm.theta; /* keep θ, drop the rest */
+        progress_update(&pg, (size_t)k + 1);
     }
+    progress_end(&pg);
     if ((rc = pca_trajectory((const float *const *)snaps, m, pm.m.theta, pm.m.n, &pr))) goto fail;
     double lo[2] = {0, 0}, hi[2] = {0, 0};
     for (int k = 0; k < m; k++)
@@ -128,14 +139,18 @@ int cmd_pca(int argc, char **argv)
         hi[c] += margin * w;
     }
     snprintf(range, sizeof range, "%.9g:%.9g,%.9g:%.9g", lo[0], hi[0], lo[1], hi[1]);
-    grid_spec g;
     if ((rc = grid_parse(grid, range, 2, &g))) goto fail;
-    if ((rc = probe_data_open(&pd, &pm, &a))) goto fail;
-    if ((rc = probe_outdir(&pm, &a, dir, sizeof dir))) goto fail;
     if ((rc = nnobj_init(&ctx, &o, &pm.m, pd.d, pd.idx, pd.k))) goto fail;
     if ((rc = surface_alloc(&s, &g))) goto fail;
-    if ((rc = surface_eval(&o, pm.m.theta, pr.dir[0], pr.dir[1], &s, 128, 0, 1, NULL, NULL)))
+    /* The plane's points, then each snapshot's true loss: one evaluation each. */
+    size_t np = (size_t)g.nx * g.ny;
+    progress_begin(&pg, np + (size_t)m, "pca: plane %dx%d and %d snapshots, %zu examples", g.nx,
+                   g.ny, m, pd.k);
+    rc = surface_eval(&o, pm.m.theta, pr.dir[0], pr.dir[1], &s, 128, 0, 1, progress_surface, &pg);
+    if (rc) {
+        progress_end(&pg);
         goto fail;
+    }
 
     const char *name = a.name ? a.name : "pca";
     j = probe_sidecar("pca", pms, 1, &pd, &a);
@@ -165,7 +180,9 @@ int cmd_pca(int argc, char **argv)
         cJSON_AddItemToArray(sj, e);
         worst_gap = fmax(worst_gap, fabs(truth - read));
         far = fmax(far, pr.dist[k]);
+        progress_update(&pg, np + (size_t)k + 1);
     }
+    progress_end(&pg);
     char title[300], sub[300], xl[80], yl[80];
     snprintf(title, sizeof title, "trajectory PCA plane: %s", pm.arch);
     snprintf(sub, sizeof sub, "%d snapshots, %zu %s examples; path drawn as projected", m, pd.k, a.split);

@@ -10,12 +10,16 @@ static const char RENDER_USAGE[] =
     "\n"
     "Draws the result a probe saved (surface, slice, interp, plane, pca, critical)\n"
     "again from its sidecar and .npy files, with other picture options. Writes\n"
-    "RESULT.png unless --png names another file.\n";
+    "RESULT.png unless --png names another file.\n"
+    "\n"
+    "options:\n"
+    "  --png FILE          where to draw (default RESULT.png)\n";
 
 int cmd_render(int argc, char **argv)
 {
     probe_args a;
     probe_args_defaults(&a);
+    a.takes = PROBE_TAKES_PICTURE;
     const char *json = NULL, *png = NULL;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];

@@ -2,14 +2,17 @@
  * times c, layer l+1's weights times 1/c), written as a new checkpoint, with
  * the check that the function did not change and what raw and
  * filter-normalized sharpness make of it. */
+#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../nn/pool.h"
 #include "../probes/sharpness.h"
 #include "probe.h"
+#include "progress.h"
 #include "study.h"
 
 static const char RESCALE_USAGE[] =
@@ -20,13 +23,13 @@ static const char RESCALE_USAGE[] =
     "function, yet raw sharpness changes while filter-normalized sharpness does not\n"
     "(Dinh et al. 2017). Writes the new checkpoint (default beside the input:\n"
     "NAME-rescaled-lL-cC.safetensors) with the input's metadata, prints the largest\n"
-    "logit difference on --limit examples (default 500) and the average-case\n"
+    "logit difference on --limit examples and the average-case\n"
     "sharpness (sigma 0.01, 10 draws), raw and filter-normalized, before and after.\n"
     "\n"
     "options:\n"
     "  --layer L        dense layer index, 0-based (a ReLU must follow it)\n"
     "  --factor C       scale, > 0\n"
-    "  --out FILE       output checkpoint\n"
+    "  --out FILE       the rescaled checkpoint (default beside the input, above)\n"
     "  --no-sharpness   skip the sharpness comparison\n";
 
 int rescale_apply(model *m, int l, double c)
@@ -90,6 +93,7 @@ int cmd_rescale(int argc, char **argv)
     probe_args a;
     probe_args_defaults(&a);
     a.limit = 500;
+    a.takes = PROBE_TAKES_DATA;
     const char *target = NULL, *out = NULL;
     int lay = -1, sharp = 1;
     double factor = 0;
@@ -124,6 +128,15 @@ int cmd_rescale(int argc, char **argv)
     }
     if (!target) return cli_usage_error("rescale", "a checkpoint is required");
     if (lay < 0 || factor == 0) return cli_usage_error("rescale", "--layer and --factor are required");
+    if (out) {
+        /* Where the checkpoint goes is checked before the model and data load. */
+        char d[4096];
+        struct stat st;
+        snprintf(d, sizeof d, "%s", out);
+        const char *dd = dirname(d);
+        if (stat(dd, &st) != 0 || !S_ISDIR(st.st_mode))
+            return cli_usage_error("rescale", "--out %s: no directory %s to write into", out, dd);
+    }
     int rc = pool_set_threads(a.threads);
     if (rc) return cli_fail("rescale", rc);
 
@@ -185,13 +198,21 @@ int cmd_rescale(int argc, char **argv)
         objective o;
         if ((rc = nnobj_init(&ctx, &o, &pm.m, pd.d, pd.idx, pd.k))) goto fail;
         printf("  average-case sharpness (sigma 0.01, 10 draws)   before        after\n");
-        for (int s = 0; s < 2; s++) {
+        fflush(stdout);
+        sharp_avg_result r[2][2];
+        progress pg;
+        progress_begin(&pg, 4, "rescale: average-case sharpness, %zu examples", pd.k);
+        for (int s = 0; s < 2 && !rc; s++) {
             sharp_avg_opts ao = {0.01, s ? SHARP_FILTER : SHARP_RAW, 10, a.seed};
-            sharp_avg_result r0, r1;
-            if ((rc = sharp_average(&o, t0, &ao, &r0))) goto fail;
-            if ((rc = sharp_average(&o, pm.m.theta, &ao, &r1))) goto fail;
-            printf("    %-45s %12.5g %12.5g\n", s ? "filter-normalized" : "raw", r0.sharpness, r1.sharpness);
+            if (!(rc = sharp_average(&o, t0, &ao, &r[s][0]))) progress_update(&pg, 2 * (size_t)s + 1);
+            if (!rc && !(rc = sharp_average(&o, pm.m.theta, &ao, &r[s][1])))
+                progress_update(&pg, 2 * (size_t)s + 2);
         }
+        progress_end(&pg);
+        if (rc) goto fail;
+        for (int s = 0; s < 2; s++)
+            printf("    %-45s %12.5g %12.5g\n", s ? "filter-normalized" : "raw", r[s][0].sharpness,
+                   r[s][1].sharpness);
     }
 fail:
     nnobj_free(&ctx);

@@ -15,6 +15,7 @@
 #include "../probes/npy.h"
 #include "../probes/render.h"
 #include "probe.h"
+#include "progress.h"
 
 #define RESTARTS_MAX_SEEDS 64
 #define RESTARTS_MAX_SETS 64
@@ -207,6 +208,19 @@ static int read_summary(const char *dir, seed_metrics *m)
     return NN_OK;
 }
 
+/* Progress of one pair's line inside the whole barrier phase. */
+typedef struct pair_progress {
+    progress *pg;
+    size_t base; /* evaluations before this pair */
+} pair_progress;
+
+static int pair_step(void *user, const surface *s, size_t done, size_t total)
+{
+    pair_progress *pp = user;
+    progress_update(pp->pg, pp->base + done);
+    return NN_OK;
+}
+
 /* barrier [N][N]: every pair once on one data subset, the endpoints taken
  * from the grid itself so the barrier is never negative by rounding. */
 static int compute_barriers(const restarts_opts *o, seed_metrics *sm, double *barrier,
@@ -238,8 +252,16 @@ static int compute_barriers(const restarts_opts *o, seed_metrics *sm, double *ba
     if ((rc = probe_data_open(&pd, &pm[0], &a))) goto fail;
     if ((rc = nnobj_init(&ctx, &obj, &pm[0].m, pd.d, pd.idx, pd.k))) goto fail;
     if ((rc = surface_alloc(&s, &g))) goto fail;
-    for (int i = 0; i < N; i++) sm[i].subset_loss = obj.value(obj.ctx, pm[i].m.theta, NULL);
+    /* One unit per loss evaluation: each seed's, then every pair's line. */
+    progress pg;
+    progress_begin(&pg, (size_t)N + (size_t)N * (N - 1) / 2 * (size_t)g.nx,
+                   "restarts: barriers, %zu examples", pd.k);
+    pair_progress pp = {&pg, 0};
     for (int i = 0; i < N; i++) {
+        sm[i].subset_loss = obj.value(obj.ctx, pm[i].m.theta, NULL);
+        progress_update(&pg, ++pp.base);
+    }
+    for (int i = 0; i < N && !rc; i++) {
         barrier[i * N + i] = 0;
         alpha_at[i * N + i] = 0;
         for (int j = i + 1; j < N; j++) {
@@ -247,14 +269,18 @@ static int compute_barriers(const restarts_opts *o, seed_metrics *sm, double *ba
                 s.done[p] = 0;
                 s.loss[p] = NAN;
             }
-            if ((rc = probe_interp_eval(&obj, pm[i].m.theta, pm[j].m.theta, NULL, pm[0].m.n, &s)))
-                goto fail;
+            if ((rc = probe_interp_eval(&obj, pm[i].m.theta, pm[j].m.theta, NULL, pm[0].m.n, &s,
+                                        pair_step, &pp)))
+                break;
+            pp.base += (size_t)g.nx;
             double at = 0, b = surface_barrier(&s, s.loss[0], s.loss[g.nx - 1], &at);
             barrier[i * N + j] = barrier[j * N + i] = b;
             alpha_at[i * N + j] = at;
             alpha_at[j * N + i] = 1 - at;
         }
     }
+    progress_end(&pg);
+    if (rc) goto fail;
     *side = probe_sidecar("restarts", pms, N, &pd, &a);
 fail:
     surface_free(&s);

@@ -27,8 +27,7 @@ static const char SHARPNESS_USAGE[] =
     "                 relative to each filter's norm)\n"
     "  --sigma S      noise scale of the average case (default 0.01; filter-normalized:\n"
     "                 relative to each filter's norm)\n"
-    "  --samples N    noise draws of the average case (default 20)\n"
-    "  (default --limit here: 2000 examples)\n";
+    "  --samples N    noise draws of the average case (default 20)\n";
 
 static int num_opt(const char *v, double lo, double hi, double *out)
 {
@@ -44,6 +43,7 @@ int cmd_sharpness(int argc, char **argv)
     probe_args a;
     probe_args_defaults(&a);
     a.limit = 2000;
+    a.takes = PROBE_TAKES_DATA | PROBE_TAKES_OUT;
     const char *target = NULL;
     double eps = 1e-3, rho = 0.05, sigma = 0.01, p = 100, iters = 0, samples = 20;
     for (int i = 1; i < argc; i++) {

@@ -33,9 +33,14 @@ static const char COMPARE_USAGE[] =
     "usage: saddle compare RUN_DIR... [--out OUT] [--limit N]\n"
     "\n"
     "The study report for runs that exist: run directories whose names differ only\n"
-    "by a -sN suffix are seeds of one run. Probes missing from a run are computed\n"
-    "with the study defaults (see `saddle study --help`). OUT defaults to\n"
-    "runs/compare.\n";
+    "by a -sN suffix are seeds of one run (runs/study-x/sb-s1 and runs/study-x/sb-s2\n"
+    "are seeds 1 and 2 of sb). Probes missing from a run are computed with the\n"
+    "study defaults (see `saddle study --help`).\n"
+    "\n"
+    "options:\n"
+    "  --out OUT     where the report goes (default runs/compare)\n"
+    "  --limit N     training examples the probes use, seeded subset (default 2000;\n"
+    "                0 = all)\n";
 
 /* Runs a saddle subcommand in this process, echoing its command line. */
 static int call(int (*fn)(int, char **), int argc, char **argv)
@@ -301,7 +306,14 @@ int cmd_compare(int argc, char **argv)
         } else if (!strcmp(a, "--out") || !strcmp(a, "--limit")) {
             if (i + 1 >= argc) rc = cli_usage_error("compare", "%s needs a value", a);
             else if (!strcmp(a, "--out")) snprintf(s->out, sizeof s->out, "%s", argv[++i]);
-            else s->data_limit = atoll(argv[++i]);
+            else {
+                char *end;
+                const char *v = argv[++i];
+                long long x = strtoll(v, &end, 10);
+                if (end == v || *end || x < 0 || x > (1LL << 40))
+                    rc = cli_usage_error("compare", "--limit wants a count of examples, not '%s'", v);
+                s->data_limit = x;
+            }
         } else if (a[0] == '-' && a[1]) {
             rc = cli_usage_error("compare", "unknown option '%s'", a);
         } else {

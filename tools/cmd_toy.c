@@ -13,6 +13,7 @@
 #include "../probes/render.h"
 #include "../probes/toysurf.h"
 #include "probe.h"
+#include "progress.h"
 
 static const char TOY_USAGE[] =
     "usage: saddle toy --surface NAME [--opt sgd,momentum,adam] [--starts 8] [--steps N]\n"
@@ -31,7 +32,7 @@ static const char TOY_USAGE[] =
     "  --steps N       steps per path (default per surface)\n"
     "  --lr X          step size of every optimizer without its own\n"
     "  --seed S        seed of the starting points (default 1)\n"
-    "  --out DIR       output directory (default toy)\n";
+    "  --out DIR       output directory (default runs/toy)\n";
 
 #define TOY_MAX_OPT 8
 #define TOY_MAX_STARTS 64
@@ -251,7 +252,7 @@ static cJSON *pt(double x, double y)
 
 int cmd_toy(int argc, char **argv)
 {
-    const char *surf = NULL, *optlist = "sgd,momentum,adam", *out = "toy";
+    const char *surf = NULL, *optlist = "sgd,momentum,adam", *out = "runs/toy";
     double lr = 0, v = 0;
     long starts = 8, steps = 0;
     unsigned long long seed = 1;
@@ -315,11 +316,18 @@ int cmd_toy(int argc, char **argv)
         rc = nn_err(NN_ENOMEM, "toy: out of memory");
         goto fail;
     }
-    for (int oi = 0; oi < nopt; oi++)
-        for (int k = 0; k < starts; k++)
-            if ((rc = run_path(s, &obj, &opts[oi], (int)steps, startxy[2 * k], startxy[2 * k + 1],
-                               &paths[oi * starts + k])))
-                goto fail;
+    /* The output directory exists before the paths are run, so a bad --out
+     * fails at once. */
+    if ((rc = file_mkdirs(out))) goto fail;
+    progress pg;
+    progress_begin(&pg, (size_t)nopt * starts, "toy: %d paths of %ld steps", nopt * (int)starts, steps);
+    for (int oi = 0; oi < nopt && !rc; oi++)
+        for (int k = 0; k < starts && !rc; k++)
+            if (!(rc = run_path(s, &obj, &opts[oi], (int)steps, startxy[2 * k], startxy[2 * k + 1],
+                                &paths[oi * starts + k])))
+                progress_update(&pg, (size_t)oi * starts + k + 1);
+    progress_end(&pg);
+    if (rc) goto fail;
 
     /* Surfaces with a floor are drawn as log10(f - fmin + c): the basins'
      * detail lives decades below the walls. */
@@ -336,7 +344,6 @@ int cmd_toy(int argc, char **argv)
         else snprintf(zlabel, sizeof zlabel, "f + %g", off);
     } else snprintf(zlabel, sizeof zlabel, "f");
 
-    if ((rc = file_mkdirs(out))) goto fail;
     snprintf(dir, sizeof dir, "%s", out);
     snprintf(png, sizeof png, "%s/%s.png", dir, s->name);
     if ((rc = draw(png, s, z, s->log_scale, zlabel, opts, 0, nopt, paths, (int)starts, startxy)))

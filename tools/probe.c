@@ -16,19 +16,32 @@
 #include "../datasets/fileio.h"
 #include "../nn/pool.h"
 #include "../probes/npy.h"
+#include "../probes/render.h"
 
-const char PROBE_ARGS_HELP[] =
-    "  --data train|test   which split to evaluate on (default train)\n"
-    "  --limit N           a seeded random subset of N examples (default 10000; 0 = all)\n"
-    "  --seed S            seed of the directions and the subset (default 1)\n"
-    "  --out DIR           where to write (default RUN/probes)\n"
-    "  --name NAME         base name of the output files\n"
-    "  --threads N         threads (default all cores)\n"
-    "  --log               color by log10 of the loss\n"
-    "  --levels N          contour levels (default 10; 0 = none)\n"
-    "  --cmap NAME         viridis, magma, inferno, plasma, cividis, gray\n"
-    "  --act NAME          hidden activation of a PyTorch checkpoint (no saddle metadata)\n"
-    "  --config FILE       data config for a checkpoint that carries none\n";
+/* The shared options' help, group by group, with the command's defaults. */
+static void probe_args_help(const probe_args *a)
+{
+    if (a->takes & PROBE_TAKES_DATA) {
+        printf("  --data train|test   which split to evaluate on (default %s)\n", a->split);
+        if (a->limit > 0)
+            printf("  --limit N           a seeded random subset of N examples (default %lld; 0 = all)\n",
+                   a->limit);
+        else
+            printf("  --limit N           a seeded random subset of N examples (default 0 = all)\n");
+        printf("  --seed S            seed of the data subset and any random draws (default %llu)\n"
+               "  --threads N         threads (default all cores)\n"
+               "  --act NAME          hidden activation of a PyTorch checkpoint (no saddle metadata)\n"
+               "  --config FILE       data config for a checkpoint that carries none\n",
+               (unsigned long long)a->seed);
+    }
+    if (a->takes & PROBE_TAKES_OUT)
+        fputs("  --out DIR           where to write (default RUN/probes)\n"
+              "  --name NAME         base name of the output files\n", stdout);
+    if (a->takes & PROBE_TAKES_PICTURE)
+        printf("  --log               color by log10 of the loss\n"
+               "  --levels N          contour levels (default %d; 0 = none)\n"
+               "  --cmap NAME         viridis, magma, inferno, plasma, cividis, gray\n", a->levels);
+}
 
 void probe_args_defaults(probe_args *a)
 {
@@ -37,6 +50,7 @@ void probe_args_defaults(probe_args *a)
     a->limit = 10000;
     a->seed = 1;
     a->levels = 10;
+    a->takes = PROBE_TAKES_ALL;
 }
 
 static int parse_ll(const char *cmd, const char *opt, const char *v, long long lo, long long hi,
@@ -59,19 +73,33 @@ int probe_args_parse(const char *cmd, const char *usage, int argc, char **argv, 
     const char *o = argv[*i];
     if (cli_is_help(o)) {
         fputs(usage, stdout);
-        fputs(PROBE_ARGS_HELP, stdout);
+        probe_args_help(a);
         return PROBE_HELP;
     }
-    if (!strcmp(o, "--log")) {
+    static const struct { const char *opt; unsigned group; int value; } OPTS[] = {
+        {"--data", PROBE_TAKES_DATA, 1},    {"--limit", PROBE_TAKES_DATA, 1},
+        {"--seed", PROBE_TAKES_DATA, 1},    {"--threads", PROBE_TAKES_DATA, 1},
+        {"--act", PROBE_TAKES_DATA, 1},     {"--config", PROBE_TAKES_DATA, 1},
+        {"--out", PROBE_TAKES_OUT, 1},      {"--name", PROBE_TAKES_OUT, 1},
+        {"--log", PROBE_TAKES_PICTURE, 0},  {"--levels", PROBE_TAKES_PICTURE, 1},
+        {"--cmap", PROBE_TAKES_PICTURE, 1},
+    };
+    size_t k = 0, nopts = sizeof OPTS / sizeof *OPTS;
+    while (k < nopts && strcmp(o, OPTS[k].opt)) k++;
+    if (k == nopts) return 0;
+    /* Accepting an option and then ignoring it would let a user believe it
+     * took effect. */
+    if (!(a->takes & OPTS[k].group)) {
+        cli_usage_error(cmd, "%s is not an option of %s: it %s", o, cmd,
+                        OPTS[k].group == PROBE_TAKES_PICTURE ? "draws no heatmap"
+                        : OPTS[k].group == PROBE_TAKES_DATA  ? "reads no data"
+                                                             : "names its output otherwise");
+        return -1;
+    }
+    if (!OPTS[k].value) {
         a->log_scale = 1;
         return 1;
     }
-    static const char *const WITH_VALUE[] = {"--data", "--limit", "--seed", "--out", "--act",
-                                             "--config", "--threads", "--name", "--levels",
-                                             "--cmap"};
-    int known = 0;
-    for (size_t k = 0; k < sizeof WITH_VALUE / sizeof *WITH_VALUE; k++) known |= !strcmp(o, WITH_VALUE[k]);
-    if (!known) return 0;
     if (*i + 1 >= argc) {
         cli_usage_error(cmd, "%s needs a value", o);
         return -1;
@@ -97,7 +125,13 @@ int probe_args_parse(const char *cmd, const char *usage, int argc, char **argv, 
         if (parse_ll(cmd, o, v, 0, 100, &x)) return -1;
         a->levels = (int)x;
     } else if (!strcmp(o, "--out")) a->out = v;
-    else if (!strcmp(o, "--act")) a->act = v;
+    else if (!strcmp(o, "--act")) {
+        if (act_from_name(v) < 0) {
+            cli_usage_error(cmd, "--act: unknown activation '%s'", v);
+            return -1;
+        }
+        a->act = v;
+    }
     else if (!strcmp(o, "--config")) a->config = v;
     else if (!strcmp(o, "--name")) {
         if (!*v || strchr(v, '/')) {
@@ -105,7 +139,15 @@ int probe_args_parse(const char *cmd, const char *usage, int argc, char **argv, 
             return -1;
         }
         a->name = v;
-    } else if (!strcmp(o, "--cmap")) a->cmap = v;
+    } else if (!strcmp(o, "--cmap")) {
+        /* Checked here, not when the picture is drawn after a long run. */
+        int cm;
+        if (render_cmap_parse(v, &cm)) {
+            cli_usage_error(cmd, "--cmap: %s", nn_errmsg());
+            return -1;
+        }
+        a->cmap = v;
+    }
     return 1;
 }
 
@@ -354,7 +396,7 @@ int probe_surface_load(surface *s, const char *dir, const char *name)
 }
 
 int probe_interp_eval(const objective *o, const float *A, const float *B, const float *C, size_t n,
-                      surface *s)
+                      surface *s, surface_progress_fn progress, void *user)
 {
     float *d[2] = {NULL, NULL};
     int dims = C ? 2 : 1, rc = NN_OK;
@@ -367,7 +409,7 @@ int probe_interp_eval(const objective *o, const float *A, const float *B, const 
         }
         for (size_t i = 0; i < n; i++) d[k][i] = to[k][i] - A[i];
     }
-    rc = surface_eval(o, A, d[0], d[1], s, 64, 0, 1, NULL, NULL);
+    rc = surface_eval(o, A, d[0], d[1], s, 64, 0, 1, progress, user);
 fail:
     free(d[0]);
     free(d[1]);

@@ -21,16 +21,27 @@ typedef struct probe_args {
     const char *name;       /* output base name, NULL = the command's default */
     int log_scale, levels;  /* rendering */
     const char *cmap;
+    unsigned takes;         /* PROBE_TAKES_*: the option groups the command uses */
 } probe_args;
+
+/* Option groups: a command clears the ones it has no use for, and they are
+ * then neither listed in its --help nor accepted. */
+enum {
+    PROBE_TAKES_DATA = 1,      /* --data --limit --seed --threads --act --config */
+    PROBE_TAKES_OUT = 2,       /* --out --name */
+    PROBE_TAKES_PICTURE = 4,   /* --log --levels --cmap */
+    PROBE_TAKES_ALL = 7
+};
 
 void probe_args_defaults(probe_args *a);
 /* Consumes argv[*i] (and its value) when it is a shared option: returns 1
- * when consumed, 0 when not ours, -1 on a bad value (message printed), and
- * PROBE_HELP after printing `usage` and the shared options for --help. */
+ * when consumed, 0 when not ours, -1 on a bad value or an option of a group
+ * the command does not take (message printed), and PROBE_HELP after printing
+ * `usage` and the shared options it takes, with its own defaults (set them
+ * in *a before parsing), for --help. */
 int probe_args_parse(const char *cmd, const char *usage, int argc, char **argv, int *i,
                      probe_args *a);
 #define PROBE_HELP 2
-extern const char PROBE_ARGS_HELP[];
 
 typedef struct probe_model {
     model m;
@@ -81,9 +92,10 @@ int probe_surface_load(surface *s, const char *dir, const char *name);
 
 /* The loss on the line A + x (B - A) (C NULL) or the plane A + x (B - A) +
  * y (C - A) at every point of the allocated s: the one interpolation path
- * `saddle interp` and `saddle restarts` share. A, B, C are [n]. */
+ * `saddle interp` and `saddle restarts` share. A, B, C are [n]; progress
+ * (may be NULL) is called as surface_eval calls it. */
 int probe_interp_eval(const objective *o, const float *A, const float *B, const float *C, size_t n,
-                      surface *s);
+                      surface *s, surface_progress_fn progress, void *user);
 
 /* The trajectory snapshots RUN/traj/step-*.safetensors, sorted by name
  * (= by step): *names [*m] malloc'd strings (free with probe_traj_free).

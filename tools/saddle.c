@@ -45,12 +45,25 @@ static const char USAGE[] =
     "                 dense Hessian): saddle or minimum, index against loss\n"
     "  bench          training and surface throughput against this machine's floors\n"
     "\n"
-    "`saddle COMMAND --help` describes a command; `saddle train --help` lists\n"
-    "every config key with its default.\n";
+    "`saddle help COMMAND` (or `saddle COMMAND --help`) describes a command;\n"
+    "`saddle train --help` lists every config key with its default.\n"
+    "`saddle --version` prints the version.\n";
+
+#ifdef SADDLE_MPI
+#define SADDLE_BUILD " (MPI)"
+#else
+#define SADDLE_BUILD ""
+#endif
 
 int cli_fail(const char *what, int rc)
 {
-    fprintf(stderr, "saddle: %s: %s\n", what, nn_errmsg()[0] ? nn_errmsg() : nn_strstatus(rc));
+    const char *msg = nn_errmsg()[0] ? nn_errmsg() : nn_strstatus(rc);
+    /* Library messages often name their module or option already
+     * ("rescale: ...", "--set a.b=c: ..."): said once, not as
+     * "saddle: rescale: rescale: ...". */
+    size_t L = strlen(what);
+    if (!strncmp(msg, what, L) && (msg[L] == ':' || msg[L] == ' ')) fprintf(stderr, "saddle: %s\n", msg);
+    else fprintf(stderr, "saddle: %s: %s\n", what, msg);
     return EXIT_FAIL;
 }
 
@@ -98,9 +111,19 @@ int main(int argc, char **argv)
 
 static int dispatch(int argc, char **argv)
 {
-    if (argc < 2 || cli_is_help(argv[1]) || !strcmp(argv[1], "help")) {
+    if (argc < 2 || cli_is_help(argv[1]) || (!strcmp(argv[1], "help") && argc == 2)) {
         fputs(USAGE, argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("saddle %s%s\n", SADDLE_VERSION, SADDLE_BUILD);
+        return EXIT_OK;
+    }
+    if (!strcmp(argv[1], "help")) {
+        if (argc > 3) return cli_usage_error("help", "one command at a time, not '%s'", argv[3]);
+        /* `saddle help CMD` is `saddle CMD --help`. */
+        char *av[] = {argv[0], argv[2], "--help", NULL};
+        return dispatch(3, av);
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "train")) return cmd_train(argc - 1, argv + 1);
