@@ -16,13 +16,16 @@
 #include "../datasets/fileio.h"
 #include "../nn/pool.h"
 #include "../probes/npy.h"
+#include "../probes/render.h"
 
 const char PROBE_ARGS_HELP[] =
     "  --data train|test   which split to evaluate on (default train)\n"
     "  --limit N           a seeded random subset of N examples (default 10000; 0 = all)\n"
     "  --seed S            seed of the directions and the subset (default 1)\n"
     "  --out DIR           where to write (default RUN/probes)\n"
-    "  --name NAME         base name of the output files\n"
+    "  --name NAME         base name of the output files (default: the command's, or\n"
+    "                      NAME-2, NAME-3 ... when NAME holds a result of other options)\n"
+    "  --overwrite         replace a result of other options under the same name\n"
     "  --threads N         threads (default all cores)\n"
     "  --log               color by log10 of the loss\n"
     "  --levels N          contour levels (default 10; 0 = none)\n"
@@ -37,6 +40,16 @@ void probe_args_defaults(probe_args *a)
     a->limit = 10000;
     a->seed = 1;
     a->levels = 10;
+}
+
+static const char *const WITH_VALUE[] = {"--data", "--limit", "--seed", "--out", "--act",
+                                         "--config", "--threads", "--name", "--levels", "--cmap"};
+
+static int shared_with_value(const char *o)
+{
+    for (size_t k = 0; k < sizeof WITH_VALUE / sizeof *WITH_VALUE; k++)
+        if (!strcmp(o, WITH_VALUE[k])) return 1;
+    return 0;
 }
 
 static int parse_ll(const char *cmd, const char *opt, const char *v, long long lo, long long hi,
@@ -66,12 +79,11 @@ int probe_args_parse(const char *cmd, const char *usage, int argc, char **argv, 
         a->log_scale = 1;
         return 1;
     }
-    static const char *const WITH_VALUE[] = {"--data", "--limit", "--seed", "--out", "--act",
-                                             "--config", "--threads", "--name", "--levels",
-                                             "--cmap"};
-    int known = 0;
-    for (size_t k = 0; k < sizeof WITH_VALUE / sizeof *WITH_VALUE; k++) known |= !strcmp(o, WITH_VALUE[k]);
-    if (!known) return 0;
+    if (!strcmp(o, "--overwrite")) {
+        a->overwrite = 1;
+        return 1;
+    }
+    if (!shared_with_value(o)) return 0;
     if (*i + 1 >= argc) {
         cli_usage_error(cmd, "%s needs a value", o);
         return -1;
@@ -100,12 +112,20 @@ int probe_args_parse(const char *cmd, const char *usage, int argc, char **argv, 
     else if (!strcmp(o, "--act")) a->act = v;
     else if (!strcmp(o, "--config")) a->config = v;
     else if (!strcmp(o, "--name")) {
-        if (!*v || strchr(v, '/')) {
-            cli_usage_error(cmd, "--name is a file name without '/', not '%s'", v);
+        if (!*v || strchr(v, '/') || strlen(v) > 200) {
+            cli_usage_error(cmd, "--name is a file name of at most 200 bytes without '/', not '%s'", v);
             return -1;
         }
         a->name = v;
-    } else if (!strcmp(o, "--cmap")) a->cmap = v;
+    } else if (!strcmp(o, "--cmap")) {
+        /* Checked now, not after a long computation that it would then waste. */
+        int cm;
+        if (render_cmap_parse(v, &cm)) {
+            cli_usage_error(cmd, "--cmap is viridis, magma, inferno, plasma, cividis or gray, not '%s'", v);
+            return -1;
+        }
+        a->cmap = v;
+    }
     return 1;
 }
 
@@ -215,37 +235,194 @@ void probe_data_close(probe_data *pd)
     memset(pd, 0, sizeof *pd);
 }
 
+static int has_config(const char *dir)
+{
+    char cfg[4500];
+    snprintf(cfg, sizeof cfg, "%s/config.ini", dir);
+    return access(cfg, F_OK) == 0;
+}
+
 int probe_outdir(const probe_model *pm, const probe_args *a, char *dir, size_t len)
 {
     if (a->out) snprintf(dir, len, "%s", a->out);
     else if (pm->run[0]) snprintf(dir, len, "%s/probes", pm->run);
     else {
-        /* A checkpoint inside a run (its final, last or a traj/ snapshot)
-         * writes into that run's probes/; a lone one beside itself. */
-        char tmp[4096], up[4400], cfg[4400];
+        /* The final model of a run writes into the run's probes/; any other
+         * checkpoint (last, a traj/ snapshot, a critical point, a lone
+         * file) into a folder of its own name there, so its results never
+         * replace the final model's. */
+        char tmp[4096], tmp2[4096], up[4400], stem[256];
         snprintf(tmp, sizeof tmp, "%s", pm->path);
+        snprintf(tmp2, sizeof tmp2, "%s", pm->path);
+        const char *base = basename(tmp2);
+        snprintf(stem, sizeof stem, "%s", base);
+        size_t L = strlen(stem);
+        if (L > 12 && !strcmp(stem + L - 12, ".safetensors")) stem[L - 12] = 0;
         const char *parent = dirname(tmp);
         snprintf(up, sizeof up, "%s", parent);
-        snprintf(cfg, sizeof cfg, "%s/config.ini", parent);
-        if (access(cfg, F_OK) != 0) {
-            const char *base = strrchr(parent, '/') ? strrchr(parent, '/') + 1 : parent;
-            if (!strcmp(base, "traj")) {
-                snprintf(cfg, sizeof cfg, "%s/..", parent);
-                snprintf(up, sizeof up, "%s", cfg);
-            }
-        }
-        snprintf(dir, len, "%s/probes", up);
+        const char *pb = strrchr(parent, '/') ? strrchr(parent, '/') + 1 : parent;
+        if (!has_config(parent) && !strcmp(pb, "traj")) snprintf(up, sizeof up, "%s/..", parent);
+        if (!strcmp(base, "final.safetensors") && has_config(up))
+            snprintf(dir, len, "%s/probes", up);
+        else
+            snprintf(dir, len, "%s/probes/%s", up, stem);
     }
     return file_mkdirs(dir);
 }
 
-const char *probe_file(const char *dir, const char *name, const char *ext)
+const char *probe_path(char *buf, const char *dir, const char *name, const char *ext)
 {
-    static char bufs[8][4400];
-    static int k;
-    char *b = bufs[k++ & 7];
-    snprintf(b, sizeof bufs[0], "%s/%s%s", dir, name, ext);
-    return b;
+    snprintf(buf, PROBE_PATH_MAX, "%s/%s%s", dir, name, ext);
+    return buf;
+}
+
+static int in_list(const char *o, const char *const *list)
+{
+    for (; list && *list; list++)
+        if (!strcmp(o, *list)) return 1;
+    return 0;
+}
+
+/* What a result depends on: the command and its own options as given, the
+ * checkpoints by content (not by path: `runs/a` and
+ * `runs/a/final.safetensors` are one model), the data and its subset. */
+static cJSON *invocation(const char *cmd, const probe_model *const *pms, int npm,
+                         const probe_args *a, int argc, char **argv, const char *const *ignore)
+{
+    cJSON *j = cJSON_CreateObject();
+    if (!j) return NULL;
+    cJSON_AddStringToObject(j, "command", cmd);
+    cJSON *args = cJSON_AddArrayToObject(j, "args");
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        if (shared_with_value(o) || in_list(o, ignore)) {
+            i++;
+            continue;
+        }
+        if (!strcmp(o, "--log") || !strcmp(o, "--overwrite")) continue;
+        int target = 0;
+        for (int k = 0; k < npm; k++)
+            target |= !strcmp(o, pms[k]->path) || (pms[k]->run[0] && !strcmp(o, pms[k]->run));
+        if (!target) cJSON_AddItemToArray(args, cJSON_CreateString(o));
+    }
+    cJSON *ts = cJSON_AddArrayToObject(j, "checkpoints");
+    for (int k = 0; k < npm; k++) {
+        cJSON *t = cJSON_CreateObject();
+        char crc[16];
+        snprintf(crc, sizeof crc, "%08lx", pms[k]->crc);
+        cJSON_AddStringToObject(t, "crc32", crc);
+        cJSON_AddNumberToObject(t, "bytes", (double)pms[k]->bytes);
+        cJSON_AddStringToObject(t, "arch", pms[k]->arch);
+        cJSON_AddItemToArray(ts, t);
+    }
+    cJSON *d = cJSON_AddObjectToObject(j, "data");
+    cJSON_AddStringToObject(d, "split", a->split);
+    cJSON_AddNumberToObject(d, "limit", (double)a->limit);
+    cJSON_AddNumberToObject(d, "seed", (double)a->seed);
+    cJSON_AddStringToObject(d, "act", a->act ? a->act : "");
+    cJSON_AddStringToObject(d, "config", a->config ? a->config : "");
+    return j;
+}
+
+/* "command a b c" of an invocation, for messages. */
+static void invocation_text(const cJSON *inv, char *out, size_t len)
+{
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(inv, "command");
+    size_t k = (size_t)snprintf(out, len, "%s", cJSON_IsString(c) ? c->valuestring : "?");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(inv, "args"))
+        if (cJSON_IsString(e) && k < len) k += (size_t)snprintf(out + k, len - k, " %s", e->valuestring);
+}
+
+/* Why an existing sidecar's result is not this invocation's. */
+static void difference(const cJSON *old, const cJSON *inv, char *out, size_t len)
+{
+    if (!old) {
+        snprintf(out, len, "a result with no record of its options");
+        return;
+    }
+    char o[600], n[600];
+    invocation_text(old, o, sizeof o);
+    invocation_text(inv, n, sizeof n);
+    if (strcmp(o, n)) snprintf(out, len, "made by '%s', this is '%s'", o, n);
+    else if (!cJSON_Compare(cJSON_GetObjectItemCaseSensitive(old, "checkpoints"),
+                            cJSON_GetObjectItemCaseSensitive(inv, "checkpoints"), 1))
+        snprintf(out, len, "a result of another checkpoint");
+    else snprintf(out, len, "a result on other data (split, --limit or --seed)");
+}
+
+int probe_out_open(probe_out *po, const char *cmd, const char *dflt_name,
+                   const probe_model *const *pms, int npm, const probe_args *a, int argc,
+                   char **argv, const char *const *ignore)
+{
+    memset(po, 0, sizeof *po);
+    po->lock.fd = -1;
+    const char *base = a->name ? a->name : dflt_name;
+    int rc = probe_outdir(pms[0], a, po->dir, sizeof po->dir);
+    if (rc) return rc;
+    if ((rc = file_lock_dir(&po->lock, po->dir, cmd))) return rc;
+    if (!(po->invocation = invocation(cmd, pms, npm, a, argc, argv, ignore))) {
+        rc = nn_err(NN_ENOMEM, "%s: out of memory", cmd);
+        goto fail;
+    }
+    char why[1400] = "";
+    for (int k = 1; k <= 100; k++) {
+        char cand[256], path[PROBE_PATH_MAX];
+        if (k == 1) snprintf(cand, sizeof cand, "%s", base);
+        else snprintf(cand, sizeof cand, "%s-%d", base, k);
+        probe_path(path, po->dir, cand, ".json");
+        if (access(path, F_OK) != 0) {
+            snprintf(po->name, sizeof po->name, "%s", cand);
+            break;
+        }
+        cJSON *old = NULL;
+        const cJSON *oi = NULL;
+        if (probe_json_read(path, &old) == NN_OK) oi = cJSON_GetObjectItemCaseSensitive(old, "invocation");
+        int same = oi && cJSON_Compare(oi, po->invocation, 1);
+        if (!same && k == 1) difference(oi, po->invocation, why, sizeof why);
+        cJSON_Delete(old);
+        if (same || (k == 1 && a->overwrite)) {
+            if (!same)
+                fprintf(stderr, "%s: replacing %s (--overwrite; %s)\n", cmd, path, why);
+            snprintf(po->name, sizeof po->name, "%s", cand);
+            break;
+        }
+        if (a->name) {
+            rc = nn_err(NN_EINVAL, "%s holds %s: choose another --name, or --overwrite to replace it",
+                        path, why);
+            goto fail;
+        }
+    }
+    if (!po->name[0]) {
+        rc = nn_err(NN_EINVAL, "%s: %s and %s-2 ... %s-100 all hold results of other options: "
+                    "choose a --name", po->dir, base, base, base);
+        goto fail;
+    }
+    if (strcmp(po->name, base))
+        fprintf(stderr, "%s: %s/%s.json holds %s; writing %s/%s.* instead (--name to choose, "
+                "--overwrite to replace)\n", cmd, po->dir, base, why, po->dir, po->name);
+    return NN_OK;
+fail:
+    probe_out_close(po);
+    return rc;
+}
+
+const char *probe_out_path(const probe_out *po, char *buf, const char *suffix)
+{
+    return probe_path(buf, po->dir, po->name, suffix);
+}
+
+void probe_out_stamp(const probe_out *po, cJSON *j)
+{
+    cJSON_DeleteItemFromObject(j, "invocation");
+    cJSON_AddItemToObject(j, "invocation", cJSON_Duplicate(po->invocation, 1));
+}
+
+void probe_out_close(probe_out *po)
+{
+    file_unlock(&po->lock);
+    cJSON_Delete(po->invocation);
+    po->invocation = NULL;
 }
 
 cJSON *probe_sidecar(const char *command, const probe_model *const *pms, int npm,
@@ -322,10 +499,28 @@ int probe_surface_save(const surface *s, const char *dir, const char *name)
     size_t shape[2] = {(size_t)s->g.ny, (size_t)s->g.nx};
     int nd = s->g.ny == 1 ? 1 : 2;
     const size_t *sh = nd == 1 ? shape + 1 : shape;
-    int rc = npy_write_f64(probe_file(dir, name, ".npy"), s->loss, nd, sh);
-    if (!rc) rc = npy_write_f64(probe_file(dir, name, "_acc.npy"), s->acc, nd, sh);
-    if (!rc) rc = npy_write_u8(probe_file(dir, name, "_done.npy"), s->done, nd, sh);
+    char p[PROBE_PATH_MAX];
+    int rc = npy_write_f64(probe_path(p, dir, name, ".npy"), s->loss, nd, sh);
+    if (!rc) rc = npy_write_f64(probe_path(p, dir, name, "_acc.npy"), s->acc, nd, sh);
+    if (!rc) rc = npy_write_u8(probe_path(p, dir, name, "_done.npy"), s->done, nd, sh);
     return rc;
+}
+
+/* A partial file is whatever is on disk now: its shape must be the grid's
+ * exactly ([ny][nx], or [nx] for a line), not merely hold as many values. */
+static int check_shape(const char *path, const grid_spec *g, int nd, const size_t *sh)
+{
+    int want = g->ny == 1 ? 1 : 2;
+    int ok = nd == want && (want == 1 ? sh[0] == (size_t)g->nx
+                                      : sh[0] == (size_t)g->ny && sh[1] == (size_t)g->nx);
+    if (ok) return NN_OK;
+    char got[128] = "";
+    size_t k = 0;
+    for (int i = 0; i < nd && i < NPY_MAX_DIMS && k < sizeof got; i++)
+        k += (size_t)snprintf(got + k, sizeof got - k, i ? "x%zu" : "%zu", sh[i]);
+    if (g->ny == 1)
+        return nn_err(NN_EFORMAT, "%s: shape %s, the grid is %d", path, got, g->nx);
+    return nn_err(NN_EFORMAT, "%s: shape %s, the grid is %dx%d", path, got, g->ny, g->nx);
 }
 
 int probe_surface_load(surface *s, const char *dir, const char *name)
@@ -333,15 +528,28 @@ int probe_surface_load(surface *s, const char *dir, const char *name)
     size_t np = (size_t)s->g.nx * (size_t)s->g.ny;
     double *l = NULL, *c = NULL;
     uint8_t *d = NULL;
-    int nd;
+    int nd, type;
     size_t sh[NPY_MAX_DIMS];
-    int rc = npy_read_f64(probe_file(dir, name, ".npy"), &l, &nd, sh);
-    size_t cnt = rc ? 0 : (nd == 1 ? sh[0] : sh[0] * sh[1]);
-    if (!rc && cnt != np) rc = nn_err(NN_EFORMAT, "%s: %zu points, the grid has %zu", probe_file(dir, name, ".npy"), cnt, np);
-    if (!rc) rc = npy_read_f64(probe_file(dir, name, "_acc.npy"), &c, &nd, sh);
-    if (!rc) rc = npy_read_u8(probe_file(dir, name, "_done.npy"), &d, &nd, sh);
-    if (!rc && (nd == 1 ? sh[0] : sh[0] * sh[1]) != np)
-        rc = nn_err(NN_EFORMAT, "%s: wrong size", probe_file(dir, name, "_done.npy"));
+    char p[PROBE_PATH_MAX];
+    uint8_t *buf = NULL;
+    size_t len;
+    /* Parsed from memory so the element type is known: a partial loss or
+     * accuracy file must be float64 as written, not a converted array. */
+    int rc = file_read_all(probe_path(p, dir, name, ".npy"), (size_t)1 << 32, &buf, &len);
+    if (!rc) rc = npy_parse_f64(buf, len, p, &l, &nd, sh, &type);
+    free(buf);
+    buf = NULL;
+    if (!rc && type != NPY_F64) rc = nn_err(NN_EFORMAT, "%s: not float64", p);
+    if (!rc) rc = check_shape(p, &s->g, nd, sh);
+    if (!rc) rc = file_read_all(probe_path(p, dir, name, "_acc.npy"), (size_t)1 << 32, &buf, &len);
+    if (!rc) rc = npy_parse_f64(buf, len, p, &c, &nd, sh, &type);
+    free(buf);
+    if (!rc && type != NPY_F64) rc = nn_err(NN_EFORMAT, "%s: not float64", p);
+    if (!rc) rc = check_shape(p, &s->g, nd, sh);
+    if (!rc) rc = npy_read_u8(probe_path(p, dir, name, "_done.npy"), &d, &nd, sh);
+    if (!rc) rc = check_shape(p, &s->g, nd, sh);
+    for (size_t i = 0; !rc && i < np; i++)
+        if (d[i] > 1) rc = nn_err(NN_EFORMAT, "%s: entry %zu is %d, a completion map holds 0 or 1", p, i, d[i]);
     if (!rc) {
         memcpy(s->loss, l, np * sizeof *l);
         memcpy(s->acc, c, np * sizeof *c);

@@ -1,0 +1,195 @@
+/* Probe outputs end to end: an interrupted surface resumes from its saved
+ * points and ends as an uninterrupted one, partial files that do not fit
+ * are refused rather than read, results of other options are never
+ * replaced, a snapshot's results stay out of the final model's, one writer
+ * per directory, and options are checked before any work. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../datasets/fileio.h"
+#include "../probes/directions.h"
+#include "../probes/npy.h"
+#include "test.h"
+
+static const char *fixture_run(void)
+{
+    static char dir[512];
+    if (!dir[0]) {
+        snprintf(dir, sizeof dir, "%sprobe-out-run", test_tmpdir());
+        char args[1024];
+        snprintf(args, sizeof args,
+                 "train configs/spirals.ini --out %s --set train.epochs=2 --set train.threads=1", dir);
+        const char *out;
+        CHECK_MSG(test_saddle(args, &out) == 0, "train failed: %s", out);
+    }
+    return dir;
+}
+
+static const char *bin(void)
+{
+    const char *b = getenv("SADDLE_BIN");
+    return b && *b ? b : "bin/saddle";
+}
+
+/* Starts `saddle ARGS` with its output in log; returns its pid. */
+static pid_t spawn(const char *args, const char *log)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "exec %s %s > %s 2>&1", bin(), args, log);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* The "points_done" of a sidecar that says it is incomplete, else -1. */
+static long points_done(const char *json)
+{
+    size_t len;
+    uint8_t *t = test_read_file(json, &len);
+    if (!t) return -1;
+    long n = -1;
+    const char *p = strstr((char *)t, "\"points_done\":");
+    if (p && strstr((char *)t, "\"complete\":\tfalse")) n = atol(p + 14);
+    free(t);
+    return n;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static int npy_shape_ok(const char *path, size_t ny, size_t nx)
+{
+    double *z = NULL;
+    int nd;
+    size_t sh[NPY_MAX_DIMS];
+    int ok = npy_read_f64(path, &z, &nd, sh) == NN_OK && nd == 2 && sh[0] == ny && sh[1] == nx;
+    free(z);
+    return ok;
+}
+
+TEST(probe_surface_killed_resumes_byte_identical)
+{
+    const char *run = fixture_run(), *out;
+    char whole[512], cut[512], args[2048], json[600], log[600];
+    snprintf(whole, sizeof whole, "%s", test_path("resume-whole"));
+    snprintf(cut, sizeof cut, "%s", test_path("resume-cut"));
+    const char *common = "--grid 41x41 --limit 200 --threads 1";
+    snprintf(args, sizeof args, "surface %s %s --out %s", run, common, whole);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+
+    /* A save after every block, killed once several saves are on disk: the
+     * files a user finds after a crash. */
+    snprintf(args, sizeof args, "surface %s %s --out %s --save-every 0", run, common, cut);
+    snprintf(json, sizeof json, "%s/surface.json", cut);
+    snprintf(log, sizeof log, "%s", test_path("resume-cut.log"));
+    pid_t pid = spawn(args, log);
+    CHECK(pid > 0);
+    long done = -1;
+    for (int k = 0; k < 20000 && pid > 0; k++) {
+        done = points_done(json);
+        if (done >= 4 * (41 * 41 / 16 + 1)) break;
+        if (waitpid(pid, NULL, WNOHANG) == pid) {
+            pid = 0;
+            break;
+        }
+        sleep_ms(1);
+    }
+    CHECK_MSG(pid > 0, "the surface ended before it could be killed");
+    if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+    }
+    CHECK_MSG(done > 0 && done < 41 * 41, "killed at %ld points", done);
+    /* What is on disk is what it claims to be: the accuracy is an array. */
+    char p[700];
+    snprintf(p, sizeof p, "%s/surface_acc.npy", cut);
+    CHECK_MSG(npy_shape_ok(p, 41, 41), "%s is not the 41x41 partial accuracy", p);
+
+    snprintf(args, sizeof args, "surface %s %s --out %s", run, common, cut);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    const char *r = strstr(out, "resuming");
+    CHECK_MSG(r && strstr(r, "points done") && atol(strstr(r, ": ") + 2) >= done, "%s", out);
+    static const char *const files[] = {"surface.npy", "surface_acc.npy", "surface_done.npy"};
+    for (int f = 0; f < 3; f++) {
+        char a[700], b[700];
+        snprintf(a, sizeof a, "%s/%s", whole, files[f]);
+        snprintf(b, sizeof b, "%s/%s", cut, files[f]);
+        CHECK_MSG(test_same_file(a, b), "%s differs from the uninterrupted run's", files[f]);
+    }
+}
+
+/* Rewrites a sidecar as an interrupted run leaves it ("complete": false). */
+static void mark_incomplete(const char *json)
+{
+    size_t len;
+    uint8_t *t = test_read_file(json, &len);
+    CHECK(t != NULL);
+    if (!t) return;
+    const char *key = "\"complete\":\ttrue";
+    char *c = strstr((char *)t, key);
+    CHECK(c != NULL);
+    char *s = malloc(len + 16);
+    if (c && s) {
+        int k = snprintf(s, len + 16, "%.*s\"complete\":\tfalse%s", (int)(c - (char *)t),
+                         (char *)t, c + strlen(key));
+        test_write_file(json, s, (size_t)k);
+    }
+    free(s);
+    free(t);
+}
+
+TEST(probe_surface_partial_files_are_checked)
+{
+    const char *run = fixture_run(), *out;
+    char dir[512], ref[512], args[2048], p[700];
+    snprintf(dir, sizeof dir, "%s", test_path("partial"));
+    snprintf(ref, sizeof ref, "%s", test_path("partial-ref"));
+    const char *common = "--grid 9x7 --limit 100 --threads 1";
+    snprintf(args, sizeof args, "surface %s %s --out %s", run, common, ref);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    size_t three[3] = {7, 9, 2}, small[2] = {3, 3}, zero[2] = {0, 9}, grid[2] = {7, 9};
+    double vals[7 * 9 * 2];
+    uint8_t two[7 * 9];
+    for (int i = 0; i < 7 * 9 * 2; i++) vals[i] = 0.5;
+    for (int i = 0; i < 7 * 9; i++) two[i] = i < 20 ? 1 : 2;
+    struct { const char *file; int kind; const char *why; } bad[] = {
+        {"surface_acc.npy", 0, "shape 7x9x2"},   /* 3-D, more values than the grid */
+        {"surface_acc.npy", 1, "shape 3x3"},     /* fewer values: read past the end before */
+        {"surface.npy", 2, "shape 0x9"},         /* empty */
+        {"surface_done.npy", 3, "0 or 1"},       /* garbage completion map */
+        {"surface_acc.npy", 4, "float64"},       /* right shape, wrong type */
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        snprintf(args, sizeof args, "surface %s %s --out %s", run, common, dir);
+        CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+        snprintf(p, sizeof p, "%s/surface.json", dir);
+        mark_incomplete(p);
+        snprintf(p, sizeof p, "%s/%s", dir, bad[k].file);
+        if (bad[k].kind == 0) CHECK_OK(npy_write_f64(p, vals, 3, three));
+        else if (bad[k].kind == 1) CHECK_OK(npy_write_f64(p, vals, 2, small));
+        else if (bad[k].kind == 2) CHECK_OK(npy_write_f64(p, vals, 2, zero));
+        else if (bad[k].kind == 3) CHECK_OK(npy_write_u8(p, two, 2, grid));
+        else CHECK_OK(npy_write_u8(p, two, 2, grid));
+        CHECK_MSG(test_saddle(args, &out) == 0 && strstr(out, bad[k].why) &&
+                      strstr(out, "starting over"),
+                  "%s: %s", bad[k].file, out);
+        static const char *const files[] = {"surface.npy", "surface_acc.npy", "surface_done.npy"};
+        for (int f = 0; f < 3; f++) {
+            char a[700], b[700];
+            snprintf(a, sizeof a, "%s/%s", ref, files[f]);
+            snprintf(b, sizeof b, "%s/%s", dir, files[f]);
+            CHECK_MSG(test_same_file(a, b), "%s after a bad %s", files[f], bad[k].file);
+        }
+    }
+}
