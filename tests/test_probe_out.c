@@ -193,3 +193,155 @@ TEST(probe_surface_partial_files_are_checked)
         }
     }
 }
+
+static int grid_of(const char *dir, const char *file, size_t ny, size_t nx)
+{
+    char p[700];
+    snprintf(p, sizeof p, "%s/%s", dir, file);
+    return npy_shape_ok(p, ny, nx);
+}
+
+TEST(probe_other_options_never_replace_a_result)
+{
+    const char *run = fixture_run(), *out;
+    char dir[512], args[2048], p[700];
+    snprintf(dir, sizeof dir, "%s", test_path("collide"));
+    snprintf(args, sizeof args, "surface %s --grid 5x5 --limit 50 --out %s", run, dir);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    /* Another grid: a new name, said, and the first result untouched. */
+    snprintf(args, sizeof args, "surface %s --grid 3x3 --limit 50 --out %s", run, dir);
+    CHECK_MSG(test_saddle(args, &out) == 0 && strstr(out, "surface-2") && strstr(out, "--overwrite"),
+              "%s", out);
+    CHECK(grid_of(dir, "surface.npy", 5, 5));
+    CHECK(grid_of(dir, "surface-2.npy", 3, 3));
+    /* The same options again find their own result, not a third name. */
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    snprintf(p, sizeof p, "%s/surface-3.json", dir);
+    CHECK_MSG(!test_exists(p), "%s", out);
+    /* Another checkpoint is another result too. */
+    snprintf(args, sizeof args, "surface %s/traj/step-00000000.safetensors --grid 5x5 --limit 50 --out %s",
+             run, dir);
+    CHECK_MSG(test_saddle(args, &out) == 0 && strstr(out, "another checkpoint"), "%s", out);
+    CHECK(grid_of(dir, "surface.npy", 5, 5));
+    snprintf(p, sizeof p, "%s/surface-3.json", dir);
+    CHECK(test_exists(p));
+    /* A name asked for is refused, not replaced, unless --overwrite. */
+    snprintf(args, sizeof args, "surface %s --grid 3x3 --limit 50 --out %s --name surface", run, dir);
+    CHECK_MSG(test_saddle(args, &out) == 1 && strstr(out, "--overwrite") && strstr(out, "--grid 5x5"),
+              "%s", out);
+    CHECK(grid_of(dir, "surface.npy", 5, 5));
+    snprintf(args, sizeof args, "surface %s --grid 3x3 --limit 50 --out %s --name surface --overwrite",
+             run, dir);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    CHECK(grid_of(dir, "surface.npy", 3, 3));
+    /* Other data is another result. */
+    snprintf(args, sizeof args, "hessian %s --top 1 --limit 50 --out %s", run, dir);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    snprintf(args, sizeof args, "hessian %s --top 1 --limit 60 --out %s", run, dir);
+    CHECK_MSG(test_saddle(args, &out) == 0 && strstr(out, "hessian-2"), "%s", out);
+}
+
+TEST(probe_render_keeps_the_probe_picture)
+{
+    const char *run = fixture_run(), *out;
+    char dir[512], args[2048], png[700], keep[700], re[700];
+    snprintf(dir, sizeof dir, "%s", test_path("redraw"));
+    snprintf(args, sizeof args, "surface %s --grid 5x5 --limit 50 --out %s", run, dir);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    snprintf(png, sizeof png, "%s/surface.png", dir);
+    snprintf(keep, sizeof keep, "%s", test_path("redraw-keep.png"));
+    size_t len;
+    uint8_t *b = test_read_file(png, &len);
+    CHECK(b && test_write_file(keep, b, len) == 0);
+    free(b);
+    snprintf(args, sizeof args, "render %s/surface.json --log --cmap gray", dir);
+    CHECK_MSG(test_saddle(args, &out) == 0 && strstr(out, "surface-render.png"), "%s", out);
+    CHECK(test_same_file(png, keep));
+    snprintf(re, sizeof re, "%s/surface-render.png", dir);
+    CHECK(test_exists(re) && !test_same_file(re, keep));
+    snprintf(args, sizeof args, "render %s/surface.json --log --cmap gray --overwrite", dir);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    CHECK(!test_same_file(png, keep));
+}
+
+TEST(probe_snapshot_writes_beside_its_own_identity)
+{
+    const char *run = fixture_run(), *out;
+    char args[2048], p[700];
+    snprintf(args, sizeof args, "surface %s/traj/step-00000000.safetensors --grid 3x3 --limit 50", run);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    snprintf(p, sizeof p, "%s/probes/step-00000000/surface.json", run);
+    CHECK_MSG(test_exists(p), "%s", out);
+    snprintf(p, sizeof p, "%s/probes/surface.json", run);
+    CHECK_MSG(!test_exists(p), "a snapshot's surface went into the final model's probes/");
+    snprintf(args, sizeof args, "hessian %s/last.safetensors --top 1 --limit 50", run);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    snprintf(p, sizeof p, "%s/probes/last/hessian.json", run);
+    CHECK_MSG(test_exists(p), "%s", out);
+}
+
+TEST(probe_output_locked_and_stale_temporaries_removed)
+{
+    const char *run = fixture_run(), *out;
+    char dir[512], args[2048], stale[700];
+    snprintf(dir, sizeof dir, "%s", test_path("locked"));
+    CHECK_OK(file_mkdirs(dir));
+    file_lock l;
+    CHECK_OK(file_lock_dir(&l, dir, "test"));
+    snprintf(args, sizeof args, "surface %s --grid 3x3 --limit 50 --out %s", run, dir);
+    char pid[32];
+    snprintf(pid, sizeof pid, "pid %ld", (long)getpid());
+    CHECK_MSG(test_saddle(args, &out) == 1 && strstr(out, pid), "%s", out);
+    char p[700];
+    snprintf(p, sizeof p, "%s/surface.json", dir);
+    CHECK(!test_exists(p));
+    file_unlock(&l);
+    /* A killed writer's temporary is removed when the directory is next opened. */
+    pid_t child = fork();
+    if (child == 0) _exit(0);
+    waitpid(child, NULL, 0);
+    snprintf(stale, sizeof stale, "%s/surface.npy.tmp.%ld", dir, (long)child);
+    CHECK(test_write_file(stale, "x", 1) == 0);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    CHECK(!test_exists(stale));
+}
+
+TEST(probe_options_checked_before_any_work)
+{
+    const char *run = fixture_run(), *out;
+    char dir[512], args[2048];
+    snprintf(dir, sizeof dir, "%s", test_path("never-made"));
+    const char *bad[][2] = {
+        {"--cmap jet", "--cmap"},
+        {"--range -1e308:1e308", "overflows"},
+        {"--grid 5x5 --range -1:1,-1e308:1e308", "overflows"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        snprintf(args, sizeof args, "surface %s --limit 50 %s --out %s", run, bad[k][0], dir);
+        CHECK_MSG(test_saddle(args, &out) != 0 && strstr(out, bad[k][1]), "%s: %s", bad[k][0], out);
+        CHECK_MSG(!test_exists(dir), "%s created the output", bad[k][0]);
+    }
+    snprintf(args, sizeof args, "hessian %s --limit 50 --cmap jet --out %s", run, dir);
+    CHECK_MSG(test_saddle(args, &out) == 2 && strstr(out, "--cmap"), "%s", out);
+    /* Directions whose corners overflow a float are refused with the file's name. */
+    size_t n = 4547;
+    float *d = malloc(n * sizeof *d);
+    for (size_t i = 0; i < n; i++) d[i] = 3e38f;
+    const float *dd[2] = {d, d};
+    char dirs[600];
+    snprintf(dirs, sizeof dirs, "%s", test_path("huge-dirs.safetensors"));
+    CHECK_OK(dir_save(dirs, dd, 2, n, NULL, NULL, 0));
+    snprintf(args, sizeof args, "surface %s --grid 3x3 --limit 50 --dirs %s --out %s", run, dirs, dir);
+    CHECK_MSG(test_saddle(args, &out) == 1 && strstr(out, "huge-dirs") && strstr(out, "non-finite"),
+              "%s", out);
+    CHECK(!test_exists(dir));
+    /* Finite corners whose loss is NaN: the grid minimum is a real cell. */
+    for (size_t i = 0; i < n; i++) d[i] = 1e20f;
+    CHECK_OK(dir_save(dirs, dd, 2, n, NULL, NULL, 0));
+    snprintf(args, sizeof args, "surface %s --grid 3x3 --range -1e17:1e17 --limit 50 --dirs %s --out %s",
+             run, dirs, test_path("nan-cells"));
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    const char *m = strstr(out, "grid minimum ");
+    CHECK_MSG(m && isfinite(atof(m + 13)), "%s", out);
+    free(d);
+}
