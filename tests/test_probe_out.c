@@ -345,3 +345,34 @@ TEST(probe_options_checked_before_any_work)
     CHECK_MSG(m && isfinite(atof(m + 13)), "%s", out);
     free(d);
 }
+
+static double num_after(const char *s, const char *key)
+{
+    const char *p = s ? strstr(s, key) : NULL;
+    return p ? atof(p + strlen(key)) : NAN;
+}
+
+TEST(eval_takes_a_run_and_its_examples)
+{
+    const char *out;
+    char run[512], args[2048];
+    snprintf(run, sizeof run, "%s", test_path("eval-run"));
+    snprintf(args, sizeof args,
+             "train configs/spirals.ini --out %s --set train.epochs=1 --set train.threads=1 "
+             "--set data.test_limit=150", run);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    char summary[700];
+    snprintf(summary, sizeof summary, "%s/summary.json", run);
+    size_t len;
+    uint8_t *js = test_read_file(summary, &len);
+    double want = num_after((const char *)js, "\"test_acc\":");
+    free(js);
+    snprintf(args, sizeof args, "eval %s", run);
+    CHECK_MSG(test_saddle(args, &out) == 0 && strstr(out, "first 150 of 600 test examples"), "%s", out);
+    CHECK_MSG(fabs(num_after(out, "acc ") - want) < 1e-4, "eval %s, summary %.6f", out, want);
+    snprintf(args, sizeof args, "eval %s/final.safetensors", run);
+    CHECK_MSG(test_saddle(args, &out) == 0 && fabs(num_after(out, "acc ") - want) < 1e-4, "%s", out);
+    /* Told otherwise, it says so. */
+    snprintf(args, sizeof args, "eval %s/final.safetensors --limit 0", run);
+    CHECK_MSG(test_saddle(args, &out) == 0 && strstr(out, "all 600 test examples"), "%s", out);
+}
