@@ -376,3 +376,19 @@ TEST(eval_takes_a_run_and_its_examples)
     snprintf(args, sizeof args, "eval %s/final.safetensors --limit 0", run);
     CHECK_MSG(test_saddle(args, &out) == 0 && strstr(out, "all 600 test examples"), "%s", out);
 }
+
+TEST(probe_hessian_directions_say_their_examples)
+{
+    const char *run = fixture_run(), *out;
+    char args[2048], p[700];
+    snprintf(args, sizeof args, "surface %s --dirs hessian --grid 3x3 --range -0.1:0.1 --limit 80 --out %s",
+             run, test_path("hdirs"));
+    CHECK_MSG(test_saddle(args, &out) == 0 && strstr(out, "lambda_max") &&
+                  strstr(out, "on 80 train examples"),
+              "%s", out);
+    snprintf(p, sizeof p, "%s/surface.json", test_path("hdirs"));
+    size_t len;
+    uint8_t *js = test_read_file(p, &len);
+    CHECK_MSG(js && num_after((char *)js, "\"example_count\":") == 80, "%s", js ? (char *)js : "");
+    free(js);
+}
