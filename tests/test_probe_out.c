@@ -208,6 +208,11 @@ TEST(probe_other_options_never_replace_a_result)
     snprintf(dir, sizeof dir, "%s", test_path("collide"));
     snprintf(args, sizeof args, "surface %s --grid 5x5 --limit 50 --out %s", run, dir);
     CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    /* The curvature map of the same plane has a name of its own. */
+    snprintf(args, sizeof args, "surface %s --curvature --grid 3x3 --limit 30 --out %s", run, dir);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    CHECK(grid_of(dir, "surface.npy", 5, 5));
+    CHECK(grid_of(dir, "surface-curvature.npy", 3, 3));
     /* Another grid: a new name, said, and the first result untouched. */
     snprintf(args, sizeof args, "surface %s --grid 3x3 --limit 50 --out %s", run, dir);
     CHECK_MSG(test_saddle(args, &out) == 0 && strstr(out, "surface-2") && strstr(out, "--overwrite"),

@@ -21,9 +21,12 @@ static const char SURFACE_USAGE[] =
     "\n"
     "Evaluates the loss at theta + x d1 + y d2 over a grid, for a run directory or\n"
     "checkpoint TARGET, and writes NAME.npy (loss), NAME_acc.npy, NAME_done.npy\n"
-    "(completion map), NAME.json (every option) and NAME.png. An interrupted grid\n"
-    "resumes where it stopped when run again with the same options. Several\n"
-    "TARGETs (1-D only) are drawn on one plot along the same seeded directions.\n"
+    "(completion map), NAME.json (every option) and NAME.png; NAME is surface, or\n"
+    "slice for a 1-D grid. An interrupted grid resumes where it stopped when run\n"
+    "again with the same options (under mpirun too: each rank saves its own\n"
+    "points). A result of other options is never replaced: NAME-2, NAME-3 ... is\n"
+    "taken instead (see --name, --overwrite). Several TARGETs (1-D only) are\n"
+    "drawn on one plot along the same seeded directions.\n"
     "\n"
     "options:\n"
     "  --grid N | NxM      N: a 1-D slice of N points; NxM: a 2-D grid (default 51x51)\n"
@@ -41,7 +44,7 @@ static const char SURFACE_USAGE[] =
     "  --curvature         also lambda_max and lambda_min of the Hessian at every point\n"
     "                      (Lanczos, warm-started from the previous point): NAME_curvature.png\n"
     "                      maps |lambda_min/lambda_max|, NAME_convex.png where lambda_min < 0\n"
-    "                      (default grid 11x11 and --limit 1000 with it)\n";
+    "                      (default grid 11x11, --limit 1000 and name surface-curvature with it)\n";
 
 #define MAX_TARGETS 8
 
@@ -432,7 +435,7 @@ int cmd_surface(int argc, char **argv)
     /* Only now, with every input checked, is anything created. */
     static const char *const ignore[] = {"--save-dirs", "--save-every", NULL};
     if (rank == 0)
-        rc = probe_out_open(&po, "surface", dims == 2 ? "surface" : "slice", pms, nt, &a, argc,
+        rc = probe_out_open(&po, "surface", curvature ? "surface-curvature" : dims == 2 ? "surface" : "slice", pms, nt, &a, argc,
                             argv, ignore);
 #ifdef SADDLE_MPI
     /* Every rank learns the name rank 0 chose: each saves its own part there. */
