@@ -33,6 +33,8 @@ int probe_args_parse(const char *cmd, const char *usage, int argc, char **argv, 
                      probe_args *a);
 #define PROBE_HELP 2
 extern const char PROBE_ARGS_HELP[];
+/* 1 when opt is a shared option that takes a value. */
+int probe_args_takes_value(const char *opt);
 
 typedef struct probe_model {
     model m;
