@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../datasets/fileio.h"
+#include "../nn/nn.h"
 #include "../probes/directions.h"
 #include "../probes/npy.h"
 #include "test.h"
@@ -396,4 +397,23 @@ TEST(probe_hessian_directions_say_their_examples)
     uint8_t *js = test_read_file(p, &len);
     CHECK_MSG(js && num_after((char *)js, "\"example_count\":") == 80, "%s", js ? (char *)js : "");
     free(js);
+}
+
+TEST(probe_surface_on_an_inf_checkpoint_says_where)
+{
+    const char *run = fixture_run(), *out;
+    char src[700], bad[700], args[2048];
+    snprintf(src, sizeof src, "%s/final.safetensors", run);
+    snprintf(bad, sizeof bad, "%s", test_path("inf.safetensors"));
+    model m;
+    ckpt_info info = {0};
+    CHECK_OK(ckpt_load(src, &m, -1, 0, &info, NULL, NULL, 0));
+    m.theta[7] = INFINITY;
+    CHECK_OK(ckpt_save(bad, &m, m.theta, &info, NULL, NULL, 0));
+    ckpt_info_free(&info);
+    model_free(&m);
+    snprintf(args, sizeof args, "surface %s --grid 3x3 --limit 20 --out %s", bad, test_path("inf-out"));
+    CHECK_MSG(test_saddle(args, &out) == 1 && strstr(out, "inf.safetensors") &&
+                  (strstr(out, "Inf") || strstr(out, "inf")) && !strstr(out, "invalid argument"),
+              "%s", out);
 }

@@ -310,6 +310,15 @@ int cmd_surface(int argc, char **argv)
             goto fail;
         }
     }
+    /* A non-finite θ would give a grid of NaN (or a NaN cosine) after all
+     * the work: said up front, with where it is. */
+    for (int t = 0; t < nt; t++)
+        for (size_t i = 0; i < pm[t].m.n; i++)
+            if (!isfinite(pm[t].m.theta[i])) {
+                rc = nn_err(NN_EINVAL, "%s: parameter %zu of theta is %s: the checkpoint holds "
+                            "non-finite weights", pm[t].path, i, isnan(pm[t].m.theta[i]) ? "NaN" : "Inf");
+                goto fail;
+            }
     if ((rc = probe_data_open(&pd, &pm[0], &a))) goto fail;
     size_t n = pm[0].m.n;
     if (dirs_in && !hess_dirs) {
@@ -433,7 +442,9 @@ int cmd_surface(int argc, char **argv)
         if (!rc && dims == 2) {
             double c0 = orth ? dir_orthogonalize(&o, th, norm, bias, d[0], d[1])
                              : dir_cosine(d[0], d[1], n);
-            if (isnan(c0)) rc = NN_EINVAL;
+            if (isnan(c0))
+                rc = nn_err(NN_EINVAL, "%s: the two directions' cosine is NaN (a direction with "
+                            "non-finite entries, or of zero length)", pm[t].path);
             else cJSON_AddItemToArray(cos, cJSON_CreateNumber(c0));
         }
         if (!rc && t == 0 && dirs_out && rank == 0) {
