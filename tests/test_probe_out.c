@@ -417,3 +417,13 @@ TEST(probe_surface_on_an_inf_checkpoint_says_where)
                   (strstr(out, "Inf") || strstr(out, "inf")) && !strstr(out, "invalid argument"),
               "%s", out);
 }
+
+TEST(probe_surface_logs_progress_off_a_terminal)
+{
+    const char *run = fixture_run(), *out;
+    char args[2048];
+    snprintf(args, sizeof args, "surface %s --grid 21x21 --limit 30 --out %s", run, test_path("log"));
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    const char *first = strstr(out, "surface: "), *last = strstr(out, "441/441 points (100%)");
+    CHECK_MSG(first && last && first < last && strchr(first, '\n') < last, "%s", out);
+}

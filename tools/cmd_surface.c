@@ -65,8 +65,9 @@ static int save_progress(void *user, const surface *s, size_t done, size_t total
 {
     save_ctx *c = user;
     double now = nn_now();
-    /* A line every ~10 s in a log; a bar on a terminal at each save. */
-    if (total > 0 && !isatty(2) && now - c->last_line >= 10.0) {
+    /* In a log: a line after the first block, every ~10 s and at the end;
+     * on a terminal a bar at each save. */
+    if (total > 0 && !isatty(2) && (now - c->last_line >= 10.0 || done == total)) {
         fprintf(stderr, "%s: %zu/%zu points (%.0f%%) %.1f s\n", c->name, done, total,
                 100.0 * done / total, now - c->t0);
         c->last_line = now;
@@ -465,7 +466,7 @@ int cmd_surface(int argc, char **argv)
         cJSON_AddItemToArray(series, e);
         /* Resume: an incomplete result of exactly these options is picked up. */
         save_ctx sc = {.dir = dir, .name = sname, .j = j, .t0 = t0, .last = nn_now(),
-                       .every = save_every, .last_line = t0};
+                       .every = save_every, .last_line = t0 - 10.0};
         probe_path(sc.json, dir, name, ".json");
         if (!rc && t == 0 && nt == 1) resume(&s[t], j, dir, sname, sc.json, rank);
         uint8_t *before = NULL;
