@@ -34,7 +34,11 @@ int probe_outdir(const probe_model *pm, const probe_args *a, char *dir, size_t l
         const char *parent = dirname(tmp);
         snprintf(up, sizeof up, "%s", parent);
         const char *pb = strrchr(parent, '/') ? strrchr(parent, '/') + 1 : parent;
-        if (!has_config(parent) && !strcmp(pb, "traj")) snprintf(up, sizeof up, "%s/..", parent);
+        if (!has_config(parent) && !strcmp(pb, "traj")) {
+            char tmp3[4096];
+            snprintf(tmp3, sizeof tmp3, "%s", parent);
+            snprintf(up, sizeof up, "%s", dirname(tmp3));
+        }
         if (!strcmp(base, "final.safetensors") && has_config(up))
             snprintf(dir, len, "%s/probes", up);
         else
