@@ -427,3 +427,19 @@ TEST(probe_surface_logs_progress_off_a_terminal)
     const char *first = strstr(out, "surface: "), *last = strstr(out, "441/441 points (100%)");
     CHECK_MSG(first && last && first < last && strchr(first, '\n') < last, "%s", out);
 }
+
+TEST(probe_a_changed_directions_file_is_another_result)
+{
+    const char *run = fixture_run(), *out;
+    char dir[512], dirs[600], args[2048];
+    snprintf(dir, sizeof dir, "%s", test_path("dirs-change"));
+    snprintf(dirs, sizeof dirs, "%s", test_path("dirs-change.safetensors"));
+    for (int seed = 1; seed <= 2; seed++) {
+        snprintf(args, sizeof args, "surface %s --grid 3x3 --limit 20 --seed %d --save-dirs %s --out %s-%d",
+                 run, seed, dirs, dir, seed);
+        CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+        snprintf(args, sizeof args, "surface %s --grid 3x3 --limit 20 --dirs %s --out %s", run, dirs, dir);
+        CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+        CHECK_MSG(seed == 1 || strstr(out, "surface-2"), "%s", out);
+    }
+}

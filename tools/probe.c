@@ -128,7 +128,7 @@ int probe_args_parse(const char *cmd, const char *usage, int argc, char **argv, 
     return 1;
 }
 
-static int file_crc(const char *path, unsigned long *crc, long long *bytes)
+int probe_file_crc(const char *path, unsigned long *crc, long long *bytes)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return nn_err(NN_EIO, "%s: cannot open: %s", path, strerror(errno));
@@ -180,7 +180,7 @@ int probe_model_open(probe_model *pm, const char *target, const probe_args *a)
     }
     cli_config_resolve(&pm->c);
     model_arch_string(&pm->m, pm->arch, sizeof pm->arch);
-    if ((rc = file_crc(pm->path, &pm->crc, &pm->bytes))) {
+    if ((rc = probe_file_crc(pm->path, &pm->crc, &pm->bytes))) {
         model_free(&pm->m);
         return rc;
     }

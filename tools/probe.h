@@ -47,6 +47,9 @@ typedef struct probe_model {
     long step;
 } probe_model;
 
+/* crc32 and size of a file's bytes. */
+int probe_file_crc(const char *path, unsigned long *crc, long long *bytes);
+
 /* target: a run directory (its final.safetensors) or a checkpoint file. */
 int probe_model_open(probe_model *pm, const char *target, const probe_args *a);
 void probe_model_close(probe_model *pm);

@@ -4,6 +4,7 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "probe.h"
@@ -80,7 +81,18 @@ static cJSON *invocation(const char *cmd, const probe_model *const *pms, int npm
         int target = 0;
         for (int k = 0; k < npm; k++)
             target |= !strcmp(o, pms[k]->path) || (pms[k]->run[0] && !strcmp(o, pms[k]->run));
-        if (!target) cJSON_AddItemToArray(args, cJSON_CreateString(o));
+        if (target) continue;
+        /* A file named among the options (--dirs FILE) counts by its content. */
+        struct stat st;
+        unsigned long crc;
+        long long bytes;
+        char with[4400];
+        if (o[0] != '-' && stat(o, &st) == 0 && S_ISREG(st.st_mode) &&
+            probe_file_crc(o, &crc, &bytes) == NN_OK) {
+            snprintf(with, sizeof with, "%s (crc32 %08lx)", o, crc);
+            o = with;
+        }
+        cJSON_AddItemToArray(args, cJSON_CreateString(o));
     }
     cJSON *ts = cJSON_AddArrayToObject(j, "checkpoints");
     for (int k = 0; k < npm; k++) {
@@ -98,6 +110,10 @@ static cJSON *invocation(const char *cmd, const probe_model *const *pms, int npm
     cJSON_AddNumberToObject(d, "seed", (double)a->seed);
     cJSON_AddStringToObject(d, "act", a->act ? a->act : "");
     cJSON_AddStringToObject(d, "config", a->config ? a->config : "");
+    unsigned long crc;
+    long long bytes;
+    if (a->config && probe_file_crc(a->config, &crc, &bytes) == NN_OK)
+        cJSON_AddNumberToObject(d, "config_crc32", (double)crc);
     return j;
 }
 
