@@ -7,7 +7,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$plain" train configs/spirals.ini --out "$tmp/run" --set train.epochs=5 --set train.threads=1 > /dev/null 2>&1
 common=(--grid 13x11 --range -1:1,-0.5:0.5 --limit 300 --threads 1)
-"$plain" surface "$tmp/run" "${common[@]}" --out "$tmp/one" > /dev/null
+"$plain" surface "$tmp/run" "${common[@]}" --out "$tmp/one" > /dev/null 2>&1
 mpirun --oversubscribe --allow-run-as-root -np 2 "$mpi" surface "$tmp/run" "${common[@]}" --out "$tmp/two" > /dev/null
 pass=0 fail=0
 for f in surface.npy surface_acc.npy surface_done.npy; do
@@ -21,7 +21,7 @@ done
 # Each rank saves its own points while it runs: 2 ranks killed mid-grid,
 # then rerun, resume from every rank's part and end as one process does.
 grid=(--grid 41x41 --limit 200 --threads 1)
-"$plain" surface "$tmp/run" "${grid[@]}" --out "$tmp/whole" > /dev/null
+"$plain" surface "$tmp/run" "${grid[@]}" --out "$tmp/whole" > /dev/null 2>&1
 setsid mpirun --oversubscribe --allow-run-as-root -np 2 "$mpi" surface "$tmp/run" "${grid[@]}" \
     --out "$tmp/cut" --save-every 0 > "$tmp/cut.log" 2>&1 &
 leader=$!
