@@ -64,6 +64,10 @@ int grid_parse(const char *grid, const char *range, int dims, grid_spec *g)
     if (*end) return nn_err(NN_EINVAL, "--range %s: unexpected '%s'", range, end);
     if (!(g->x0 < g->x1) || (dims == 2 && !(g->y0 < g->y1)))
         return nn_err(NN_EINVAL, "--range %s: each range needs MIN < MAX", range);
+    /* grid_x steps by (MAX - MIN) / (N - 1): a width that overflows would
+     * put every point at ±inf or NaN. */
+    if (!isfinite(g->x1 - g->x0) || (dims == 2 && !isfinite(g->y1 - g->y0)))
+        return nn_err(NN_EINVAL, "--range %s: MAX - MIN overflows", range);
     return NN_OK;
 }
 

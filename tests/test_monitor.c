@@ -102,7 +102,7 @@ TEST(monitor_matches_direct_lanczos_and_saddle_hessian)
         {
             char args[2048], out[600];
             const char *text;
-            snprintf(out, sizeof out, "%s", test_path("monitor-hess"));
+            snprintf(out, sizeof out, "%s-%ld", test_path("monitor-hess"), step);
             snprintf(args, sizeof args,
                      "hessian %s --top 1 --limit 200 --seed 4 --tol 1e-8 --threads 1 --out %s",
                      test_join(dir, name), out);

@@ -274,7 +274,8 @@ int cmd_critical(int argc, char **argv)
     float *tf = NULL;
     crit_result *res = NULL;
     char *cfg_text = NULL;
-    char dir[4096];
+    probe_out pout = {.lock = {-1}};
+    const char *dir = pout.dir;
     crit_opts opt;
     crit_opts_defaults(&opt);
     opt.max_iter = (int)max_iter;
@@ -298,9 +299,11 @@ int cmd_critical(int argc, char **argv)
     if ((rc = probe_data_open(&pd, &pm, &a))) goto fail;
     if ((rc = nnobj_init(&ctx, &o, &pm.m, pd.d, pd.idx, pd.k))) goto fail;
     if ((rc = nnobj_double(&ctx))) goto fail;
-    if ((rc = probe_outdir(&pm, &a, dir, sizeof dir))) goto fail;
-    const char *name = a.name ? a.name : "critical";
-    char pdir[4300];
+    if ((rc = probe_out_open(&pout, "critical", "critical", pms, 1, &a, argc, argv, NULL))) goto fail;
+    const char *name = pout.name;
+    char json[PROBE_PATH_MAX];
+    probe_out_path(&pout, json, ".json");
+    char pdir[4400];
     snprintf(pdir, sizeof pdir, "%s/%s", dir, name);
     if ((rc = file_mkdirs(pdir))) goto fail;
     size_t n = pm.m.n;
@@ -317,6 +320,7 @@ int cmd_critical(int argc, char **argv)
         goto fail;
     }
     j = probe_sidecar("critical", pms, 1, &pd, &a);
+    probe_out_stamp(&pout, j);
     cJSON_AddNumberToObject(j, "parameters", (double)n);
     cJSON *oj = cJSON_AddObjectToObject(j, "options");
     cJSON_AddNumberToObject(oj, "starts", N);
@@ -357,14 +361,14 @@ int cmd_critical(int argc, char **argv)
                100 * r->nullfrac[opt.flat_t]);
         fflush(stdout);
         cJSON_AddItemToArray(arr, point_json(&src, r, &opt, acc, nn_now() - ts));
-        char p[4400];
+        char p[4500];
         snprintf(p, sizeof p, "%s/point-%02d.safetensors", pdir, k + 1);
         ckpt_info info = {src.step < 0 ? 0 : src.step, 0, pm.c.train.seed, cfg_text};
         if ((rc = ckpt_save(p, &pm.m, tf, &info, NULL, NULL, 0))) goto fail;
         /* A long search loses nothing already found: the table so far is on disk. */
         cJSON_DeleteItemFromObject(j, "complete");
         cJSON_AddBoolToObject(j, "complete", 0);
-        if ((rc = probe_json_write(probe_file(dir, name, ".json"), j))) goto fail;
+        if ((rc = probe_json_write(json, j))) goto fail;
     }
     cJSON_DeleteItemFromObject(j, "complete");
     cJSON_AddBoolToObject(j, "complete", 1);
@@ -407,7 +411,8 @@ int cmd_critical(int argc, char **argv)
     }
     free(li);
     size_t shape[2] = {(size_t)N, n};
-    if ((rc = npy_write_f64(probe_file(dir, name, "_points.npy"), points, 2, shape))) goto fail;
+    char pts[PROBE_PATH_MAX];
+    if ((rc = npy_write_f64(probe_out_path(&pout, pts, "_points.npy"), points, 2, shape))) goto fail;
     char title[300], sub[200];
     snprintf(title, sizeof title, "critical points of %s: index against loss", pm.arch);
     snprintf(sub, sizeof sub, "%d starts: %d critical, %d gradient-flat, %d unconverged", N,
@@ -415,10 +420,11 @@ int cmd_critical(int argc, char **argv)
     cJSON_AddStringToObject(j, "title", title);
     cJSON_AddNumberToObject(j, "plot_threshold", opt.flat_t);
     cJSON_AddNumberToObject(j, "seconds", nn_now() - t0);
-    if ((rc = probe_json_write(probe_file(dir, name, ".json"), j))) goto fail;
-    const char *png = probe_file(dir, name, ".png");
+    if ((rc = probe_json_write(json, j))) goto fail;
+    char png[PROBE_PATH_MAX];
+    probe_out_path(&pout, png, ".png");
     if ((rc = draw(png, res, N, opt.flat_t, opt.t[opt.flat_t], title, sub))) goto fail;
-    printf("%s, %s (%.0f s)\n", png, probe_file(dir, name, ".json"), nn_now() - t0);
+    printf("%s, %s (%.0f s)\n", png, json, nn_now() - t0);
 fail:
     probe_traj_free(names, nsnap);
     free(theta), free(points), free(tf), free(res), free(cfg_text);
@@ -426,5 +432,6 @@ fail:
     probe_model_close(&pm);
     probe_data_close(&pd);
     cJSON_Delete(j);
+    probe_out_close(&pout);
     return rc ? cli_fail("critical", rc) : EXIT_OK;
 }

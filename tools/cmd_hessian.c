@@ -165,7 +165,8 @@ int cmd_hessian(int argc, char **argv)
     hess_trace tr = {0}, trpp = {0};
     hess_density dens = {0};
     cJSON *j = NULL;
-    char dir[4096];
+    probe_out pout = {.lock = {-1}};
+    const char *dir = pout.dir;
     int rank = 0, nranks = 1;
     if ((rc = probe_model_open(&pm, target, &a))) goto fail;
     if ((rc = probe_data_open(&pd, &pm, &a))) goto fail;
@@ -196,7 +197,9 @@ int cmd_hessian(int argc, char **argv)
     ctx.gauss_newton = gn;
     shard_wrap(&sh, &so_obj, &inner, lo, hi, pd.k);
     meter_wrap(&meter, &o, &so_obj, rank == 0, t0);
-    if (rank == 0 && (rc = probe_outdir(&pm, &a, dir, sizeof dir))) goto fail;
+    if (rank == 0 && (rc = probe_out_open(&pout, "hessian", gn ? "gauss_newton" : "hessian", pms, 1,
+                                          &a, argc, argv, NULL)))
+        goto fail;
 
     hess_lanczos_opts lo_opt = {0};
     lo_opt.k = top;
@@ -232,9 +235,10 @@ int cmd_hessian(int argc, char **argv)
     meter_phase(&meter, NULL, 0);
     if (rank != 0) goto fail; /* rank 0 reports and writes */
 
-    const char *name = a.name ? a.name : gn ? "gauss_newton" : "hessian";
+    const char *name = pout.name;
     const char *mat = gn ? "Gauss-Newton" : "Hessian";
     j = probe_sidecar("hessian", pms, 1, &pd, &a);
+    probe_out_stamp(&pout, j);
     cJSON_AddStringToObject(j, "kind", "hessian");
     cJSON_AddStringToObject(j, "matrix", mat);
     cJSON_AddNumberToObject(j, "ranks", nranks);
@@ -319,7 +323,8 @@ int cmd_hessian(int argc, char **argv)
         memcpy(arr, dens.grid, (size_t)dens.ngrid * sizeof *arr);
         memcpy(arr + dens.ngrid, dens.density, (size_t)dens.ngrid * sizeof *arr);
         size_t shape[2] = {2, (size_t)dens.ngrid};
-        rc = npy_write_f64(probe_file(dir, f, ".npy"), arr, 2, shape);
+        char fp[PROBE_PATH_MAX];
+        rc = npy_write_f64(probe_path(fp, dir, f, ".npy"), arr, 2, shape);
         free(arr);
         if (rc) goto fail;
         /* Log density axis: the bulk near 0 and the outliers both show. */
@@ -356,11 +361,11 @@ int cmd_hessian(int argc, char **argv)
         lo2.refs = refs;
         lo2.nrefs = nr + 1;
         lo2.no_legend = 1;
-        rc = render_lineplot_png(probe_file(dir, f, ".png"), &lo2, NULL);
+        rc = render_lineplot_png(probe_path(fp, dir, f, ".png"), &lo2, NULL);
         free(dv);
         if (rc) goto fail;
         printf("  density: %d runs x %d steps (%d HVPs), trace ~ %.6g -> %s\n", dens.nrun, dens.m,
-               dens.hvps, dens.moment1 * (double)pm.m.n, probe_file(dir, f, ".png"));
+               dens.hvps, dens.moment1 * (double)pm.m.n, fp);
         printf("  index: fraction of eigenvalues below -t lambda_max (lambda_max %.6g), mean +- sd\n"
                "  over the %d runs [smallest, largest run]; near-null: |lambda| <= t lambda_max\n",
                dens.scale, dens.nrun);
@@ -379,8 +384,9 @@ int cmd_hessian(int argc, char **argv)
         }
     }
     cJSON_AddNumberToObject(j, "wall_seconds", nn_now() - t0);
-    rc = probe_json_write(probe_file(dir, name, ".json"), j);
-    if (!rc) printf("  %s (%.1f s)\n", probe_file(dir, name, ".json"), nn_now() - t0);
+    char json[PROBE_PATH_MAX];
+    rc = probe_json_write(probe_out_path(&pout, json, ".json"), j);
+    if (!rc) printf("  %s (%.1f s)\n", json, nn_now() - t0);
 fail:
     hess_eig_free(&eig);
     hess_eig_free(&pw);
@@ -389,5 +395,6 @@ fail:
     probe_model_close(&pm);
     probe_data_close(&pd);
     cJSON_Delete(j);
+    probe_out_close(&pout);
     return rc && rank == 0 ? cli_fail("hessian", rc) : rc ? EXIT_FAIL : EXIT_OK;
 }

@@ -63,7 +63,8 @@ int cmd_interp(int argc, char **argv)
     objective o;
     cJSON *j = NULL;
     int opened = 0;
-    char dir[4096];
+    probe_out po = {.lock = {-1}};
+    const char *dir = po.dir, *name = po.name;
     for (; opened < nt; opened++) {
         if ((rc = probe_model_open(&pm[opened], t[opened], &a))) goto fail;
         pms[opened] = &pm[opened];
@@ -75,7 +76,9 @@ int cmd_interp(int argc, char **argv)
         }
     }
     if ((rc = probe_data_open(&pd, &pm[0], &a))) goto fail;
-    if ((rc = probe_outdir(&pm[0], &a, dir, sizeof dir))) goto fail;
+    if ((rc = probe_out_open(&po, "interp", dims == 1 ? "interp" : "plane", pms, nt, &a, argc, argv,
+                             NULL)))
+        goto fail;
     if ((rc = nnobj_init(&ctx, &o, &pm[0].m, pd.d, pd.idx, pd.k))) goto fail;
     if ((rc = surface_alloc(&s, &g))) goto fail;
     progress pg;
@@ -88,8 +91,8 @@ int cmd_interp(int argc, char **argv)
     double acc_end[3], loss_end[3];
     for (int k = 0; k < nt; k++) loss_end[k] = o.value(o.ctx, pm[k].m.theta, &acc_end[k]);
 
-    const char *name = a.name ? a.name : dims == 1 ? "interp" : "plane";
     j = probe_sidecar("interp", pms, nt, &pd, &a);
+    probe_out_stamp(&po, j);
     cJSON_AddStringToObject(j, "kind", dims == 1 ? "interp" : "plane");
     cJSON_AddStringToObject(j, "name", name);
     probe_sidecar_grid(j, &g);
@@ -133,8 +136,9 @@ int cmd_interp(int argc, char **argv)
     cJSON_AddBoolToObject(j, "complete", 1);
     cJSON_AddNumberToObject(j, "wall_seconds", nn_now() - t0);
     if ((rc = probe_surface_save(&s, dir, name))) goto fail;
-    if ((rc = probe_json_write(probe_file(dir, name, ".json"), j))) goto fail;
-    const char *png = probe_file(dir, name, ".png");
+    char png[PROBE_PATH_MAX], json[PROBE_PATH_MAX];
+    if ((rc = probe_json_write(probe_out_path(&po, json, ".json"), j))) goto fail;
+    probe_out_path(&po, png, ".png");
     if ((rc = probe_render(j, dir, &a, png))) goto fail;
     printf("%s: loss A %.4f, B %.4f", png, loss_end[0], loss_end[1]);
     if (dims == 2) printf(", C %.4f\n", loss_end[2]);
@@ -145,5 +149,6 @@ fail:
     for (int k = 0; k < opened; k++) probe_model_close(&pm[k]);
     probe_data_close(&pd);
     cJSON_Delete(j);
+    probe_out_close(&po);
     return rc ? cli_fail("interp", rc) : EXIT_OK;
 }

@@ -86,7 +86,9 @@ int cmd_pca(int argc, char **argv)
     float *snaps[MAX_SNAPS];
     long steps[MAX_SNAPS];
     int m = 0;
-    char dir[4096], tdir[4200];
+    char tdir[4200];
+    probe_out pout = {.lock = {-1}};
+    const char *dir = pout.dir;
     progress pg;
     if ((rc = probe_model_open(&pm, run, &a))) goto fail;
     if (!pm.run[0]) {
@@ -96,7 +98,7 @@ int cmd_pca(int argc, char **argv)
     snprintf(tdir, sizeof tdir, "%s/traj", run);
     if ((rc = probe_traj_list(run, &names, &m))) goto fail;
     if ((rc = probe_data_open(&pd, &pm, &a))) goto fail;
-    if ((rc = probe_outdir(&pm, &a, dir, sizeof dir))) goto fail;
+    if ((rc = probe_out_open(&pout, "pca", "pca", pms, 1, &a, argc, argv, NULL))) goto fail;
     for (int k = 0; k < m && k < MAX_SNAPS; k++) snaps[k] = NULL;
     if (m > MAX_SNAPS) {
         rc = nn_err(NN_EINVAL, "%s: %d snapshots; at most %d are read", tdir, m, MAX_SNAPS);
@@ -152,8 +154,9 @@ int cmd_pca(int argc, char **argv)
         goto fail;
     }
 
-    const char *name = a.name ? a.name : "pca";
+    const char *name = pout.name;
     j = probe_sidecar("pca", pms, 1, &pd, &a);
+    probe_out_stamp(&pout, j);
     cJSON_AddStringToObject(j, "kind", "pca");
     cJSON_AddStringToObject(j, "name", name);
     probe_sidecar_grid(j, &g);
@@ -196,8 +199,9 @@ int cmd_pca(int argc, char **argv)
     cJSON_AddBoolToObject(j, "complete", 1);
     cJSON_AddNumberToObject(j, "wall_seconds", nn_now() - t0);
     if ((rc = probe_surface_save(&s, dir, name))) goto fail;
-    if ((rc = probe_json_write(probe_file(dir, name, ".json"), j))) goto fail;
-    const char *png = probe_file(dir, name, ".png");
+    char png[PROBE_PATH_MAX], json[PROBE_PATH_MAX];
+    if ((rc = probe_json_write(probe_out_path(&pout, json, ".json"), j))) goto fail;
+    probe_out_path(&pout, png, ".png");
     if ((rc = probe_render(j, dir, &a, png))) goto fail;
     printf("%s: %d snapshots, PC1 %.1f%% + PC2 %.1f%% of the variance; snapshots lie up to %.3g from "
            "the plane; their true loss differs from the surface's there by up to %.3g\n",
@@ -212,5 +216,6 @@ fail:
     probe_model_close(&pm);
     probe_data_close(&pd);
     cJSON_Delete(j);
+    probe_out_close(&pout);
     return rc ? cli_fail("pca", rc) : EXIT_OK;
 }

@@ -2,18 +2,21 @@
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "probe.h"
 
 static const char RENDER_USAGE[] =
-    "usage: saddle render RESULT.json [--log] [--levels N] [--cmap NAME] [--png FILE]\n"
+    "usage: saddle render RESULT.json [--log] [--levels N] [--cmap NAME] [--png FILE] [--overwrite]\n"
     "\n"
     "Draws the result a probe saved (surface, slice, interp, plane, pca, critical)\n"
     "again from its sidecar and .npy files, with other picture options. Writes\n"
-    "RESULT.png unless --png names another file.\n"
+    "RESULT.png when there is none yet, else RESULT-render.png (-render-2, ...):\n"
+    "the probe's own picture is replaced only with --overwrite, or another file\n"
+    "named with --png.\n"
     "\n"
     "options:\n"
-    "  --png FILE          where to draw (default RESULT.png)\n";
+    "  --png FILE          where to draw (default as above)\n";
 
 int cmd_render(int argc, char **argv)
 {
@@ -40,10 +43,20 @@ int cmd_render(int argc, char **argv)
     snprintf(dirbuf, sizeof dirbuf, "%s", json);
     const char *dir = dirname(dirbuf);
     if (!png) {
-        snprintf(pngbuf, sizeof pngbuf, "%s", json);
-        char *dot = strrchr(pngbuf, '.');
+        char stem[4096];
+        snprintf(stem, sizeof stem, "%s", json);
+        char *dot = strrchr(stem, '.');
         if (dot && !strcmp(dot, ".json")) *dot = 0;
-        strncat(pngbuf, ".png", sizeof pngbuf - strlen(pngbuf) - 1);
+        snprintf(pngbuf, sizeof pngbuf, "%s.png", stem);
+        /* The picture the probe drew stays as it was: a redraw gets a name of its own. */
+        for (int k = 1; !a.overwrite && access(pngbuf, F_OK) == 0 && k <= 1000; k++) {
+            if (k == 1) snprintf(pngbuf, sizeof pngbuf, "%s-render.png", stem);
+            else snprintf(pngbuf, sizeof pngbuf, "%s-render-%d.png", stem, k);
+        }
+        if (access(pngbuf, F_OK) == 0 && !a.overwrite) {
+            cJSON_Delete(j);
+            return cli_fail("render", nn_err(NN_EINVAL, "%s: every redraw name is taken; --png FILE or --overwrite", json));
+        }
         png = pngbuf;
     }
     const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(j, "command");

@@ -196,7 +196,8 @@ static int train_seeds(const restarts_opts *o, seed_metrics *sm)
 static int read_summary(const char *dir, seed_metrics *m)
 {
     cJSON *j = NULL;
-    int rc = probe_json_read(probe_file(dir, "summary", ".json"), &j);
+    char p[PROBE_PATH_MAX];
+    int rc = probe_json_read(probe_path(p, dir, "summary", ".json"), &j);
     if (rc) return rc;
     const char *keys[4] = {"train_loss", "train_acc", "test_loss", "test_acc"};
     double *dst[4] = {&m->train_loss, &m->train_acc, &m->test_loss, &m->test_acc};
@@ -415,11 +416,16 @@ int cmd_restarts(int argc, char **argv)
     memset(sm, 0, sizeof sm);
     double *bar = calloc((size_t)N * N, sizeof *bar), *at = calloc((size_t)N * N, sizeof *at);
     cJSON *j = NULL;
+    file_lock lock = {-1};
+    char npy[PROBE_PATH_MAX], png[PROBE_PATH_MAX], json[PROBE_PATH_MAX];
+    probe_path(npy, o.out, "barriers", ".npy");
+    probe_path(png, o.out, "barriers", ".png");
+    probe_path(json, o.out, "restarts", ".json");
     if (!bar || !at) {
         rc = cli_fail("restarts", nn_err(NN_ENOMEM, "out of memory"));
         goto done;
     }
-    if ((rc = file_mkdirs(o.out))) {
+    if ((rc = file_mkdirs(o.out)) || (rc = file_lock_dir(&lock, o.out, "restarts"))) {
         rc = cli_fail("restarts", rc);
         goto done;
     }
@@ -437,7 +443,6 @@ int cmd_restarts(int argc, char **argv)
     }
 
     size_t shape[2] = {(size_t)N, (size_t)N};
-    const char *npy = probe_file(o.out, "barriers", ".npy");
     if ((rc = npy_write_f64(npy, bar, 2, shape))) {
         rc = cli_fail("restarts", rc);
         goto done;
@@ -449,7 +454,6 @@ int cmd_restarts(int argc, char **argv)
              "%.0f train examples, %d points", cJSON_IsNumber(ex) ? ex->valuedouble : 0.0, o.grid);
     char title[200];
     snprintf(title, sizeof title, "restarts of %.150s: pairwise barriers", o.cfg);
-    const char *png = probe_file(o.out, "barriers", ".png");
     if ((rc = draw_matrix(png, bar, N, title, sub))) {
         rc = cli_fail("restarts", rc);
         goto done;
@@ -501,7 +505,7 @@ int cmd_restarts(int argc, char **argv)
     }
     cJSON_AddStringToObject(j, "barrier_alpha_note", "[i][j]: where the maximum lies, alpha from seed i to seed j");
     cJSON_AddNumberToObject(j, "wall_seconds", nn_now() - t0);
-    if ((rc = probe_json_write(probe_file(o.out, "restarts", ".json"), j))) {
+    if ((rc = probe_json_write(json, j))) {
         rc = cli_fail("restarts", rc);
         goto done;
     }
@@ -518,9 +522,10 @@ int cmd_restarts(int argc, char **argv)
         for (int k = 0; k < N; k++) printf(" %8.4f", bar[i * N + k]);
         putchar('\n');
     }
-    printf("%s, %s, %s\n", npy, png, probe_file(o.out, "restarts", ".json"));
+    printf("%s, %s, %s\n", npy, png, json);
     rc = EXIT_OK;
 done:
+    file_unlock(&lock);
     cJSON_Delete(j);
     free(bar);
     free(at);

@@ -80,7 +80,7 @@ int cmd_sharpness(int argc, char **argv)
     nnobj ctx = {0};
     objective o;
     cJSON *j = NULL;
-    char dir[4096];
+    probe_out pout = {.lock = {-1}};
     if ((rc = probe_model_open(&pm, target, &a))) goto fail;
     if ((rc = probe_data_open(&pd, &pm, &a))) goto fail;
     if ((size_t)p > pm.m.n) {
@@ -88,7 +88,7 @@ int cmd_sharpness(int argc, char **argv)
         goto fail;
     }
     if ((rc = nnobj_init(&ctx, &o, &pm.m, pd.d, pd.idx, pd.k))) goto fail;
-    if ((rc = probe_outdir(&pm, &a, dir, sizeof dir))) goto fail;
+    if ((rc = probe_out_open(&pout, "sharpness", "sharpness", pms, 1, &a, argc, argv, NULL))) goto fail;
 
     sharp_eps_opts eo;
     sharp_eps_defaults(&eo);
@@ -139,8 +139,8 @@ int cmd_sharpness(int argc, char **argv)
                av[s].stderr_, av[s].samples);
     }
 
-    const char *name = a.name ? a.name : "sharpness";
     j = probe_sidecar("sharpness", pms, 1, &pd, &a);
+    probe_out_stamp(&pout, j);
     cJSON_AddStringToObject(j, "kind", "sharpness");
     cJSON_AddNumberToObject(j, "loss", full.f0);
     cJSON *ej = cJSON_AddObjectToObject(j, "eps_sharpness");
@@ -174,12 +174,14 @@ int cmd_sharpness(int argc, char **argv)
         cJSON_AddNumberToObject(x, "samples", av[s].samples);
     }
     cJSON_AddNumberToObject(j, "wall_seconds", nn_now() - t0);
-    rc = probe_json_write(probe_file(dir, name, ".json"), j);
-    if (!rc) printf("  %s (%.1f s)\n", probe_file(dir, name, ".json"), nn_now() - t0);
+    char json[PROBE_PATH_MAX];
+    rc = probe_json_write(probe_out_path(&pout, json, ".json"), j);
+    if (!rc) printf("  %s (%.1f s)\n", json, nn_now() - t0);
 fail:
     nnobj_free(&ctx);
     probe_model_close(&pm);
     probe_data_close(&pd);
     cJSON_Delete(j);
+    probe_out_close(&pout);
     return rc ? cli_fail("sharpness", rc) : EXIT_OK;
 }

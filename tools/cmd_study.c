@@ -154,10 +154,12 @@ static int probe_all(study *s, char *notes, size_t notes_len)
                 snprintf(pr, sizeof pr, "%d", p->hessian_probes);
                 snprintf(runs, sizeof runs, "%d", p->density_runs);
                 snprintf(steps, sizeof steps, "%d", p->density_steps);
-                char *av[] = {"hessian", dir, "--top", "1", "--trace", "--probes", pr, "--limit", lim,
-                              "--threads", thr, "--density", "--runs", runs, "--slq-steps", steps};
+                /* --overwrite: a fresh run's old results measured a model that is gone. */
+                char *av[] = {"hessian", dir, "--overwrite", "--top", "1", "--trace", "--probes", pr,
+                              "--limit", lim, "--threads", thr, "--density", "--runs", runs,
+                              "--slq-steps", steps};
                 /* The density is drawn for seed 1 of each run only. */
-                int ac = p->density && k == 0 ? 16 : 11;
+                int ac = p->density && k == 0 ? 17 : 12;
                 if ((rc = call(cmd_hessian, ac, av))) return rc;
             }
             for (int e = 0; p->sharpness && e < p->neps; e++) {
@@ -166,14 +168,15 @@ static int probe_all(study *s, char *notes, size_t notes_len)
                 snprintf(f, sizeof f, "%s/probes/%s.json", dir, name);
                 if (!r->fresh[k] && file_exists(f)) continue;
                 snprintf(tmp, sizeof tmp, "%g", p->eps[e]);
-                char *av[] = {"sharpness", dir, "--eps", tmp, "--name", name, "--limit", lim, "--threads", thr};
-                if ((rc = call(cmd_sharpness, 10, av))) return rc;
+                char *av[] = {"sharpness", dir, "--eps", tmp, "--name", name, "--limit", lim, "--threads", thr,
+                              "--overwrite"};
+                if ((rc = call(cmd_sharpness, 11, av))) return rc;
             }
             snprintf(f, sizeof f, "%s/probes/surface.json", dir);
             if (p->surface && k == 0 && (r->fresh[k] || !file_exists(f))) {
                 char *av[] = {"surface", dir, "--grid", (char *)p->surface_grid, "--range",
-                              (char *)p->surface_range, "--limit", lim, "--threads", thr};
-                if ((rc = call(cmd_surface, 10, av))) return rc;
+                              (char *)p->surface_range, "--limit", lim, "--threads", thr, "--overwrite"};
+                if ((rc = call(cmd_surface, 11, av))) return rc;
             }
         }
     }
@@ -198,7 +201,7 @@ static int probe_all(study *s, char *notes, size_t notes_len)
         for (int i = 0; i < s->nruns && i < 8; i++) av[ac++] = s->runs[i].dirs[0];
         if (s->nruns == 1) av[ac++] = s->runs[0].dirs[0]; /* cmd_surface overlays from two targets */
         char *rest[] = {"--grid", grid, "--range", (char *)p->slice_range, "--limit", lim,
-                        "--threads", thr, "--out", s->out, "--name", "slices"};
+                        "--threads", thr, "--out", s->out, "--name", "slices", "--overwrite"};
         for (size_t j = 0; j < sizeof rest / sizeof *rest; j++) av[ac++] = rest[j];
         if ((rc = call(cmd_surface, ac, av))) return rc;
     }
@@ -222,8 +225,8 @@ static int probe_all(study *s, char *notes, size_t notes_len)
             const char *which[2] = {ck, outck}, *names[2] = {"before", "after"};
             for (int w = 0; w < 2; w++) {
                 char *sv[] = {"sharpness", (char *)which[w], "--eps", eps, "--out", rdir, "--name",
-                              (char *)names[w], "--limit", lim, "--threads", thr};
-                if ((rc = call(cmd_sharpness, 12, sv))) return rc;
+                              (char *)names[w], "--limit", lim, "--threads", thr, "--overwrite"};
+                if ((rc = call(cmd_sharpness, 13, sv))) return rc;
             }
         }
     }

@@ -12,18 +12,20 @@
 #endif
 #include "../probes/directions.h"
 #include "../probes/hessian.h"
-#include "../probes/npy.h"
-#include "../probes/render.h"
 #include "probe.h"
+#include "surface_curvature.h"
 
 static const char SURFACE_USAGE[] =
     "usage: saddle surface TARGET [TARGET ...] [options]\n"
     "\n"
     "Evaluates the loss at theta + x d1 + y d2 over a grid, for a run directory or\n"
     "checkpoint TARGET, and writes NAME.npy (loss), NAME_acc.npy, NAME_done.npy\n"
-    "(completion map), NAME.json (every option) and NAME.png. An interrupted grid\n"
-    "resumes where it stopped when run again with the same options. Several\n"
-    "TARGETs (1-D only) are drawn on one plot along the same seeded directions.\n"
+    "(completion map), NAME.json (every option) and NAME.png; NAME is surface, or\n"
+    "slice for a 1-D grid. An interrupted grid resumes where it stopped when run\n"
+    "again with the same options (under mpirun too: each rank saves its own\n"
+    "points). A result of other options is never replaced: NAME-2, NAME-3 ... is\n"
+    "taken instead (see --name, --overwrite). Several TARGETs (1-D only) are\n"
+    "drawn on one plot along the same seeded directions.\n"
     "\n"
     "options:\n"
     "  --grid N | NxM      N: a 1-D slice of N points; NxM: a 2-D grid (default 51x51)\n"
@@ -37,10 +39,11 @@ static const char SURFACE_USAGE[] =
     "  --dirs hessian-top  the top two Hessian eigenvectors, each scaled to |theta|: the\n"
     "                      plane of steepest curvature at a minimum\n"
     "  --save-dirs FILE    save the directions used\n"
+    "  --save-every S      save the partial grid every S seconds (default 2; 0 = every block)\n"
     "  --curvature         also lambda_max and lambda_min of the Hessian at every point\n"
     "                      (Lanczos, warm-started from the previous point): NAME_curvature.png\n"
     "                      maps |lambda_min/lambda_max|, NAME_convex.png where lambda_min < 0\n"
-    "                      (default grid 11x11 and --limit 1000 with it)\n";
+    "                      (default grid 11x11, --limit 1000 and name surface-curvature with it)\n";
 
 #define MAX_TARGETS 8
 
@@ -51,123 +54,25 @@ static int limit_given(int argc, char **argv)
     return 0;
 }
 
-/* λmax and λmin of the Hessian at every point of the plane, each Lanczos run
- * warm-started from the previous point's top Ritz vector (neighbouring
- * points have similar eigenvectors, so few steps suffice); serpentine order
- * keeps consecutive points neighbours. Writes NAME_lmax/_lmin/_ratio.npy and
- * two pictures. */
-static int curvature_map(const objective *o, const float *th, const float *d1, const float *d2,
-                         const grid_spec *g, const char *dir, const char *name, cJSON *j,
-                         const probe_args *a, const char *arch)
-{
-    size_t n = o->n, np = (size_t)g->nx * g->ny;
-    double *lmax = malloc(np * sizeof *lmax), *lmin = malloc(np * sizeof *lmin);
-    double *ratio = malloc(np * sizeof *ratio), *neg = malloc(np * sizeof *neg);
-    float *tp = malloc(n * sizeof *tp), *warm = malloc(n * sizeof *warm);
-    int rc = NN_OK, have_warm = 0;
-    long hvps = 0;
-    double worst_resid = 0;
-    if (!lmax || !lmin || !ratio || !neg || !tp || !warm) {
-        rc = nn_err(NN_ENOMEM, "curvature: out of memory");
-        goto done;
-    }
-    double t0 = nn_now();
-    for (int jy = 0; jy < g->ny && !rc; jy++) {
-        for (int k = 0; k < g->nx; k++) {
-            int ix = jy % 2 ? g->nx - 1 - k : k;
-            double x = grid_x(g, ix), y = grid_y(g, jy);
-            for (size_t i = 0; i < n; i++) tp[i] = (float)(th[i] + x * d1[i] + y * d2[i]);
-            hess_lanczos_opts lo = {0};
-            lo.k = 1;
-            lo.want_min = 1;
-            lo.max_steps = 40;
-            lo.tol = 1e-2;
-            lo.seed = a->seed;
-            lo.start = have_warm ? warm : NULL;
-            lo.want_vectors = 1;
-            lo.basis_float = 1;
-            hess_eig e = {0};
-            if ((rc = hess_lanczos(o, tp, &lo, &e))) break;
-            size_t p = (size_t)jy * g->nx + ix;
-            lmax[p] = e.eval[0];
-            lmin[p] = e.lmin;
-            ratio[p] = fabs(e.lmin / e.eval[0]);
-            neg[p] = e.lmin < 0 ? 1.0 : 0.0;
-            hvps += e.hvps;
-            worst_resid = fmax(worst_resid, e.resid[0] / fmax(fabs(e.eval[0]), 1e-12));
-            memcpy(warm, e.evec, n * sizeof *warm);
-            have_warm = 1;
-            hess_eig_free(&e);
-        }
-        if (isatty(2))
-            fprintf(stderr, "\rcurvature: row %d/%d, %ld HVPs, %.0f s", jy + 1, g->ny, hvps,
-                    nn_now() - t0);
-    }
-    if (isatty(2)) fputc('\n', stderr);
-    if (rc) goto done;
-    size_t shape[2] = {(size_t)g->ny, (size_t)g->nx};
-    char f[300];
-    snprintf(f, sizeof f, "%s_lmax", name);
-    if ((rc = npy_write_f64(probe_file(dir, f, ".npy"), lmax, 2, shape))) goto done;
-    snprintf(f, sizeof f, "%s_lmin", name);
-    if ((rc = npy_write_f64(probe_file(dir, f, ".npy"), lmin, 2, shape))) goto done;
-    snprintf(f, sizeof f, "%s_ratio", name);
-    if ((rc = npy_write_f64(probe_file(dir, f, ".npy"), ratio, 2, shape))) goto done;
-    size_t nneg = 0;
-    for (size_t p = 0; p < np; p++) nneg += neg[p] > 0;
-    cJSON *cj = cJSON_AddObjectToObject(j, "curvature");
-    cJSON_AddStringToObject(cj, "method", "Lanczos, k = 1 and lambda_min, warm-started, tol 1e-2, <= 40 steps");
-    cJSON_AddNumberToObject(cj, "hvps", (double)hvps);
-    cJSON_AddNumberToObject(cj, "worst_relative_residual", worst_resid);
-    cJSON_AddNumberToObject(cj, "nonconvex_fraction", (double)nneg / (double)np);
-    render_heatmap_opts ho;
-    memset(&ho, 0, sizeof ho);
-    char title[300], sub[300];
-    snprintf(title, sizeof title, "|lambda_min / lambda_max| over the plane: %s", arch);
-    snprintf(sub, sizeof sub, "Hessian at each point; %zu of %zu points have lambda_min < 0", nneg, np);
-    ho.title = title;
-    ho.subtitle = sub;
-    ho.xlabel = "x (direction 1)";
-    ho.ylabel = "y (direction 2)";
-    ho.zlabel = "|lambda_min / lambda_max|";
-    ho.no_min_marker = 1;
-    ho.ncontours = a->levels > 0 ? a->levels : -1;
-    if (a->cmap && (rc = render_cmap_parse(a->cmap, &ho.cmap))) goto done;
-    snprintf(f, sizeof f, "%s_curvature", name);
-    if ((rc = render_heatmap_png(probe_file(dir, f, ".png"), ratio, g->nx, g->ny, g->x0, g->x1,
-                                 g->y0, g->y1, &ho, NULL)))
-        goto done;
-    ho.title = "where the Hessian has a negative eigenvalue (lambda_min < 0)";
-    ho.zlabel = "1 = non-convex";
-    ho.cmap = RENDER_CMAP_GRAY;
-    ho.ncontours = -1;
-    ho.vmin = 0;
-    ho.vmax = 1;
-    snprintf(f, sizeof f, "%s_convex", name);
-    rc = render_heatmap_png(probe_file(dir, f, ".png"), neg, g->nx, g->ny, g->x0, g->x1, g->y0,
-                            g->y1, &ho, NULL);
-done:
-    free(lmax);
-    free(lmin);
-    free(ratio);
-    free(neg);
-    free(tp);
-    free(warm);
-    return rc;
-}
-
 typedef struct save_ctx {
     const char *dir, *name;
     cJSON *j;
-    const char *json;
-    double t0, last;
+    char json[PROBE_PATH_MAX];  /* its own copy: the path is written many times */
+    double t0, last, every, last_line;
 } save_ctx;
 
 static int save_progress(void *user, const surface *s, size_t done, size_t total)
 {
     save_ctx *c = user;
     double now = nn_now();
-    if (done < total && now - c->last < 2.0) return NN_OK;
+    /* In a log: a line after the first block, every ~10 s and at the end;
+     * on a terminal a bar at each save. */
+    if (total > 0 && !isatty(2) && (now - c->last_line >= 10.0 || done == total)) {
+        fprintf(stderr, "%s: %zu/%zu points (%.0f%%) %.1f s\n", c->name, done, total,
+                100.0 * done / total, now - c->t0);
+        c->last_line = now;
+    }
+    if (done < total && now - c->last < c->every) return NN_OK;
     c->last = now;
     int rc = probe_surface_save(s, c->dir, c->name);
     if (rc) return rc;
@@ -180,17 +85,134 @@ static int save_progress(void *user, const surface *s, size_t done, size_t total
     return NN_OK;
 }
 
+/* Each MPI rank saves its own points as NAME.rank-R*.npy (a lost rank
+ * loses only what it computed since its last save); a resume of any rank
+ * count reads every part back. */
+#define RANK_PARTS_MAX 256
+
+typedef struct rank_save {
+    save_ctx *sc;
+    int rank, nranks;
+} rank_save;
+
+static int save_rank_progress(void *user, const surface *s, size_t done, size_t total)
+{
+    rank_save *r = user;
+    if (r->nranks == 1) return save_progress(r->sc, s, done, total);
+    save_ctx *c = r->sc;
+    double now = nn_now();
+    if (now - c->last < c->every) return NN_OK;
+    c->last = now;
+    char part[320];
+    snprintf(part, sizeof part, "%s.rank-%d", c->name, r->rank);
+    int rc = probe_surface_save(s, c->dir, part);
+    if (rc || r->rank != 0) return rc;
+    /* The sidecar says what the parts belong to; only the merge completes it. */
+    cJSON_ReplaceItemInObject(c->j, "points_done", cJSON_CreateNumber((double)(s->g.nx * s->g.ny - surface_remaining(s))));
+    cJSON_ReplaceItemInObject(c->j, "complete", cJSON_CreateBool(0));
+    if ((rc = probe_json_write(c->json, c->j))) return rc;
+    if (now - c->last_line >= 10.0) {
+        fprintf(stderr, "%s: rank 0 %zu/%zu of its points, %.1f s\n", c->name, done, total, now - c->t0);
+        c->last_line = now;
+    }
+    return NN_OK;
+}
+
+/* Copies the points done in part into s. */
+static void merge_part(surface *s, const surface *part)
+{
+    size_t np = (size_t)s->g.nx * s->g.ny;
+    for (size_t p = 0; p < np; p++)
+        if (part->done[p] && !s->done[p]) {
+            s->loss[p] = part->loss[p];
+            s->acc[p] = part->acc[p];
+            s->done[p] = 1;
+        }
+}
+
+/* Picks up an incomplete result of exactly these options (sidecar j): the
+ * single-process files and every rank's part. A partial file that does not
+ * fit the grid is said and ignored: those points are computed again. */
+static void resume(surface *s, const cJSON *j, const char *dir, const char *name, const char *json,
+                   int rank)
+{
+    cJSON *old = NULL;
+    if (probe_json_read(json, &old) != NN_OK) return;
+    cJSON *cmp_old = cJSON_Duplicate(old, 1), *cmp_new = cJSON_Duplicate(j, 1);
+    static const char *volatile_keys[] = {"points_done", "complete", "wall_seconds", "threads",
+                                          "loss_at_origin", "min", "invocation"};
+    for (size_t k = 0; k < sizeof volatile_keys / sizeof *volatile_keys; k++) {
+        cJSON_DeleteItemFromObject(cmp_old, volatile_keys[k]);
+        cJSON_DeleteItemFromObject(cmp_new, volatile_keys[k]);
+    }
+    int same = cJSON_Compare(cmp_old, cmp_new, 1);
+    int complete = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(old, "complete"));
+    cJSON_Delete(cmp_old);
+    cJSON_Delete(cmp_new);
+    cJSON_Delete(old);
+    if (!same || complete) return;
+    surface part;
+    if (surface_alloc(&part, &s->g)) return;
+    char p[PROBE_PATH_MAX], pn[320];
+    for (int r = -1; r < RANK_PARTS_MAX; r++) {
+        if (r < 0) snprintf(pn, sizeof pn, "%s", name);
+        else snprintf(pn, sizeof pn, "%s.rank-%d", name, r);
+        if (access(probe_path(p, dir, pn, "_done.npy"), F_OK) != 0) continue;
+        if (probe_surface_load(&part, dir, pn) == NN_OK) merge_part(s, &part);
+        else if (rank == 0) fprintf(stderr, "surface: %s; its points are computed again\n", nn_errmsg());
+    }
+    surface_free(&part);
+    size_t np = (size_t)s->g.nx * s->g.ny, have = np - surface_remaining(s);
+    if (rank == 0) {
+        if (have) fprintf(stderr, "resuming %s: %zu of %zu points done\n", json, have, np);
+        else fprintf(stderr, "%s: no saved points fit the grid; starting over\n", json);
+    }
+}
+
+static void remove_rank_parts(const char *dir, const char *name)
+{
+    static const char *const ext[] = {".npy", "_acc.npy", "_done.npy"};
+    char p[PROBE_PATH_MAX], pn[320];
+    for (int r = 0; r < RANK_PARTS_MAX; r++) {
+        snprintf(pn, sizeof pn, "%s.rank-%d", name, r);
+        for (int e = 0; e < 3; e++) unlink(probe_path(p, dir, pn, ext[e]));
+    }
+}
+
+/* Saved directions whose entries make theta + x d1 + y d2 non-finite at a
+ * corner of the grid would fill it with NaN after the whole run: refused
+ * up front, naming the file. */
+static int corners_finite(const float *th, const float *d1, const float *d2, size_t n,
+                          const grid_spec *g, const char *file)
+{
+    double xs[2] = {g->x0, g->x1}, ys[2] = {g->y0, g->y1};
+    for (int c = 0; c < 4; c++) {
+        double x = xs[c & 1], y = d2 ? ys[c >> 1] : 0;
+        for (size_t i = 0; i < n; i++) {
+            double v = th[i] + x * d1[i] + (d2 ? y * d2[i] : 0.0);
+            if (!isfinite((float)v) || !isfinite(d1[i]) || (d2 && !isfinite(d2[i])))
+                return nn_err(NN_EINVAL, "%s: entry %zu of the directions makes theta + x d "
+                              "non-finite at the grid corner (%g, %g)", file, i, x, y);
+        }
+    }
+    return NN_OK;
+}
+
 #ifdef SADDLE_MPI
-/* Every point was computed by exactly one rank: zero the others' entries and
- * sum, which moves each value to rank 0 unchanged (x + 0.0 == x exactly). */
-static int merge_ranks(surface *s, int rc)
+/* Every new point was computed by exactly one rank and every resumed one
+ * (done in `before`) is known to all: keep each value on one rank, zero
+ * the rest and sum, which moves it to rank 0 unchanged (x + 0.0 == x). */
+static int merge_ranks(surface *s, const uint8_t *before, int rank, int rc)
 {
     int bad = rc != 0, any_bad = 0;
     MPI_Allreduce(&bad, &any_bad, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     if (any_bad) return rc ? rc : nn_err(NN_EIO, "surface: another MPI rank failed");
     size_t np = (size_t)s->g.nx * s->g.ny;
     for (size_t p = 0; p < np; p++)
-        if (!s->done[p]) s->loss[p] = s->acc[p] = 0.0;
+        if (!s->done[p] || (before[p] && rank != 0)) {
+            s->loss[p] = s->acc[p] = 0.0;
+            s->done[p] = 0;
+        }
     if (np > (size_t)INT32_MAX) return nn_err(NN_EINVAL, "surface: grid too large for MPI");
     MPI_Allreduce(MPI_IN_PLACE, s->loss, (int)np, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
     MPI_Allreduce(MPI_IN_PLACE, s->acc, (int)np, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
@@ -208,6 +230,7 @@ int cmd_surface(int argc, char **argv)
     const char *targets[MAX_TARGETS], *grid = NULL, *range = "-1:1", *dirs_in = NULL,
                *dirs_out = NULL, *norm_s = "filter", *bias_s = "zero";
     int nt = 0, orth = 0, curvature = 0;
+    double save_every = 2.0;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         int r = probe_args_parse("surface", SURFACE_USAGE, argc, argv, &i, &a);
@@ -217,7 +240,8 @@ int cmd_surface(int argc, char **argv)
         if (!strcmp(o, "--orth")) orth = 1;
         else if (!strcmp(o, "--curvature")) curvature = 1;
         else if (!strcmp(o, "--grid") || !strcmp(o, "--range") || !strcmp(o, "--norm") ||
-                 !strcmp(o, "--bias") || !strcmp(o, "--dirs") || !strcmp(o, "--save-dirs")) {
+                 !strcmp(o, "--bias") || !strcmp(o, "--dirs") || !strcmp(o, "--save-dirs") ||
+                 !strcmp(o, "--save-every")) {
             if (i + 1 >= argc) return cli_usage_error("surface", "%s needs a value", o);
             const char *v = argv[++i];
             if (!strcmp(o, "--grid")) grid = v;
@@ -225,7 +249,12 @@ int cmd_surface(int argc, char **argv)
             else if (!strcmp(o, "--norm")) norm_s = v;
             else if (!strcmp(o, "--bias")) bias_s = v;
             else if (!strcmp(o, "--dirs")) dirs_in = v;
-            else dirs_out = v;
+            else if (!strcmp(o, "--save-every")) {
+                char *end;
+                save_every = strtod(v, &end);
+                if (end == v || *end || !(save_every >= 0 && save_every <= 86400))
+                    return cli_usage_error("surface", "--save-every wants seconds in 0..86400, not '%s'", v);
+            } else dirs_out = v;
         } else if (o[0] == '-' && o[1]) {
             return cli_usage_error("surface", "unknown option '%s'", o);
         } else if (nt < MAX_TARGETS) {
@@ -245,6 +274,11 @@ int cmd_surface(int argc, char **argv)
     int norm = dir_norm_from_name(norm_s), bias = dir_bias_from_name(bias_s);
     if (norm < 0) return cli_usage_error("surface", "--norm is filter, layer, model or none, not '%s'", norm_s);
     if (bias < 0) return cli_usage_error("surface", "--bias is zero, keep or normalize, not '%s'", bias_s);
+    /* 1: top and bottom eigenvectors, 2: the top two. */
+    int hess_dirs = !dirs_in ? 0 : !strcmp(dirs_in, "hessian") ? 1 : !strcmp(dirs_in, "hessian-top") ? 2 : 0;
+    if (hess_dirs && nt > 1)
+        return cli_usage_error("surface", "--dirs %s takes one target: the eigenvectors are its own",
+                               dirs_in);
     grid_spec g;
     int rc = grid_parse(grid, range, dims, &g);
     if (rc) return cli_fail("surface", rc);
@@ -265,8 +299,8 @@ int cmd_surface(int argc, char **argv)
     memset(s, 0, sizeof s);
     memset(pm, 0, sizeof pm);
     int opened = 0;
-    char dir[4096];
-    const char *name = a.name ? a.name : dims == 2 ? "surface" : "slice";
+    probe_out po = {.lock = {-1}};
+    const char *dir = po.dir, *name = po.name;
     for (; opened < nt; opened++) {
         if ((rc = probe_model_open(&pm[opened], targets[opened], &a))) goto fail;
         pms[opened] = &pm[opened];
@@ -277,13 +311,17 @@ int cmd_surface(int argc, char **argv)
             goto fail;
         }
     }
+    /* A non-finite θ would give a grid of NaN (or a NaN cosine) after all
+     * the work: said up front, with where it is. */
+    for (int t = 0; t < nt; t++)
+        for (size_t i = 0; i < pm[t].m.n; i++)
+            if (!isfinite(pm[t].m.theta[i])) {
+                rc = nn_err(NN_EINVAL, "%s: parameter %zu of theta is %s: the checkpoint holds "
+                            "non-finite weights", pm[t].path, i, isnan(pm[t].m.theta[i]) ? "NaN" : "Inf");
+                goto fail;
+            }
     if ((rc = probe_data_open(&pd, &pm[0], &a))) goto fail;
     size_t n = pm[0].m.n;
-    /* 1: top and bottom eigenvectors, 2: the top two. */
-    int hess_dirs = !dirs_in ? 0 : !strcmp(dirs_in, "hessian") ? 1 : !strcmp(dirs_in, "hessian-top") ? 2 : 0;
-    if (hess_dirs && nt > 1)
-        return cli_usage_error("surface", "--dirs %s takes one target: the eigenvectors are its own",
-                               dirs_in);
     if (dirs_in && !hess_dirs) {
         int nd = 2;
         if ((rc = dir_load(dirs_in, loaded, &nd, n))) goto fail;
@@ -291,9 +329,24 @@ int cmd_surface(int argc, char **argv)
             rc = nn_err(NN_EFORMAT, "%s: %d direction(s), a %d-D grid needs %d", dirs_in, nd, dims, dims);
             goto fail;
         }
+        for (int t = 0; t < nt && !rc; t++)
+            rc = corners_finite(pm[t].m.theta, loaded[0], dims == 2 ? loaded[1] : NULL, n, &g,
+                                dirs_in);
+        if (rc) goto fail;
     }
     /* Only now, with every input checked, is anything created. */
-    if (rank == 0 && (rc = probe_outdir(&pm[0], &a, dir, sizeof dir))) goto fail;
+    static const char *const ignore[] = {"--save-dirs", "--save-every", NULL};
+    if (rank == 0)
+        rc = probe_out_open(&po, "surface", curvature ? "surface-curvature" : dims == 2 ? "surface" : "slice", pms, nt, &a, argc,
+                            argv, ignore);
+#ifdef SADDLE_MPI
+    /* Every rank learns the name rank 0 chose: each saves its own part there. */
+    MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+    if (rc && rank != 0) rc = nn_err(rc, "surface: rank 0 could not open the output");
+    MPI_Bcast(po.dir, sizeof po.dir, MPI_CHAR, 0, MPI_COMM_WORLD);
+    MPI_Bcast(po.name, sizeof po.name, MPI_CHAR, 0, MPI_COMM_WORLD);
+#endif
+    if (rc) goto fail;
     d[0] = malloc(n * sizeof(float));
     d[1] = malloc(n * sizeof(float));
     if (!d[0] || !d[1]) {
@@ -301,6 +354,7 @@ int cmd_surface(int argc, char **argv)
         goto fail;
     }
     j = probe_sidecar("surface", pms, nt, &pd, &a);
+    if (rank == 0) probe_out_stamp(&po, j);
     cJSON_AddStringToObject(j, "kind", dims == 2 ? "surface" : "slice");
     cJSON_AddStringToObject(j, "name", name);
     cJSON *dj = cJSON_AddObjectToObject(j, "directions");
@@ -365,9 +419,16 @@ int cmd_surface(int argc, char **argv)
                 else cJSON_AddNumberToObject(dj, "lambda_min", e.lmin);
                 cJSON_AddNumberToObject(dj, "lanczos_hvps", e.hvps);
                 cJSON_AddStringToObject(dj, "scale", "each eigenvector scaled to |theta|");
-                fprintf(stderr, "Hessian directions: lambda_max %.6g (x axis), %s %.6g (y axis), %d HVPs\n",
+                /* Eigenvalues depend on the examples: say which (hessian's own
+                 * default subset is smaller). */
+                cJSON_AddStringToObject(dj, "examples", pd.idx ? "the surface's seeded random subset" : "all");
+                cJSON_AddNumberToObject(dj, "example_count", (double)pd.k);
+                fprintf(stderr, "Hessian directions: lambda_max %.6g (x axis), %s %.6g (y axis), %d HVPs; "
+                        "on %zu %s examples (%s, seed %llu)\n",
                         e.eval[0], hess_dirs == 2 ? "lambda_2" : "lambda_min",
-                        hess_dirs == 2 ? e.eval[1] : e.lmin, e.hvps);
+                        hess_dirs == 2 ? e.eval[1] : e.lmin, e.hvps, pd.k, a.split,
+                        pd.idx ? "seeded random subset, --limit" : "all of them",
+                        (unsigned long long)a.seed);
             }
             hess_eig_free(&e);
         }
@@ -382,7 +443,9 @@ int cmd_surface(int argc, char **argv)
         if (!rc && dims == 2) {
             double c0 = orth ? dir_orthogonalize(&o, th, norm, bias, d[0], d[1])
                              : dir_cosine(d[0], d[1], n);
-            if (isnan(c0)) rc = NN_EINVAL;
+            if (isnan(c0))
+                rc = nn_err(NN_EINVAL, "%s: the two directions' cosine is NaN (a direction with "
+                            "non-finite entries, or of zero length)", pm[t].path);
             else cJSON_AddItemToArray(cos, cJSON_CreateNumber(c0));
         }
         if (!rc && t == 0 && dirs_out && rank == 0) {
@@ -402,47 +465,43 @@ int cmd_surface(int argc, char **argv)
         cJSON_AddStringToObject(e, "label", pm[t].run[0] ? pm[t].run : pm[t].path);
         cJSON_AddItemToArray(series, e);
         /* Resume: an incomplete result of exactly these options is picked up. */
-        const char *json = probe_file(dir, name, ".json");
-        cJSON *old = NULL;
-        if (!rc && t == 0 && nt == 1 && nranks == 1 && probe_json_read(json, &old) == NN_OK) {
-            cJSON *cmp_old = cJSON_Duplicate(old, 1), *cmp_new = cJSON_Duplicate(j, 1);
-            static const char *volatile_keys[] = {"points_done", "complete", "wall_seconds",
-                                                  "threads", "loss_at_origin", "min"};
-            for (size_t k = 0; k < sizeof volatile_keys / sizeof *volatile_keys; k++) {
-                cJSON_DeleteItemFromObject(cmp_old, volatile_keys[k]);
-                cJSON_DeleteItemFromObject(cmp_new, volatile_keys[k]);
-            }
-            int same = cJSON_Compare(cmp_old, cmp_new, 1);
-            const cJSON *comp = cJSON_GetObjectItemCaseSensitive(old, "complete");
-            if (same && !cJSON_IsTrue(comp) && probe_surface_load(&s[t], dir, sname) == NN_OK)
-                fprintf(stderr, "resuming %s: %zu of %d points done\n", json,
-                        (size_t)g.nx * g.ny - surface_remaining(&s[t]), g.nx * g.ny);
-            cJSON_Delete(cmp_old);
-            cJSON_Delete(cmp_new);
-            cJSON_Delete(old);
-        }
+        save_ctx sc = {.dir = dir, .name = sname, .j = j, .t0 = t0, .last = nn_now(),
+                       .every = save_every, .last_line = t0 - 10.0};
+        probe_path(sc.json, dir, name, ".json");
+        if (!rc && t == 0 && nt == 1) resume(&s[t], j, dir, sname, sc.json, rank);
+        uint8_t *before = NULL;
+        if (!rc && nranks > 1 && !(before = malloc((size_t)g.nx * g.ny)))
+            rc = nn_err(NN_ENOMEM, "surface: out of memory");
+        if (before) memcpy(before, s[t].done, (size_t)g.nx * g.ny);
         if (!rc) {
-            save_ctx sc = {dir, sname, j, json, t0, nn_now()};
             int block = g.nx * g.ny / 16 + 1;
             if (block > 256) block = 256;
+            rank_save rs = {&sc, rank, nranks};
             rc = surface_eval(&o, th, d[0], dims == 2 ? d[1] : NULL, &s[t], block, rank, nranks,
-                              nt == 1 && nranks == 1 ? save_progress : NULL, &sc);
-            if (isatty(2) && nt == 1 && nranks == 1) fputc('\n', stderr);
+                              nt == 1 ? save_rank_progress : NULL, &rs);
+            if (isatty(2) && nt == 1 && rank == 0) fputc('\n', stderr);
 #ifdef SADDLE_MPI
-            if (nranks > 1) rc = merge_ranks(&s[t], rc);
+            if (nranks > 1) rc = merge_ranks(&s[t], before, rank, rc);
 #endif
             if (!rc && rank == 0) rc = probe_surface_save(&s[t], dir, sname);
+            if (!rc && rank == 0 && nt == 1) remove_rank_parts(dir, sname);
             if (!rc && rank == 0 && curvature)
                 rc = curvature_map(&o, th, d[0], d[1], &g, dir, name, j, &a, pm[0].arch);
         }
+        free(before);
         nnobj_free(&ctx);
         if (rc) goto fail;
     }
     if (rank != 0) goto fail; /* rank 0 writes and reports */
-    /* Summary of the first target: the origin and the grid minimum. */
-    size_t best = 0, np = (size_t)g.nx * g.ny;
-    for (size_t p = 1; p < np; p++)
-        if (s[0].loss[p] < s[0].loss[best]) best = p;
+    /* Summary of the first target: the origin and the grid minimum, which
+     * a NaN cell (a diverged point) must not become. */
+    size_t best = SIZE_MAX, np = (size_t)g.nx * g.ny;
+    for (size_t p = 0; p < np; p++)
+        if (!isnan(s[0].loss[p]) && (best == SIZE_MAX || s[0].loss[p] < s[0].loss[best])) best = p;
+    if (best == SIZE_MAX) {
+        fprintf(stderr, "surface: every point's loss is NaN: the grid has no minimum\n");
+        best = 0;
+    }
     double ox = 0, oy = 0;
     int io = (int)lround((0 - g.x0) / (g.x1 - g.x0) * (g.nx - 1));
     int jo = g.ny > 1 ? (int)lround((0 - g.y0) / (g.y1 - g.y0) * (g.ny - 1)) : 0;
@@ -458,8 +517,9 @@ int cmd_surface(int argc, char **argv)
     cJSON_ReplaceItemInObject(j, "points_done", cJSON_CreateNumber((double)np));
     cJSON_ReplaceItemInObject(j, "complete", cJSON_CreateBool(1));
     cJSON_AddNumberToObject(j, "wall_seconds", nn_now() - t0);
-    const char *png = probe_file(dir, name, ".png");
-    if ((rc = probe_json_write(probe_file(dir, name, ".json"), j))) goto fail;
+    char png[PROBE_PATH_MAX], json[PROBE_PATH_MAX];
+    probe_path(png, dir, name, ".png");
+    if ((rc = probe_json_write(probe_path(json, dir, name, ".json"), j))) goto fail;
     if ((rc = probe_render(j, dir, &a, png))) goto fail;
     printf("%s: %d x %d points in %.1f s; loss at the origin %.4f, grid minimum %.4f at (%.3g, %.3g)\n",
            png, g.nx, g.ny, nn_now() - t0, ox, s[0].loss[best], grid_x(&g, (int)(best % g.nx)),
@@ -473,5 +533,6 @@ fail:
     free(loaded[0]);
     free(loaded[1]);
     cJSON_Delete(j);
+    probe_out_close(&po);
     return rc && rank == 0 ? cli_fail("surface", rc) : rc ? EXIT_FAIL : EXIT_OK;
 }

@@ -4,7 +4,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +35,10 @@ static void probe_args_help(const probe_args *a)
     }
     if (a->takes & PROBE_TAKES_OUT)
         fputs("  --out DIR           where to write (default RUN/probes)\n"
-              "  --name NAME         base name of the output files\n", stdout);
+              "  --name NAME         base name of the output files (default: the command's, or\n"
+              "                      NAME-2, NAME-3 ... when NAME holds a result of other options)\n", stdout);
+    if (a->takes & (PROBE_TAKES_OUT | PROBE_TAKES_PICTURE))
+        fputs("  --overwrite         replace a result of other options under the same name\n", stdout);
     if (a->takes & PROBE_TAKES_PICTURE)
         printf("  --log               color by log10 of the loss\n"
                "  --levels N          contour levels (default %d; 0 = none)\n"
@@ -51,6 +53,25 @@ void probe_args_defaults(probe_args *a)
     a->seed = 1;
     a->levels = 10;
     a->takes = PROBE_TAKES_ALL;
+}
+
+/* The shared options, each in the group a command must take to accept it. */
+static const struct { const char *opt; unsigned group; int value; } OPTS[] = {
+    {"--data", PROBE_TAKES_DATA, 1},    {"--limit", PROBE_TAKES_DATA, 1},
+    {"--seed", PROBE_TAKES_DATA, 1},    {"--threads", PROBE_TAKES_DATA, 1},
+    {"--act", PROBE_TAKES_DATA, 1},     {"--config", PROBE_TAKES_DATA, 1},
+    {"--out", PROBE_TAKES_OUT, 1},      {"--name", PROBE_TAKES_OUT, 1},
+    {"--overwrite", PROBE_TAKES_OUT | PROBE_TAKES_PICTURE, 0},
+    {"--log", PROBE_TAKES_PICTURE, 0},  {"--levels", PROBE_TAKES_PICTURE, 1},
+    {"--cmap", PROBE_TAKES_PICTURE, 1},
+};
+#define NOPTS (sizeof OPTS / sizeof *OPTS)
+
+int probe_args_takes_value(const char *o)
+{
+    for (size_t k = 0; k < NOPTS; k++)
+        if (!strcmp(o, OPTS[k].opt)) return OPTS[k].value;
+    return 0;
 }
 
 static int parse_ll(const char *cmd, const char *opt, const char *v, long long lo, long long hi,
@@ -76,17 +97,9 @@ int probe_args_parse(const char *cmd, const char *usage, int argc, char **argv, 
         probe_args_help(a);
         return PROBE_HELP;
     }
-    static const struct { const char *opt; unsigned group; int value; } OPTS[] = {
-        {"--data", PROBE_TAKES_DATA, 1},    {"--limit", PROBE_TAKES_DATA, 1},
-        {"--seed", PROBE_TAKES_DATA, 1},    {"--threads", PROBE_TAKES_DATA, 1},
-        {"--act", PROBE_TAKES_DATA, 1},     {"--config", PROBE_TAKES_DATA, 1},
-        {"--out", PROBE_TAKES_OUT, 1},      {"--name", PROBE_TAKES_OUT, 1},
-        {"--log", PROBE_TAKES_PICTURE, 0},  {"--levels", PROBE_TAKES_PICTURE, 1},
-        {"--cmap", PROBE_TAKES_PICTURE, 1},
-    };
-    size_t k = 0, nopts = sizeof OPTS / sizeof *OPTS;
-    while (k < nopts && strcmp(o, OPTS[k].opt)) k++;
-    if (k == nopts) return 0;
+    size_t k = 0;
+    while (k < NOPTS && strcmp(o, OPTS[k].opt)) k++;
+    if (k == NOPTS) return 0;
     /* Accepting an option and then ignoring it would let a user believe it
      * took effect. */
     if (!(a->takes & OPTS[k].group)) {
@@ -97,7 +110,8 @@ int probe_args_parse(const char *cmd, const char *usage, int argc, char **argv, 
         return -1;
     }
     if (!OPTS[k].value) {
-        a->log_scale = 1;
+        if (!strcmp(o, "--log")) a->log_scale = 1;
+        else a->overwrite = 1;
         return 1;
     }
     if (*i + 1 >= argc) {
@@ -134,8 +148,8 @@ int probe_args_parse(const char *cmd, const char *usage, int argc, char **argv, 
     }
     else if (!strcmp(o, "--config")) a->config = v;
     else if (!strcmp(o, "--name")) {
-        if (!*v || strchr(v, '/')) {
-            cli_usage_error(cmd, "--name is a file name without '/', not '%s'", v);
+        if (!*v || strchr(v, '/') || strlen(v) > 200) {
+            cli_usage_error(cmd, "--name is a file name of at most 200 bytes without '/', not '%s'", v);
             return -1;
         }
         a->name = v;
@@ -151,7 +165,7 @@ int probe_args_parse(const char *cmd, const char *usage, int argc, char **argv, 
     return 1;
 }
 
-static int file_crc(const char *path, unsigned long *crc, long long *bytes)
+int probe_file_crc(const char *path, unsigned long *crc, long long *bytes)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return nn_err(NN_EIO, "%s: cannot open: %s", path, strerror(errno));
@@ -203,7 +217,7 @@ int probe_model_open(probe_model *pm, const char *target, const probe_args *a)
     }
     cli_config_resolve(&pm->c);
     model_arch_string(&pm->m, pm->arch, sizeof pm->arch);
-    if ((rc = file_crc(pm->path, &pm->crc, &pm->bytes))) {
+    if ((rc = probe_file_crc(pm->path, &pm->crc, &pm->bytes))) {
         model_free(&pm->m);
         return rc;
     }
@@ -255,39 +269,6 @@ void probe_data_close(probe_data *pd)
     dataset_free(&pd->te);
     free(pd->idx);
     memset(pd, 0, sizeof *pd);
-}
-
-int probe_outdir(const probe_model *pm, const probe_args *a, char *dir, size_t len)
-{
-    if (a->out) snprintf(dir, len, "%s", a->out);
-    else if (pm->run[0]) snprintf(dir, len, "%s/probes", pm->run);
-    else {
-        /* A checkpoint inside a run (its final, last or a traj/ snapshot)
-         * writes into that run's probes/; a lone one beside itself. */
-        char tmp[4096], up[4400], cfg[4400];
-        snprintf(tmp, sizeof tmp, "%s", pm->path);
-        const char *parent = dirname(tmp);
-        snprintf(up, sizeof up, "%s", parent);
-        snprintf(cfg, sizeof cfg, "%s/config.ini", parent);
-        if (access(cfg, F_OK) != 0) {
-            const char *base = strrchr(parent, '/') ? strrchr(parent, '/') + 1 : parent;
-            if (!strcmp(base, "traj")) {
-                snprintf(cfg, sizeof cfg, "%s/..", parent);
-                snprintf(up, sizeof up, "%s", cfg);
-            }
-        }
-        snprintf(dir, len, "%s/probes", up);
-    }
-    return file_mkdirs(dir);
-}
-
-const char *probe_file(const char *dir, const char *name, const char *ext)
-{
-    static char bufs[8][4400];
-    static int k;
-    char *b = bufs[k++ & 7];
-    snprintf(b, sizeof bufs[0], "%s/%s%s", dir, name, ext);
-    return b;
 }
 
 cJSON *probe_sidecar(const char *command, const probe_model *const *pms, int npm,
@@ -364,10 +345,28 @@ int probe_surface_save(const surface *s, const char *dir, const char *name)
     size_t shape[2] = {(size_t)s->g.ny, (size_t)s->g.nx};
     int nd = s->g.ny == 1 ? 1 : 2;
     const size_t *sh = nd == 1 ? shape + 1 : shape;
-    int rc = npy_write_f64(probe_file(dir, name, ".npy"), s->loss, nd, sh);
-    if (!rc) rc = npy_write_f64(probe_file(dir, name, "_acc.npy"), s->acc, nd, sh);
-    if (!rc) rc = npy_write_u8(probe_file(dir, name, "_done.npy"), s->done, nd, sh);
+    char p[PROBE_PATH_MAX];
+    int rc = npy_write_f64(probe_path(p, dir, name, ".npy"), s->loss, nd, sh);
+    if (!rc) rc = npy_write_f64(probe_path(p, dir, name, "_acc.npy"), s->acc, nd, sh);
+    if (!rc) rc = npy_write_u8(probe_path(p, dir, name, "_done.npy"), s->done, nd, sh);
     return rc;
+}
+
+/* A partial file is whatever is on disk now: its shape must be the grid's
+ * exactly ([ny][nx], or [nx] for a line), not merely hold as many values. */
+static int check_shape(const char *path, const grid_spec *g, int nd, const size_t *sh)
+{
+    int want = g->ny == 1 ? 1 : 2;
+    int ok = nd == want && (want == 1 ? sh[0] == (size_t)g->nx
+                                      : sh[0] == (size_t)g->ny && sh[1] == (size_t)g->nx);
+    if (ok) return NN_OK;
+    char got[128] = "";
+    size_t k = 0;
+    for (int i = 0; i < nd && i < NPY_MAX_DIMS && k < sizeof got; i++)
+        k += (size_t)snprintf(got + k, sizeof got - k, i ? "x%zu" : "%zu", sh[i]);
+    if (g->ny == 1)
+        return nn_err(NN_EFORMAT, "%s: shape %s, the grid is %d", path, got, g->nx);
+    return nn_err(NN_EFORMAT, "%s: shape %s, the grid is %dx%d", path, got, g->ny, g->nx);
 }
 
 int probe_surface_load(surface *s, const char *dir, const char *name)
@@ -375,15 +374,28 @@ int probe_surface_load(surface *s, const char *dir, const char *name)
     size_t np = (size_t)s->g.nx * (size_t)s->g.ny;
     double *l = NULL, *c = NULL;
     uint8_t *d = NULL;
-    int nd;
+    int nd, type;
     size_t sh[NPY_MAX_DIMS];
-    int rc = npy_read_f64(probe_file(dir, name, ".npy"), &l, &nd, sh);
-    size_t cnt = rc ? 0 : (nd == 1 ? sh[0] : sh[0] * sh[1]);
-    if (!rc && cnt != np) rc = nn_err(NN_EFORMAT, "%s: %zu points, the grid has %zu", probe_file(dir, name, ".npy"), cnt, np);
-    if (!rc) rc = npy_read_f64(probe_file(dir, name, "_acc.npy"), &c, &nd, sh);
-    if (!rc) rc = npy_read_u8(probe_file(dir, name, "_done.npy"), &d, &nd, sh);
-    if (!rc && (nd == 1 ? sh[0] : sh[0] * sh[1]) != np)
-        rc = nn_err(NN_EFORMAT, "%s: wrong size", probe_file(dir, name, "_done.npy"));
+    char p[PROBE_PATH_MAX];
+    uint8_t *buf = NULL;
+    size_t len;
+    /* Parsed from memory so the element type is known: a partial loss or
+     * accuracy file must be float64 as written, not a converted array. */
+    int rc = file_read_all(probe_path(p, dir, name, ".npy"), (size_t)1 << 32, &buf, &len);
+    if (!rc) rc = npy_parse_f64(buf, len, p, &l, &nd, sh, &type);
+    free(buf);
+    buf = NULL;
+    if (!rc && type != NPY_F64) rc = nn_err(NN_EFORMAT, "%s: not float64", p);
+    if (!rc) rc = check_shape(p, &s->g, nd, sh);
+    if (!rc) rc = file_read_all(probe_path(p, dir, name, "_acc.npy"), (size_t)1 << 32, &buf, &len);
+    if (!rc) rc = npy_parse_f64(buf, len, p, &c, &nd, sh, &type);
+    free(buf);
+    if (!rc && type != NPY_F64) rc = nn_err(NN_EFORMAT, "%s: not float64", p);
+    if (!rc) rc = check_shape(p, &s->g, nd, sh);
+    if (!rc) rc = npy_read_u8(probe_path(p, dir, name, "_done.npy"), &d, &nd, sh);
+    if (!rc) rc = check_shape(p, &s->g, nd, sh);
+    for (size_t i = 0; !rc && i < np; i++)
+        if (d[i] > 1) rc = nn_err(NN_EFORMAT, "%s: entry %zu is %d, a completion map holds 0 or 1", p, i, d[i]);
     if (!rc) {
         memcpy(s->loss, l, np * sizeof *l);
         memcpy(s->acc, c, np * sizeof *c);

@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "../datasets/fileio.h"
 #include "../probes/nnobj.h"
 #include "../probes/surface.h"
 #include "cli.h"
@@ -20,7 +21,8 @@ typedef struct probe_args {
     int threads;            /* 0 = all cores */
     const char *name;       /* output base name, NULL = the command's default */
     int log_scale, levels;  /* rendering */
-    const char *cmap;
+    const char *cmap;       /* checked when parsed */
+    int overwrite;          /* replace a result of other options under the same name */
     unsigned takes;         /* PROBE_TAKES_*: the option groups the command uses */
 } probe_args;
 
@@ -42,6 +44,8 @@ void probe_args_defaults(probe_args *a);
 int probe_args_parse(const char *cmd, const char *usage, int argc, char **argv, int *i,
                      probe_args *a);
 #define PROBE_HELP 2
+/* 1 when opt is a shared option that takes a value. */
+int probe_args_takes_value(const char *opt);
 
 typedef struct probe_model {
     model m;
@@ -53,6 +57,9 @@ typedef struct probe_model {
     long long bytes;
     long step;
 } probe_model;
+
+/* crc32 and size of a file's bytes. */
+int probe_file_crc(const char *path, unsigned long *crc, long long *bytes);
 
 /* target: a run directory (its final.safetensors) or a checkpoint file. */
 int probe_model_open(probe_model *pm, const char *target, const probe_args *a);
@@ -68,9 +75,45 @@ typedef struct probe_data {
 int probe_data_open(probe_data *pd, const probe_model *pm, const probe_args *a);
 void probe_data_close(probe_data *pd);
 
-/* The output directory (created) and "DIR/NAME.EXT" paths in it. */
+/* The output directory (created): --out, else RUN/probes for a run or its
+ * final.safetensors, else a folder of the checkpoint's own name
+ * (RUN/probes/step-00000120/ for a trajectory snapshot, PARENT/probes/STEM/
+ * for a lone file), so a snapshot's results never land on the final
+ * model's. */
 int probe_outdir(const probe_model *pm, const probe_args *a, char *dir, size_t len);
-const char *probe_file(const char *dir, const char *name, const char *ext);
+
+/* Paths are built into the caller's buffer, never a shared one: a path kept
+ * across later calls stays what it was. */
+#define PROBE_PATH_MAX 4400
+/* "DIR/NAME EXT" into buf [PROBE_PATH_MAX]; returns buf. */
+const char *probe_path(char *buf, const char *dir, const char *name, const char *ext);
+
+/* Where a probe writes: its directory (locked against a second writer for
+ * as long as the probe runs) and a base name that holds either nothing yet
+ * or a result of the same invocation. */
+typedef struct probe_out {
+    char dir[4096];
+    char name[256];
+    file_lock lock;
+    cJSON *invocation;   /* what the result depends on: command, options, checkpoints, data */
+} probe_out;
+
+/* Opens the output of command `cmd` for the checkpoints pms [npm]: creates
+ * and locks the directory (NN_EBUSY naming the holder's pid when another
+ * process writes there) and picks the name. DIR/NAME.json of another
+ * invocation is never replaced: without --name the next free NAME-2,
+ * NAME-3, ... is taken and a line says so; with --name it is an error
+ * naming --overwrite. argv [argc] is the command's own argument list
+ * (argv[0] the command); options in `ignore` (NULL-terminated, each taking
+ * a value) change no result and are left out of the comparison. */
+int probe_out_open(probe_out *po, const char *cmd, const char *dflt_name,
+                   const probe_model *const *pms, int npm, const probe_args *a, int argc,
+                   char **argv, const char *const *ignore);
+/* "DIR/NAME SUFFIX" into buf [PROBE_PATH_MAX]; returns buf. */
+const char *probe_out_path(const probe_out *po, char *buf, const char *suffix);
+/* Records the invocation in a sidecar (before it is first written). */
+void probe_out_stamp(const probe_out *po, cJSON *j);
+void probe_out_close(probe_out *po);
 
 /* A sidecar with the fields every probe records: checkpoints, data, threads. */
 cJSON *probe_sidecar(const char *command, const probe_model *const *pms, int npm,
