@@ -129,8 +129,13 @@ bench: deps-demo
 
 demo: deps-demo
 	$(MAKE) --no-print-directory $(SADDLE)
-	./$(SADDLE) train configs/fmnist-mlp.ini --out runs/fmnist-mlp
-	./$(SADDLE) eval runs/fmnist-mlp/final.safetensors --data test
+	@# A second demo continues (or keeps) its own run instead of replacing it.
+	if [ -f runs/fmnist-mlp/config.ini ]; then \
+	  ./$(SADDLE) train configs/fmnist-mlp.ini --resume runs/fmnist-mlp; \
+	else \
+	  ./$(SADDLE) train configs/fmnist-mlp.ini --out runs/fmnist-mlp; \
+	fi
+	./$(SADDLE) eval runs/fmnist-mlp --data test
 	./$(SADDLE) surface runs/fmnist-mlp
 	./$(SADDLE) pca runs/fmnist-mlp
 
