@@ -1,0 +1,260 @@
+/* Hostile and odd files: labels beyond the model's outputs, checkpoints with
+ * NaN weights or metadata that promises huge layers, files of the wrong kind
+ * where a checkpoint is expected, FIFOs where a file is expected, and IDX or
+ * gzip data whose sizes would amplify into huge allocations. */
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../datasets/fileio.h"
+#include "../nn/nn.h"
+#include "../probes/npy.h"
+#include "test.h"
+
+/* A 2-8tanh-3 model saved with the given stored config (NULL: none). */
+static void small_ckpt(const char *path, const char *config_text)
+{
+    model m;
+    model_spec s = {0};
+    s.in = 2;
+    s.nlayers = 2;
+    s.layers[0] = (layer_spec){8, ACT_TANH, -1};
+    s.layers[1] = (layer_spec){3, ACT_LINEAR, -1};
+    s.loss = LOSS_XENT;
+    s.leaky_slope = 0.01f;
+    CHECK_OK(model_build(&m, &s));
+    model_init_params(&m, 7);
+    ckpt_info info = {.step = 1, .epoch = 1, .seed = 1, .config_text = (char *)config_text};
+    CHECK_OK(ckpt_save(path, &m, m.theta, &info, NULL, NULL, 0));
+    model_free(&m);
+}
+
+static const char SPIRALS_1000[] =
+    "[data]\nname = spirals\nsynth_n = 300\nsynth_test_n = 200\nsynth_classes = 1000\n"
+    "normalize = none\n[model]\nlayers = 8 tanh, 3\n";
+static const char SPIRALS_3[] =
+    "[data]\nname = spirals\nsynth_n = 300\nsynth_test_n = 200\nsynth_classes = 3\n"
+    "normalize = none\n[model]\nlayers = 8 tanh, 3\n";
+
+/* ---- labels beyond the model's outputs ----------------------------------- */
+
+TEST(labels_are_checked_against_the_outputs)
+{
+    model m;
+    model_spec s = {0};
+    s.in = 2;
+    s.nlayers = 1;
+    s.layers[0] = (layer_spec){3, ACT_LINEAR, -1};
+    s.loss = LOSS_XENT;
+    CHECK_OK(model_build(&m, &s));
+    float x[8] = {0};
+    int32_t y[4] = {0, 1, 2, 2};
+    dataset d = {.n = 4, .dim = 2, .classes = 3, .x = x, .y = y};
+    CHECK_OK(model_data_check(&m, &d, NULL, 4, "m"));
+    y[3] = 5; /* a label the logits do not have, with a `classes` that lies */
+    CHECK_ERR(model_data_check(&m, &d, NULL, 4, "m"), NN_EINVAL, "example 3 has label 5");
+    size_t idx[2] = {1, 0}; /* a subset that avoids it is fine */
+    CHECK_OK(model_data_check(&m, &d, idx, 2, "m"));
+    y[3] = -1;
+    CHECK_ERR(model_data_check(&m, &d, NULL, 4, "m"), NN_EINVAL, "label -1");
+    y[3] = 2;
+    d.classes = 10;
+    CHECK_ERR(model_data_check(&m, &d, NULL, 4, "m"), NN_EINVAL, "10 classes");
+    d.classes = 3;
+    d.dim = 5;
+    CHECK_ERR(model_data_check(&m, &d, NULL, 4, "m"), NN_EINVAL, "takes 2 inputs");
+    model_free(&m);
+}
+
+/* Every command that pairs a checkpoint with data refuses labels the model
+ * has no output for (before, they were read, and in gradient paths written,
+ * past the logits: a heap overflow under ASan). */
+TEST(cli_refuses_labels_beyond_the_outputs)
+{
+    char ck[512], good[512], out[512], args[2048];
+    snprintf(ck, sizeof ck, "%s", test_path("classes1000.safetensors"));
+    snprintf(good, sizeof good, "%s", test_path("classes3.safetensors"));
+    snprintf(out, sizeof out, "%s", test_path("classes-out"));
+    small_ckpt(ck, SPIRALS_1000);
+    small_ckpt(good, SPIRALS_3);
+    const char *text;
+    static const char *const CMDS[] = {
+        "eval %s",
+        "eval %s --data train",
+        "hessian %s --limit 100 --top 1 --out %s",
+        "sharpness %s --limit 100 --p 10 --out %s",
+        "surface %s --grid 3 --limit 100 --out %s",
+        "surface %s --grid 3x3 --limit 100 --out %s",
+    };
+    for (size_t i = 0; i < sizeof CMDS / sizeof *CMDS; i++) {
+        snprintf(args, sizeof args, CMDS[i], ck, out);
+        int rc = test_saddle(args, &text);
+        CHECK_MSG(rc != 0 && strstr(text, "outputs") && strstr(text, "1000 classes"),
+                  "saddle %s -> %d: %s", args, rc, text);
+    }
+    /* The same model through --set on the command line. */
+    snprintf(args, sizeof args, "eval %s --set data.synth_classes=1000", good);
+    CHECK_MSG(test_saddle(args, &text) != 0 && strstr(text, "outputs"), "%s", text);
+    snprintf(args, sizeof args, "eval %s", good);
+    CHECK_MSG(test_saddle(args, &text) == 0, "%s", text);
+}
+
+/* ---- checkpoints ------------------------------------------------------------ */
+
+TEST(ckpt_with_nonfinite_weights_is_refused_by_name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s", test_path("nan.safetensors"));
+    const float bad[3] = {NAN, INFINITY, -INFINITY};
+    const char *what[3] = {"NaN", "+Inf", "-Inf"};
+    for (int k = 0; k < 3; k++) {
+        model m;
+        model_spec s = {0};
+        s.in = 2;
+        s.nlayers = 2;
+        s.layers[0] = (layer_spec){4, ACT_TANH, -1};
+        s.layers[1] = (layer_spec){3, ACT_LINEAR, -1};
+        s.loss = LOSS_XENT;
+        CHECK_OK(model_build(&m, &s));
+        model_init_params(&m, 1);
+        m.theta[m.layers[1].w_off + 5] = bad[k];
+        CHECK_OK(ckpt_save(path, &m, m.theta, NULL, NULL, NULL, 0));
+        model_free(&m);
+        model got;
+        CHECK_ERR(ckpt_load(path, &got, -1, -1, NULL, NULL, NULL, 0), NN_ENAN,
+                  "tensor \"2.weight\" entry 5");
+        CHECK_MSG(strstr(nn_errmsg(), what[k]), "%s", nn_errmsg());
+        CHECK(got.theta == NULL);
+    }
+    char args[1024];
+    const char *text;
+    snprintf(args, sizeof args, "eval %s --set data.name=spirals --set data.normalize=none", path);
+    CHECK_MSG(test_saddle(args, &text) != 0 && strstr(text, "2.weight"), "%s", text);
+}
+
+/* Peak resident memory of this process, in bytes. */
+static long long peak_rss(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (long long)ru.ru_maxrss * 1024;
+}
+
+/* A few-kilobyte file whose metadata claims 2-16384tanh-16384tanh-3 (1 GB
+ * of θ) is refused on its tensor shapes before θ is allocated. */
+TEST(ckpt_metadata_cannot_size_a_huge_model)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s", test_path("amplify.safetensors"));
+    float w0[16], b0[8], w1[16], b1[2];
+    memset(w0, 0, sizeof w0);
+    memset(b0, 0, sizeof b0);
+    memset(w1, 0, sizeof w1);
+    memset(b1, 0, sizeof b1);
+    st_tensor t[4] = {{"0.weight", 2, {8, 2}, w0}, {"0.bias", 1, {8}, b0},
+                      {"2.weight", 2, {2, 8}, w1}, {"2.bias", 1, {2}, b1}};
+    const char *k[] = {"format", "arch", "loss"};
+    const char *v[] = {"saddle-1", "2-16384tanh-16384tanh-3", "xent"};
+    CHECK_OK(st_write(path, t, 4, k, v, 3));
+    /* Forked, so the peak of the rest of the suite does not hide this one's. */
+    pid_t pid = fork();
+    if (pid == 0) {
+        long long before = peak_rss();
+        model m;
+        int rc = ckpt_load(path, &m, -1, -1, NULL, NULL, NULL, 0);
+        int ok = rc == NN_EFORMAT && strstr(nn_errmsg(), "needs [16384, 2]") &&
+                 peak_rss() - before < (64ll << 20);
+        if (!ok) fprintf(stderr, "rc %d, %s, peak +%lld bytes\n", rc, nn_errmsg(),
+                         peak_rss() - before);
+        _exit(ok ? 0 : 1);
+    }
+    int st = 0;
+    CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+TEST(absurd_layer_widths_are_config_errors)
+{
+    config c;
+    config_defaults(&c);
+    static const char WIDE[] = "[model]\nlayers = 1048576 relu, 10\n";
+    CHECK_ERR(config_parse(&c, WIDE, strlen(WIDE), "wide.ini"), NN_ECONFIG, "wide.ini");
+    static const char MANY[] = "[model]\nlayers = 60000 relu, 60000 relu, 10\n";
+    CHECK_ERR(config_parse(&c, MANY, strlen(MANY), "many.ini"), NN_ECONFIG, "parameters");
+    /* model_build refuses the count itself before allocating θ. */
+    model m;
+    model_spec s = {0};
+    s.in = 1 << 20;
+    s.nlayers = 2;
+    s.layers[0] = (layer_spec){1024, ACT_RELU, -1};
+    s.layers[1] = (layer_spec){10, ACT_LINEAR, -1};
+    CHECK_ERR(model_build(&m, &s), NN_EINVAL, "parameters, more than the limit");
+    CHECK(m.theta == NULL);
+}
+
+/* ---- the wrong kind of file --------------------------------------------------- */
+
+TEST(wrong_files_are_named_not_a_safetensors_file)
+{
+    char path[512];
+    st_file f;
+    static const struct { const char *name, *text, *kind; } T[] = {
+        {"log.csv", "step,epoch,lr,train_loss,train_acc\n1,1,0.1,2.3,0.1\n", "CSV"},
+        {"config.ini", "[data]\nname = spirals\n", "INI"},
+        {"summary.json", "{\n  \"steps\": 100,\n  \"test_acc\": 0.9\n}\n", "JSON"},
+    };
+    for (size_t i = 0; i < sizeof T / sizeof *T; i++) {
+        snprintf(path, sizeof path, "%s", test_path(T[i].name));
+        CHECK(test_write_file(path, T[i].text, strlen(T[i].text)) == 0);
+        CHECK_ERR(st_read(path, &f), NN_EFORMAT, "not a safetensors file");
+        CHECK_MSG(strstr(nn_errmsg(), T[i].kind) && !strstr(nn_errmsg(), "absurd"), "%s",
+                  nn_errmsg());
+    }
+    snprintf(path, sizeof path, "%s", test_path("surface.npy"));
+    double z[4] = {1, 2, 3, 4};
+    size_t shape[1] = {4};
+    CHECK_OK(npy_write_f64(path, z, 1, shape));
+    CHECK_ERR(st_read(path, &f), NN_EFORMAT, "not a safetensors file");
+    CHECK_MSG(strstr(nn_errmsg(), ".npy"), "%s", nn_errmsg());
+    /* and through a command, naming what was expected */
+    char args[1024];
+    const char *text;
+    snprintf(args, sizeof args, "eval %s", path);
+    CHECK_MSG(test_saddle(args, &text) != 0 && strstr(text, "not a safetensors file"), "%s",
+              text);
+}
+
+/* "\u0000" in a tensor name would make cJSON cut the name short. */
+TEST(escaped_nul_in_header_is_refused)
+{
+    static const char *const H[] = {
+        "{\"0.weight\\u0000x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+        "{\"__metadata__\":{\"arch\":\"2-3\\u0000\"},"
+        "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+    };
+    for (int i = 0; i < 2; i++) {
+        size_t hl = strlen(H[i]), len = 8 + hl + 4;
+        uint8_t *b = calloc(1, len);
+        for (int k = 0; k < 8; k++) b[k] = (uint8_t)((uint64_t)hl >> (8 * k));
+        memcpy(b + 8, H[i], hl);
+        st_file f;
+        CHECK_ERR(st_parse(b, len, "nul.st", &f), NN_EFORMAT, "escaped NUL");
+        free(b);
+    }
+    /* an escaped backslash followed by "u0000" is text, not a NUL */
+    static const char OK[] =
+        "{\"a\\\\u0000\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+    size_t hl = strlen(OK), len = 8 + hl + 4;
+    uint8_t *b = calloc(1, len);
+    for (int k = 0; k < 8; k++) b[k] = (uint8_t)((uint64_t)hl >> (8 * k));
+    memcpy(b + 8, OK, hl);
+    st_file f;
+    CHECK_OK(st_parse(b, len, "ok.st", &f));
+    CHECK(f.ntensors == 1 && !strcmp(f.tensors[0].name, "a\\u0000"));
+    st_free(&f);
+    free(b);
+}
