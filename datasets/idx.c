@@ -366,11 +366,8 @@ static int idx_slurp(const char *path, uint8_t **out, size_t *outlen)
 
     *out = NULL;
     *outlen = 0;
-    f = fopen(path, "rb");
-    if (!f) {
-        rc = nn_err(NN_EIO, "%s: cannot open: %s", path, strerror(errno));
-        goto fail;
-    }
+    /* Non-blocking open and fstat first: a FIFO would hang the read. */
+    if ((rc = file_open_regular(path, &f))) goto fail;
     if (fstat(fileno(f), &st) != 0) {
         rc = nn_err(NN_EIO, "%s: cannot stat: %s", path, strerror(errno));
         goto fail;

@@ -725,9 +725,10 @@ int config_parse(config *c, const char *text, size_t len, const char *name)
 
 int config_load(config *c, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return nn_err(NN_EIO, "%s: cannot open: %s", path, strerror(errno));
-    int rc;
+    /* A FIFO (`train <(...)`, or a planted one) would block; files only. */
+    FILE *f;
+    int rc = file_open_regular(path, &f);
+    if (rc) return rc;
     char *buf = malloc(CFG_MAX_FILE + 1);
     if (!buf) { rc = nn_err(NN_ENOMEM, "%s: out of memory", path); goto fail; }
     size_t n = fread(buf, 1, CFG_MAX_FILE + 1, f);

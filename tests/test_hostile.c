@@ -258,3 +258,49 @@ TEST(escaped_nul_in_header_is_refused)
     st_free(&f);
     free(b);
 }
+
+/* ---- special files ------------------------------------------------------------ */
+
+static void on_alarm(int sig) { (void)sig; }
+
+/* Every reader of a user's file refuses a FIFO at once (before, st_read and
+ * idx_read blocked in open() until a writer came, config_load too: `train`,
+ * `eval` and `--resume` hung forever). The alarm turns a hang into EINTR
+ * and a failed check instead of a stuck suite. */
+TEST(readers_refuse_a_fifo_at_once)
+{
+    char fifo[512];
+    snprintf(fifo, sizeof fifo, "%s", test_path("fifo.safetensors"));
+    CHECK(mkfifo(fifo, 0600) == 0);
+    struct sigaction sa = {0}, old;
+    sa.sa_handler = on_alarm;
+    sigaction(SIGALRM, &sa, &old);
+
+    alarm(3);
+    st_file f;
+    CHECK_ERR(st_read(fifo, &f), NN_EIO, "a FIFO");
+    alarm(3);
+    model m;
+    CHECK_ERR(ckpt_load(fifo, &m, -1, -1, NULL, NULL, NULL, 0), NN_EIO, "a FIFO");
+    alarm(3);
+    idx_array a;
+    CHECK_ERR(idx_read(fifo, &a), NN_EIO, "a FIFO");
+    alarm(3);
+    dataset d;
+    CHECK_ERR(idx_load_pair(fifo, fifo, &d), NN_EIO, "a FIFO");
+    alarm(3);
+    config c;
+    config_defaults(&c);
+    CHECK_ERR(config_load(&c, fifo), NN_EIO, "a FIFO");
+    alarm(3);
+    double *z = NULL;
+    int nd;
+    size_t shape[NPY_MAX_DIMS];
+    CHECK_ERR(npy_read_f64(fifo, &z, &nd, shape), NN_EIO, "a FIFO");
+    alarm(0);
+    sigaction(SIGALRM, &old, NULL);
+    /* a directory is no file either */
+    CHECK_ERR(st_read(test_tmpdir(), &f), NN_EIO, "a directory");
+    CHECK_ERR(config_load(&c, test_tmpdir()), NN_EIO, "a directory");
+    unlink(fifo);
+}
