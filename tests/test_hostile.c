@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "../datasets/fileio.h"
 #include "../nn/nn.h"
@@ -303,4 +304,97 @@ TEST(readers_refuse_a_fifo_at_once)
     CHECK_ERR(st_read(test_tmpdir(), &f), NN_EIO, "a directory");
     CHECK_ERR(config_load(&c, test_tmpdir()), NN_EIO, "a directory");
     unlink(fifo);
+}
+
+/* ---- sizes from files ------------------------------------------------------------ */
+
+/* A 16-byte IDX file of 0 x 2^28 x 2^28 images is an empty set with an
+ * absurd image shape: refused at load, before data.resize sizes its weight
+ * tables from that shape (gigabytes, or an ASan abort). */
+TEST(idx_empty_set_with_huge_images_is_refused)
+{
+    char im[512], lb[512];
+    snprintf(im, sizeof im, "%s", test_path("empty-images.idx"));
+    snprintf(lb, sizeof lb, "%s", test_path("empty-labels.idx"));
+    const uint8_t I[16] = {0, 0, 0x08, 3, 0, 0, 0, 0, 0x10, 0, 0, 0, 0x10, 0, 0, 0};
+    const uint8_t L[8] = {0, 0, 0x08, 1, 0, 0, 0, 0};
+    CHECK(test_write_file(im, I, sizeof I) == 0 && test_write_file(lb, L, sizeof L) == 0);
+    dataset d;
+    CHECK_ERR(idx_load_pair(im, lb, &d), NN_EFORMAT, "holds no examples");
+    CHECK(d.x == NULL && d.y == NULL);
+
+    /* 2 x 4097 x 4097: one feature over the limit */
+    uint8_t I2[16] = {0, 0, 0x08, 3, 0, 0, 0, 2, 0, 0, 0x10, 0x01, 0, 0, 0x10, 0x01};
+    size_t n2 = 16 + 2 * (size_t)4097 * 4097;
+    uint8_t *big = calloc(1, n2);
+    memcpy(big, I2, 16);
+    const uint8_t L2[10] = {0, 0, 0x08, 1, 0, 0, 0, 2, 0, 1};
+    CHECK(test_write_file(im, big, n2) == 0 && test_write_file(lb, L2, sizeof L2) == 0);
+    free(big);
+    CHECK_ERR(idx_load_pair(im, lb, &d), NN_EFORMAT, "more than the limit");
+}
+
+TEST(resize_refuses_weight_tables_sized_by_a_file)
+{
+    /* An image shape a file could declare: 1 row of 2^24 pixels. */
+    dataset d = {.n = 0, .dim = (size_t)1 << 24, .classes = 2, .rows = 1, .cols = 1 << 24};
+    CHECK_ERR(dataset_resize(&d, 1, 1 << 16), NN_EINVAL, "weight tables");
+    CHECK(d.x == NULL);
+}
+
+/* gzip of len bytes at src, as one member (zlib's gzip wrapper). */
+static uint8_t *gzip_of(const uint8_t *src, size_t len, size_t *outlen)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (deflateInit2(&zs, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    size_t cap = deflateBound(&zs, (uLong)len) + 64;
+    uint8_t *o = malloc(cap);
+    zs.next_in = (Bytef *)src;
+    zs.avail_in = (uInt)len;
+    zs.next_out = o;
+    zs.avail_out = (uInt)cap;
+    int rc = deflate(&zs, Z_FINISH);
+    *outlen = cap - zs.avail_out;
+    deflateEnd(&zs);
+    if (rc != Z_STREAM_END) {
+        free(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* An IDX header that says 10 bytes follow, then 32 MB of zeros: inflating
+ * stops just past the announced size, not at the 2 GiB cap (the old reader
+ * inflated all 32 MB and then found the trailing bytes). */
+TEST(gzip_stops_past_the_size_its_idx_header_announces)
+{
+    size_t len = 32u << 20, glen;
+    uint8_t *plain = calloc(1, len);
+    const uint8_t H[8] = {0, 0, 0x08, 1, 0, 0, 0, 10};
+    memcpy(plain, H, sizeof H);
+    uint8_t *gz = gzip_of(plain, len, &glen);
+    free(plain);
+    CHECK(gz != NULL);
+    uint8_t *out = NULL;
+    size_t olen = 0;
+    CHECK_ERR(idx_gunzip(gz, glen, "bomb.gz", IDX_GZIP_CAP, &out, &olen), NN_EFORMAT,
+              "past the 18 bytes its IDX header announces");
+    CHECK(out == NULL);
+    /* through the file reader too */
+    char path[512];
+    snprintf(path, sizeof path, "%s", test_path("bomb-idx.gz"));
+    CHECK(test_write_file(path, gz, glen) == 0);
+    idx_array a;
+    CHECK_ERR(idx_read(path, &a), NN_EFORMAT, "announces");
+    free(gz);
+    /* an honest file still reads, and one that is shorter than announced is
+     * still reported as truncated */
+    uint8_t ok[18] = {0, 0, 0x08, 1, 0, 0, 0, 10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    gz = gzip_of(ok, sizeof ok, &glen);
+    CHECK_OK(idx_gunzip(gz, glen, "ok.gz", IDX_GZIP_CAP, &out, &olen));
+    CHECK(olen == sizeof ok && out && !memcmp(out, ok, sizeof ok));
+    free(out);
+    free(gz);
 }
