@@ -401,7 +401,14 @@ int ckpt_load(const char *path, model *m, int act, int loss, ckpt_info *info,
         return nn_err(NN_EINVAL, "ckpt_load: bad arguments");
     memset(m, 0, sizeof *m);
     memset(&spec, 0, sizeof spec);
-    if ((rc = st_read(path, &f))) goto fail;
+    if ((rc = st_read(path, &f))) {
+        if (rc == NN_EFORMAT && strstr(nn_errmsg(), "not a safetensors file")) {
+            char why[512];
+            snprintf(why, sizeof why, "%s", nn_errmsg());
+            rc = nn_err(rc, "%s; expected a checkpoint such as RUN/final.safetensors", why);
+        }
+        goto fail;
+    }
 
     const char *fmt = st_meta(&f, "format");
     if (fmt && !strcmp(fmt, CKPT_FORMAT)) {

@@ -520,12 +520,10 @@ static int check_header_len(const char *name, uint64_t total, uint64_t n,
 {
     if (total < 8)
         return nn_err(NN_EFORMAT, "%s: not a safetensors file: %" PRIu64 " bytes, shorter "
-                      "than the 8-byte header length (expected a checkpoint such as "
-                      "final.safetensors)", name, total);
+                      "than the 8-byte header length", name, total);
     if (n > ST_MAX_HEADER)
         return nn_err(NN_EFORMAT, "%s: not a safetensors file (it looks like %s: the first "
-                      "8 bytes are no header length); expected a checkpoint such as "
-                      "final.safetensors", name, sniff_kind(head, hlen));
+                      "8 bytes are no header length)", name, sniff_kind(head, hlen));
     if (n > total - 8)
         return nn_err(NN_EFORMAT, "%s: header length %" PRIu64 " is larger than the file "
                       "(%" PRIu64 " bytes after the length): a truncated checkpoint, or not a "

@@ -398,3 +398,34 @@ TEST(gzip_stops_past_the_size_its_idx_header_announces)
     free(out);
     free(gz);
 }
+
+/* A probe on data of the wrong width says so (it used to read the closed
+ * data set for its message and crash), and --dirs given a file of the wrong
+ * kind says what a directions file is. */
+TEST(cli_probe_wrong_width_and_wrong_dirs_file)
+{
+    char ini[512], csv[512], args[2048];
+    snprintf(ini, sizeof ini, "%s", test_path("blobs3.ini"));
+    snprintf(csv, sizeof csv, "%s", test_path("dirs-log.csv"));
+    static const char INI[] = "[data]\nname = blobs\nsynth_dim = 3\nsynth_classes = 2\n"
+                              "normalize = none\n[model]\nlayers = 3 relu, 2\n";
+    static const char CSV[] = "step,epoch,lr,train_loss\n1,1,0.1,2.3\n";
+    CHECK(test_write_file(ini, INI, strlen(INI)) == 0);
+    CHECK(test_write_file(csv, CSV, strlen(CSV)) == 0);
+    const char *text;
+    snprintf(args, sizeof args, "surface tests/data/torch_seq_4_3_2.safetensors --act relu "
+             "--config %s --grid 3 --out %s", ini, test_path("wrong-width"));
+    int rc = test_saddle(args, &text);
+    CHECK_MSG(rc == 1 && strstr(text, "takes 4 inputs but the data has 3 features"),
+              "-> %d: %s", rc, text);
+    char ini4[512];
+    snprintf(ini4, sizeof ini4, "%s", test_path("blobs4.ini"));
+    static const char INI4[] = "[data]\nname = blobs\nsynth_dim = 4\nsynth_classes = 2\n"
+                               "normalize = none\n[model]\nlayers = 3 relu, 2\n";
+    CHECK(test_write_file(ini4, INI4, strlen(INI4)) == 0);
+    snprintf(args, sizeof args, "surface tests/data/torch_seq_4_3_2.safetensors --act relu "
+             "--config %s --dirs %s --grid 3 --out %s", ini4, csv, test_path("wrong-dirs"));
+    rc = test_saddle(args, &text);
+    CHECK_MSG(rc == 1 && strstr(text, "not a safetensors file") &&
+              strstr(text, "directions are a safetensors file"), "-> %d: %s", rc, text);
+}
