@@ -429,3 +429,26 @@ TEST(cli_probe_wrong_width_and_wrong_dirs_file)
     CHECK_MSG(rc == 1 && strstr(text, "not a safetensors file") &&
               strstr(text, "directions are a safetensors file"), "-> %d: %s", rc, text);
 }
+
+/* After a NaN stop the trainer's last.safetensors holds the last finite θ,
+ * so the NaN check of ckpt_load never stands between a user and --resume:
+ * the resumed run loads it and meets the same divergence at the same step. */
+TEST(resume_after_a_nan_stop_loads_the_last_good_checkpoint)
+{
+    char dir[512], args[2048];
+    snprintf(dir, sizeof dir, "%s", test_path("nan-run"));
+    snprintf(args, sizeof args, "train configs/spirals.ini --out %s --set optimizer.type=sgd "
+             "--set optimizer.lr=100 --set train.epochs=3 --set train.ckpt_every=1 "
+             "--set train.threads=1 --set 'model.layers=16 linear, 16 linear, 3' "
+             "--set loss.type=mse", dir);
+    const char *text;
+    int rc = test_saddle(args, &text);
+    CHECK_MSG(rc != 0 && strstr(text, "training stopped") && strstr(text, "is intact"), "%s",
+              text);
+    const char *stop = text ? strstr(text, "train: step ") : NULL;
+    char first[64] = "";
+    if (stop) snprintf(first, sizeof first, "%.*s", (int)strcspn(stop, "("), stop);
+    snprintf(args, sizeof args, "train --resume %s", dir);
+    rc = test_saddle(args, &text);
+    CHECK_MSG(rc != 0 && first[0] && strstr(text, first) && !strstr(text, "entry"), "%s", text);
+}
