@@ -61,6 +61,9 @@ int idx_gunzip(const uint8_t *buf, size_t len, const char *name, size_t cap,
  * x 2^28 cannot size later allocations (resize, whitening). */
 #define IDX_MAX_FEATURES ((size_t)1 << 24)
 
+/* Most values (examples x features) a synthetic draw may have. */
+#define DATA_MAX_VALUES ((size_t)1 << 30)
+
 /* Images (u8, n x rows x cols, or n x dim) + labels (u8, n) -> dataset with
  * x = raw pixel values as float (0..255, not yet normalized). The counts must
  * agree; classes = max label + 1 (at least 2). */

@@ -452,3 +452,21 @@ TEST(resume_after_a_nan_stop_loads_the_last_good_checkpoint)
     rc = test_saddle(args, &text);
     CHECK_MSG(rc != 0 && first[0] && strstr(text, first) && !strstr(text, "entry"), "%s", text);
 }
+
+/* synth_n and synth_dim are each within their bounds, their product is
+ * 40 TB of floats: a config error in every build, not a failed malloc (or
+ * an ASan abort). */
+TEST(synthetic_set_size_is_checked_before_allocating)
+{
+    data_opts o;
+    memset(&o, 0, sizeof o);
+    snprintf(o.name, sizeof o.name, "blobs");
+    o.synth_n = 100000000;
+    o.synth_test_n = 600;
+    o.synth_dim = 100000;
+    o.synth_classes = 3;
+    o.seed = 1;
+    dataset tr = {0}, va = {0}, te = {0};
+    CHECK_ERR(data_load(&o, &tr, &va, &te), NN_ECONFIG, "more than the limit");
+    CHECK(tr.x == NULL && te.x == NULL);
+}
