@@ -532,7 +532,6 @@ static int check_header_len(const char *name, uint64_t total, uint64_t n,
     return NN_OK;
 }
 
-
 int st_parse(const uint8_t *buf, size_t len, const char *name, st_file *out)
 {
     int rc;

@@ -35,8 +35,11 @@ static void small_ckpt(const char *path, const char *config_text)
     model_free(&m);
 }
 
+/* 2,000 examples of 1,000 classes: labels far enough past 3 logits that the
+ * old unchecked loss read beyond the logit buffer (ASan: heap-buffer-overflow
+ * in loss_forward_backward), not only into the next example's row. */
 static const char SPIRALS_1000[] =
-    "[data]\nname = spirals\nsynth_n = 300\nsynth_test_n = 200\nsynth_classes = 1000\n"
+    "[data]\nname = spirals\nsynth_n = 2000\nsynth_test_n = 2000\nsynth_classes = 1000\n"
     "normalize = none\n[model]\nlayers = 8 tanh, 3\n";
 static const char SPIRALS_3[] =
     "[data]\nname = spirals\nsynth_n = 300\nsynth_test_n = 200\nsynth_classes = 3\n"
@@ -70,6 +73,24 @@ TEST(labels_are_checked_against_the_outputs)
     d.dim = 5;
     CHECK_ERR(model_data_check(&m, &d, NULL, 4, "m"), NN_EINVAL, "takes 2 inputs");
     model_free(&m);
+}
+
+/* The loss keeps its own check for a caller that forgot model_data_check:
+ * a label past the logits stops the process instead of reading (or, with a
+ * gradient, writing) past them. */
+TEST(loss_aborts_on_a_label_past_the_logits)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        freopen("/dev/null", "w", stderr);
+        float f[6] = {0}, df[6];
+        int32_t y[2] = {1, 5};
+        loss_forward_backward(LOSS_XENT, 2, 3, f, y, 0.5f, df, NULL);
+        _exit(0);
+    }
+    int st = 0;
+    CHECK(pid > 0 && waitpid(pid, &st, 0) == pid);
+    CHECK_MSG(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT, "status %d", st);
 }
 
 /* Every command that pairs a checkpoint with data refuses labels the model
