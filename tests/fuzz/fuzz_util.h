@@ -3,21 +3,39 @@
 #ifndef SADDLE_FUZZ_UTIL_H
 #define SADDLE_FUZZ_UTIL_H
 
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* "/tmp/saddle-fuzz-XXXXXX/", made once per process. */
+static char fuzz_dir_name[64];
+
+/* The scratch directory goes when the fuzzer exits (its files are flat). */
+static void fuzz_dir_remove(void)
+{
+    DIR *d = opendir(fuzz_dir_name);
+    if (!d) return;
+    char path[512];
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] == '.') continue;
+        snprintf(path, sizeof path, "%s/%s", fuzz_dir_name, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+    rmdir(fuzz_dir_name);
+}
+
+/* "/tmp/saddle-fuzz-XXXXXX", made once per process. */
 static const char *fuzz_dir(void)
 {
-    static char dir[64];
-    if (!dir[0]) {
-        snprintf(dir, sizeof dir, "/tmp/saddle-fuzz-XXXXXX");
-        if (!mkdtemp(dir)) abort();
+    if (!fuzz_dir_name[0]) {
+        snprintf(fuzz_dir_name, sizeof fuzz_dir_name, "/tmp/saddle-fuzz-XXXXXX");
+        if (!mkdtemp(fuzz_dir_name)) abort();
+        atexit(fuzz_dir_remove);
     }
-    return dir;
+    return fuzz_dir_name;
 }
 
 /* dir/name in buf [len]. */
