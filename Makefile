@@ -139,16 +139,23 @@ demo: deps-demo
 	./$(SADDLE) surface runs/fmnist-mlp
 	./$(SADDLE) pca runs/fmnist-mlp
 
-# libFuzzer targets: the readers of outside input, built with clang.
+# libFuzzer targets: the readers of outside input, built with clang. The
+# library and the tools are compiled once (tools/saddle.c with its main
+# renamed: libFuzzer brings its own) and every target links against them.
 FUZZ_BUILD = build/fuzz
-FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined \
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined \
               -fno-sanitize-recover=undefined
-FUZZ_LIB_SRC = $(filter-out $(wildcard probes/*.c),$(LIB_SRC))
+FUZZ_OBJ = $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) $(TOOL_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BINS = $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 
-$(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIB_SRC)
+$(FUZZ_BUILD)/obj/tools/saddle.o: FUZZ_DEFS = -Dmain=saddle_main
+$(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRC) $(LIBS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_DEFS) -MMD -MP -c -o $@ $<
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LIBS)
 
 fuzz: deps-fuzz
 	$(MAKE) --no-print-directory $(FUZZ_BINS)
@@ -163,4 +170,4 @@ fuzz: deps-fuzz
 clean:
 	rm -rf build bin
 
--include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(TEST_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(wildcard $(FUZZ_BUILD)/obj/*/*.d)

@@ -295,6 +295,15 @@ static int data_load_synth(const data_opts *o, dataset *train, dataset *test)
         return nn_err(NN_EINVAL, "data set \"%s\": data.synth_n must be positive", o->name);
     if (o->synth_test_n > SIZE_MAX / 2 - o->synth_n)
         return nn_err(NN_EINVAL, "data set \"%s\": synth_n + synth_test_n is too large", o->name);
+    /* The config's counts size the draw: bounded here, so an absurd one is a
+     * config error in every build rather than a failed (or, under ASan, an
+     * aborting) allocation. */
+    size_t dim = !strcmp(o->name, "blobs") && o->synth_dim ? o->synth_dim : 2;
+    size_t total = o->synth_n + o->synth_test_n;
+    if (total > DATA_MAX_VALUES / dim)
+        return nn_err(NN_ECONFIG, "data set \"%s\": data.synth_n + data.synth_test_n = %zu "
+                      "examples of %zu features, more than the limit of %zu values", o->name,
+                      total, dim, DATA_MAX_VALUES);
     rc = synth_make(o->name, o->synth_n + o->synth_test_n, o->synth_classes, o->synth_dim,
                     o->synth_noise, o->seed, &all);
     if (rc) return rc;

@@ -50,9 +50,19 @@ void idx_free(idx_array *a);
 #define IDX_GZIP_CAP ((size_t)2 << 30)
 /* Inflates a gzip image (one or more members) from memory into a new buffer
  * *out [*outlen] of at most `cap` bytes (more is an NN_EFORMAT error); `name`
- * is used in error messages. idx_read uses it; exposed for tests and fuzzing. */
+ * is used in error messages. Once the inflated bytes hold an IDX header, the
+ * size it announces becomes the cap: a member that inflates past it is
+ * stopped there. idx_read uses it; exposed for tests and fuzzing. */
 int idx_gunzip(const uint8_t *buf, size_t len, const char *name, size_t cap,
                uint8_t **out, size_t *outlen);
+
+/* Most features per example a data set may have (the widest model input):
+ * checked before the images are converted, so a 16-byte header of 0 x 2^28
+ * x 2^28 cannot size later allocations (resize, whitening). */
+#define IDX_MAX_FEATURES ((size_t)1 << 24)
+
+/* Most values (examples x features) a synthetic draw may have. */
+#define DATA_MAX_VALUES ((size_t)1 << 30)
 
 /* Images (u8, n x rows x cols, or n x dim) + labels (u8, n) -> dataset with
  * x = raw pixel values as float (0..255, not yet normalized). The counts must

@@ -16,6 +16,7 @@
 /* Deflate cannot expand more than about 1032:1, so an ISIZE trailer claiming
  * more than this per input byte is a lie and must not size an allocation. */
 #define GZ_MAX_RATIO 1032
+#define IDX_HDR_MAX (4 + 4 * IDX_MAX_DIMS)
 
 static size_t idx_type_size(int type)
 {
@@ -250,6 +251,32 @@ static int idx_parse_owned(uint8_t *buf, size_t len, const char *name, idx_array
     return NN_OK;
 }
 
+/* The whole size (header + data) that the IDX header at the start of the
+ * inflated bytes o [olen] announces; 0 while the header is incomplete or when
+ * the bytes are no IDX header (the parser reports that later). An announced
+ * size that overflows is an error at once. */
+static int idx_announced_size(const uint8_t *o, size_t olen, const char *name, size_t *size)
+{
+    *size = 0;
+    if (olen < 4 || o[0] != 0 || o[1] != 0 || !idx_type_size(o[2]) || o[3] < 1 ||
+        o[3] > IDX_MAX_DIMS)
+        return NN_OK;
+    size_t hdr = 4 + 4 * (size_t)o[3];
+    if (olen < hdr) return NN_OK;
+    size_t bytes = idx_type_size(o[2]);
+    for (int i = 0; i < o[3]; i++) {
+        const uint8_t *p = o + 4 + 4 * i;
+        size_t d = (size_t)p[0] << 24 | (size_t)p[1] << 16 | (size_t)p[2] << 8 | p[3];
+        if (d && bytes > (SIZE_MAX - hdr) / d)
+            return nn_err(NN_EFORMAT, "%s: byte %d: the IDX dimensions overflow the byte count",
+                          name, 4 + 4 * i);
+        bytes *= d;
+    }
+    /* An empty array still has its header; size 0 would read as "unknown". */
+    *size = hdr + bytes;
+    return NN_OK;
+}
+
 int idx_gunzip(const uint8_t *buf, size_t len, const char *name, size_t cap,
                uint8_t **out, size_t *outlen)
 {
@@ -257,6 +284,7 @@ int idx_gunzip(const uint8_t *buf, size_t len, const char *name, size_t cap,
     int zinit = 0, rc, zrc;
     uint8_t *o = NULL;
     size_t ocap, olen = 0, fed = 0;   /* fed: input bytes handed to zlib so far */
+    size_t announced = 0;             /* total size the IDX header promises, once known */
 
     *out = NULL;
     *outlen = 0;
@@ -297,6 +325,7 @@ int idx_gunzip(const uint8_t *buf, size_t len, const char *name, size_t cap,
             size_t ncap = ocap > SIZE_MAX / 2 ? SIZE_MAX : ocap * 2;
             uint8_t *no;
             if (cap < SIZE_MAX && ncap > cap + 1) ncap = cap + 1;
+            if (announced && ncap > announced + 1) ncap = announced + 1;
             no = realloc(o, ncap);
             if (!no) {
                 rc = nn_err(NN_ENOMEM, "%s: cannot allocate %zu bytes to inflate into", name, ncap);
@@ -306,10 +335,19 @@ int idx_gunzip(const uint8_t *buf, size_t len, const char *name, size_t cap,
             ocap = ncap;
         }
         size_t room = ocap - olen < UINT_MAX ? ocap - olen : UINT_MAX;
+        /* The header first, on its own: the size it announces bounds the rest. */
+        if (!announced && olen < IDX_HDR_MAX && room > IDX_HDR_MAX - olen)
+            room = IDX_HDR_MAX - olen;
         zs.next_out = o + olen;
         zs.avail_out = (uInt)room;
         zrc = inflate(&zs, Z_NO_FLUSH);
         olen += room - zs.avail_out;
+        if (!announced && (rc = idx_announced_size(o, olen, name, &announced))) goto fail;
+        if (announced && olen > announced) {
+            rc = nn_err(NN_EFORMAT, "%s: inflates past the %zu bytes its IDX header announces "
+                        "(trailing data, or a gzip bomb)", name, announced);
+            goto fail;
+        }
         if (olen > cap) {
             rc = nn_err(NN_EFORMAT, "%s: inflates to more than %zu bytes, the limit "
                         "(a gzip bomb, or not an IDX file)", name, cap);
@@ -366,11 +404,8 @@ static int idx_slurp(const char *path, uint8_t **out, size_t *outlen)
 
     *out = NULL;
     *outlen = 0;
-    f = fopen(path, "rb");
-    if (!f) {
-        rc = nn_err(NN_EIO, "%s: cannot open: %s", path, strerror(errno));
-        goto fail;
-    }
+    /* Non-blocking open and fstat first: a FIFO would hang the read. */
+    if ((rc = file_open_regular(path, &f))) goto fail;
     if (fstat(fileno(f), &st) != 0) {
         rc = nn_err(NN_EIO, "%s: cannot stat: %s", path, strerror(errno));
         goto fail;
@@ -557,6 +592,10 @@ int idx_load_pair(const char *images_path, const char *labels_path, dataset *out
         goto fail;
     }
     n = im.dims[0];
+    if (n == 0) {
+        rc = nn_err(NN_EFORMAT, "%s: holds no examples (its first dimension is 0)", images_path);
+        goto fail;
+    }
     if (n != lb.dims[0]) {
         rc = nn_err(NN_EFORMAT, "count mismatch: %s has %zu images but %s has %u labels",
                     images_path, n, labels_path, lb.dims[0]);
@@ -565,6 +604,11 @@ int idx_load_pair(const char *images_path, const char *labels_path, dataset *out
     for (int i = 1; i < im.ndim; i++) dim *= im.dims[i];   /* cannot overflow: parse checked */
     if (dim == 0) {
         rc = nn_err(NN_EFORMAT, "%s: images have zero features", images_path);
+        goto fail;
+    }
+    if (dim > IDX_MAX_FEATURES) {
+        rc = nn_err(NN_EFORMAT, "%s: %zu features per image, more than the limit of %zu",
+                    images_path, dim, IDX_MAX_FEATURES);
         goto fail;
     }
     if (im.ndim == 3 && (im.dims[1] > INT_MAX || im.dims[2] > INT_MAX)) {

@@ -16,6 +16,8 @@
 
 /* ---- resize ---------------------------------------------------------------- */
 
+#define RESIZE_MAX_WEIGHTS ((size_t)1 << 26)
+
 /* Area weights of one axis shrinking `from` pixels to `to`. Measured in units
  * of 1/to of a source pixel, source i covers [i*to, (i+1)*to) and target j
  * covers [j*from, (j+1)*from), so every overlap is an integer and the weight
@@ -49,6 +51,12 @@ int dataset_resize(dataset *d, int out_rows, int out_cols)
         return nn_err(NN_EINVAL, "resize: %dx%d images cannot become %dx%d: area averaging "
                       "only shrinks (1..%d x 1..%d)", R, C, out_rows, out_cols, R, C);
     size_t od = (size_t)out_rows * (size_t)out_cols;
+    /* The weight tables are [out][in] per axis: bounded here so an image
+     * shape read from a file cannot size them (R*C == dim is bounded, but
+     * 1 x 2^24 images resized to 2^16 rows would still be terabytes). */
+    if ((size_t)out_rows * (size_t)R + (size_t)out_cols * (size_t)C > RESIZE_MAX_WEIGHTS)
+        return nn_err(NN_EINVAL, "resize: %dx%d images to %dx%d need weight tables larger "
+                      "than %zu entries", R, C, out_rows, out_cols, RESIZE_MAX_WEIGHTS);
     wr = malloc((size_t)out_rows * (size_t)R * sizeof *wr);
     wc = malloc((size_t)out_cols * (size_t)C * sizeof *wc);
     tmp = malloc((size_t)out_rows * (size_t)C * sizeof *tmp);

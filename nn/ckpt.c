@@ -6,12 +6,13 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define CKPT_FORMAT "saddle-1"
-#define CKPT_MAX_WIDTH (1 << 24)   /* the same bound model_build enforces */
+#define CKPT_MAX_WIDTH NN_MAX_INPUT /* the widest input model_build accepts */
 #define TORCH_LEAKY_SLOPE 0.01f    /* nn.LeakyReLU's default negative_slope */
 
 int ckpt_seq_index(const model *m, int l)
@@ -281,6 +282,48 @@ static int spec_from_shapes(const char *path, const st_file *f, int act, int los
 
 /* ---- load ------------------------------------------------------------------ */
 
+/* The metadata's architecture against the tensors the file holds, before
+ * anything is allocated for it: a few-kilobyte file whose metadata names
+ * 16384-wide layers is refused here rather than after committing θ. */
+static int spec_check_tensors(const char *path, const st_file *f, const model_spec *spec,
+                              const char *arch)
+{
+    char nm[32], want[64], got[128];
+    int in = spec->in, seq = 0;
+    for (int l = 0; l < spec->nlayers; l++) {
+        const layer_spec *ls = &spec->layers[l];
+        for (int part = 0; part < 2; part++) {
+            int64_t shape[2] = {ls->out, in};
+            int ndim = part ? 1 : 2;
+            if (!name_make(nm, sizeof nm, "", seq, part ? "bias" : "weight"))
+                return nn_err(NN_EFORMAT, "%s: layer %d has no tensor name", path, l);
+            const st_tensor *t = st_find(f, nm);
+            shape_str(want, sizeof want, ndim, shape);
+            if (!t)
+                return nn_err(NN_EFORMAT, "%s: the metadata arch %.200s needs a tensor \"%s\" "
+                              "of shape %s; the file has none", path, arch, nm, want);
+            int same = t->ndim == ndim;
+            for (int d = 0; same && d < ndim; d++) same = t->shape[d] == shape[d];
+            if (!same) {
+                shape_str(got, sizeof got, t->ndim, t->shape);
+                return nn_err(NN_EFORMAT, "%s: tensor \"%s\" has shape %s but the metadata "
+                              "arch %.200s needs %s", path, nm, got, arch, want);
+            }
+        }
+        seq += ls->act == ACT_LINEAR ? 1 : 2;
+        in = ls->out;
+    }
+    return NN_OK;
+}
+
+/* The index of the first NaN or infinity in x [cnt], or cnt when all are finite. */
+static size_t first_nonfinite(const float *x, size_t cnt)
+{
+    for (size_t i = 0; i < cnt; i++)
+        if (!isfinite(x[i])) return i;
+    return cnt;
+}
+
 /* Copies every "<prefix><seq>.weight|bias" of the model from f into dst [n]. */
 static int tensors_copy(const char *path, const st_file *f, const model *m,
                         const char *prefix, float *dst)
@@ -307,6 +350,15 @@ static int tensors_copy(const char *path, const st_file *f, const model *m,
                               nm, got, want);
             }
             size_t cnt = (size_t)L->out * (part ? 1 : (size_t)L->in);
+            /* Every command would compute NaN from here on, and some (a
+             * surface) only say so after minutes; refuse the file instead. */
+            size_t bad = first_nonfinite(t->data, cnt);
+            if (bad < cnt) {
+                float v = t->data[bad];
+                return nn_err(NN_ENAN, "%s: tensor \"%s\" entry %zu (flat index) is %s: "
+                              "the checkpoint holds no usable weights", path, nm, bad,
+                              isnan(v) ? "NaN" : v > 0 ? "+Inf" : "-Inf");
+            }
             memcpy(dst + (part ? L->b_off : L->w_off), t->data, cnt * sizeof(float));
         }
     }
@@ -349,11 +401,20 @@ int ckpt_load(const char *path, model *m, int act, int loss, ckpt_info *info,
         return nn_err(NN_EINVAL, "ckpt_load: bad arguments");
     memset(m, 0, sizeof *m);
     memset(&spec, 0, sizeof spec);
-    if ((rc = st_read(path, &f))) goto fail;
+    if ((rc = st_read(path, &f))) {
+        if (rc == NN_EFORMAT && strstr(nn_errmsg(), "not a safetensors file")) {
+            char why[512];
+            snprintf(why, sizeof why, "%s", nn_errmsg());
+            rc = nn_err(rc, "%s; expected a checkpoint such as RUN/final.safetensors", why);
+        }
+        goto fail;
+    }
 
     const char *fmt = st_meta(&f, "format");
     if (fmt && !strcmp(fmt, CKPT_FORMAT)) {
-        if ((rc = spec_from_meta(path, &f, &spec))) goto fail;
+        if ((rc = spec_from_meta(path, &f, &spec)) ||
+            (rc = spec_check_tensors(path, &f, &spec, st_meta(&f, "arch"))))
+            goto fail;
         if ((rc = meta_uint(path, &f, "step", LONG_MAX, &step)) ||
             (rc = meta_uint(path, &f, "epoch", INT_MAX, &epoch)) ||
             (rc = meta_uint(path, &f, "seed", UINT64_MAX, &seed)))

@@ -19,7 +19,7 @@
 /* Longest accepted line: room for data.dir (1023 bytes) or 32 layer items. */
 #define CFG_MAX_LINE 4096
 #define CFG_MAX_FILE (1 << 20)
-#define CFG_MAX_WIDTH (1 << 20)
+#define CFG_MAX_WIDTH NN_MAX_WIDTH
 #define WS " \t\r\n\v\f"
 
 enum { T_INT, T_SIZE, T_U64, T_DOUBLE, T_FLOAT, T_BOOL, T_ENUM, T_ENUMSTR, T_NAMED,
@@ -450,6 +450,15 @@ static int parse_layers(const cfg_key *k, const char *v, const char *where, mode
     }
     for (int i = 0; i < n; i++)
         if (ls[i].act < 0) ls[i].act = i == n - 1 ? ACT_LINEAR : ACT_RELU;
+    /* The layers after the first already fix a lower bound on θ; refusing it
+     * here names the line instead of failing an allocation later. */
+    size_t np = 0;
+    for (int i = 1; i < n; i++) np += (size_t)ls[i - 1].out * (size_t)ls[i].out + ls[i].out;
+    if (np > NN_MAX_PARAMS) {
+        rc = bad_value(k, where, v, "holds %zu parameters besides the input layer, more "
+                       "than the limit of %zu", np, NN_MAX_PARAMS);
+        goto fail;
+    }
     ms->nlayers = n;
     memcpy(ms->layers, ls, sizeof ls);
 fail:
@@ -723,9 +732,10 @@ int config_parse(config *c, const char *text, size_t len, const char *name)
 
 int config_load(config *c, const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return nn_err(NN_EIO, "%s: cannot open: %s", path, strerror(errno));
-    int rc;
+    /* A FIFO (`train <(...)`, or a planted one) would block; files only. */
+    FILE *f;
+    int rc = file_open_regular(path, &f);
+    if (rc) return rc;
     char *buf = malloc(CFG_MAX_FILE + 1);
     if (!buf) { rc = nn_err(NN_ENOMEM, "%s: out of memory", path); goto fail; }
     size_t n = fread(buf, 1, CFG_MAX_FILE + 1, f);

@@ -3,6 +3,7 @@
  * derivative, so callers choose mean-over-N by the scale. */
 #include "nn.h"
 
+#include <assert.h>
 #include <math.h>
 #include <string.h>
 
@@ -39,6 +40,9 @@ double loss_forward_backward(int loss, int B, int K, const float *f, const int32
         const float *fb = f + (size_t)b * K;
         float *db = df ? df + (size_t)b * K : NULL;
         int t = y[b];
+        /* model_data_check refuses such data where it meets the model; this
+         * is the last line if a caller forgot (compiled out under NDEBUG). */
+        assert(t >= 0 && t < K);
         if (argmax(fb, K) == t) ok++;
         if (loss == LOSS_XENT) {
             float mx = fb[0];

@@ -38,8 +38,9 @@ static float *falloc(size_t count)
 int model_build(model *m, const model_spec *spec)
 {
     memset(m, 0, sizeof *m);
-    if (spec->in <= 0)
-        return nn_err(NN_EINVAL, "model: input width %d must be positive", spec->in);
+    if (spec->in <= 0 || spec->in > NN_MAX_INPUT)
+        return nn_err(NN_EINVAL, "model: input width %d (must be 1..%d)", spec->in,
+                      NN_MAX_INPUT);
     if (spec->nlayers < 1 || spec->nlayers > NN_MAX_LAYERS)
         return nn_err(NN_EINVAL, "model: %d layers (must be 1..%d)", spec->nlayers,
                       NN_MAX_LAYERS);
@@ -51,8 +52,9 @@ int model_build(model *m, const model_spec *spec)
     int in = spec->in, widest = spec->in;
     for (int l = 0; l < spec->nlayers; l++) {
         const layer_spec *ls = &spec->layers[l];
-        if (ls->out <= 0 || ls->out > (1 << 24))
-            return nn_err(NN_EINVAL, "model: layer %d has width %d", l + 1, ls->out);
+        if (ls->out <= 0 || ls->out > NN_MAX_WIDTH)
+            return nn_err(NN_EINVAL, "model: layer %d has width %d (must be 1..%d)", l + 1,
+                          ls->out, NN_MAX_WIDTH);
         if (ls->act < 0 || ls->act >= ACT_COUNT)
             return nn_err(NN_EINVAL, "model: layer %d has unknown activation %d", l + 1, ls->act);
         layer *L = &m->layers[l];
@@ -68,10 +70,40 @@ int model_build(model *m, const model_spec *spec)
     }
     if (spec->layers[spec->nlayers - 1].out < 2 && spec->loss == LOSS_XENT)
         return nn_err(NN_EINVAL, "model: cross-entropy needs at least 2 outputs");
+    /* Widths are bounded, so off cannot overflow; the count itself is what
+     * must be refused before it sizes θ. */
+    if (off > NN_MAX_PARAMS)
+        return nn_err(NN_EINVAL, "model: %zu parameters, more than the limit of %zu",
+                      off, NN_MAX_PARAMS);
     m->n = off;
     m->max_width = widest;
     m->theta = falloc(off);
     if (!m->theta) return nn_err(NN_ENOMEM, "model: cannot allocate %zu parameters", off);
+    return NN_OK;
+}
+
+int model_data_check(const model *m, const dataset *d, const size_t *idx, size_t k,
+                     const char *what)
+{
+    int K = m->layers[m->nlayers - 1].out;
+    if (!what) what = "the model";
+    if (d->dim != (size_t)m->spec.in)
+        return nn_err(NN_EINVAL, "%s takes %d inputs but the data has %zu features", what,
+                      m->spec.in, d->dim);
+    if (d->classes > K)
+        return nn_err(NN_EINVAL, "%s has %d outputs but the data has %d classes (labels "
+                      "0..%d): the model was not made for this data", what, K, d->classes,
+                      d->classes - 1);
+    if (k > d->n)
+        return nn_err(NN_EINVAL, "%zu examples asked of a set of %zu", k, d->n);
+    for (size_t i = 0; i < k; i++) {
+        size_t r = idx ? idx[i] : i;
+        if (r >= d->n)
+            return nn_err(NN_EINVAL, "example index %zu is past the %zu examples", r, d->n);
+        if (d->y[r] < 0 || d->y[r] >= K)
+            return nn_err(NN_EINVAL, "example %zu has label %d but %s has %d outputs "
+                          "(labels 0..%d)", r, (int)d->y[r], what, K, K - 1);
+    }
     return NN_OK;
 }
 

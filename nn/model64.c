@@ -106,9 +106,8 @@ int model64_init(model64 *w, const model *m, const dataset *d, const size_t *idx
     if (k == 0 || k > d->n)
         return nn_err(NN_EINVAL, "double-precision model: %zu examples requested from a set "
                       "of %zu", k, d->n);
-    if (d->dim != (size_t)m->spec.in)
-        return nn_err(NN_EINVAL, "double-precision model: the model takes %d inputs, the data "
-                      "has %zu", m->spec.in, d->dim);
+    int rc = model_data_check(m, d, idx, k, "the double-precision model");
+    if (rc) return rc;
     w->m = m;
     w->B = k;
     size_t B = k, in = d->dim, mw = (size_t)m->max_width;

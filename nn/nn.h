@@ -11,6 +11,12 @@
 #include "../datasets/status.h"
 
 #define NN_MAX_LAYERS 32
+/* Widest dense layer and most parameters a model may have: checked before θ
+ * is allocated, so a config or file cannot size a multi-gigabyte allocation
+ * (θ-shaped buffers come several at a time: gradient, optimizer state). */
+#define NN_MAX_WIDTH (1 << 16)
+#define NN_MAX_INPUT (1 << 24)
+#define NN_MAX_PARAMS ((size_t)1 << 28)
 
 /* ---- activations (nn/act.c) ---------------------------------------------- */
 
@@ -111,6 +117,12 @@ void model_free(model *m);
 void model_init_params(model *m, uint64_t seed);
 /* "784-256relu-256relu-10" */
 void model_arch_string(const model *m, char *buf, size_t len);
+/* Where data meets a model: the inputs match the model's input width and
+ * every label of examples idx[0..k-1] of d (idx NULL = the first k) is an
+ * output of the model, so the loss never indexes past the logits. `what`
+ * names the model in the message. */
+int model_data_check(const model *m, const dataset *d, const size_t *idx, size_t k,
+                     const char *what);
 
 /* Allocates scratch for batches up to cap, split across the pool's current
  * thread count (pool_set_threads before this). */

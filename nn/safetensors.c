@@ -366,6 +366,21 @@ static int parse_entry(const char *name, const cJSON *e, uint64_t data_len, st_t
     return NN_OK;
 }
 
+/* cJSON turns "\u0000" into a NUL inside the string, which then reads as a
+ * shorter name (or metadata value) than the file holds: two different
+ * names could meet as one. Such a header is refused. */
+static int check_escaped_nul(const char *name, const char *hdr, size_t hlen)
+{
+    for (size_t i = 0; i + 1 < hlen; i++) {
+        if (hdr[i] != '\\') continue;
+        if (hdr[i + 1] == 'u' && i + 5 < hlen && !memcmp(hdr + i + 2, "0000", 4))
+            return nn_err(NN_EFORMAT, "%s: byte %zu: an escaped NUL (\\u0000) in the JSON "
+                          "header; tensor names and metadata cannot contain NUL", name, 8 + i);
+        i++; /* the escaped character, so "\\\\u0000" stays a backslash and text */
+    }
+    return NN_OK;
+}
+
 /* Validates the JSON header (hdr[hlen], NUL-terminated) against a data section
  * of data_len bytes and allocates out->blob for it; the caller fills the blob. */
 static int parse_header(const char *name, const char *hdr, size_t hlen, uint64_t data_len,
@@ -382,6 +397,7 @@ static int parse_header(const char *name, const char *hdr, size_t hlen, uint64_t
                     8 + (size_t)(nul - hdr));
         goto fail;
     }
+    if ((rc = check_escaped_nul(name, hdr, hlen))) goto fail;
     root = cJSON_ParseWithLengthOpts(hdr, hlen, &end, 0);
     if (!root) {
         size_t at = end && end >= hdr && end <= hdr + hlen ? (size_t)(end - hdr) : 0;
@@ -473,19 +489,46 @@ static uint64_t le64(const uint8_t *b)
     return v;
 }
 
-/* Header length checks shared by st_parse and st_read; rest = bytes after the
- * 8-byte length. */
-static int check_header_len(const char *name, uint64_t total, uint64_t n)
+/* What a file that is not safetensors probably is, from its first bytes
+ * head [len]: the files a user may mix up with a checkpoint. */
+static const char *sniff_kind(const uint8_t *head, size_t len)
+{
+    if (len >= 6 && !memcmp(head, "\x93NUMPY", 6)) return "a NumPy .npy array";
+    if (len >= 4 && !memcmp(head, "\x89PNG", 4)) return "a PNG image";
+    if (len >= 2 && head[0] == 0x1f && head[1] == 0x8b) return "gzip data";
+    if (len >= 4 && head[0] == 0 && head[1] == 0 && head[2] >= 0x08 && head[2] <= 0x0e)
+        return "an IDX array";
+    size_t k = 0;
+    while (k < len && ((head[k] >= 0x20 && head[k] < 0x7f) || head[k] == '\n' ||
+                       head[k] == '\r' || head[k] == '\t'))
+        k++;
+    if (k < len || len == 0) return "binary data";
+    size_t i = 0;
+    while (i < len && (head[i] == ' ' || head[i] == '\n' || head[i] == '\r' || head[i] == '\t'))
+        i++;
+    if (i < len && head[i] == '{') return "a JSON file";
+    if (i < len && (head[i] == '[' || head[i] == ';' || head[i] == '#')) return "an INI config";
+    return "a text file (a CSV log?)";
+}
+
+/* Header length checks shared by st_parse and st_read; head [hlen] are the
+ * file's first bytes (at least the 8 of the length when total >= 8). An
+ * absurd length is reported as the wrong kind of file, which is what it
+ * nearly always is (eight bytes of text read as a number), not as a number. */
+static int check_header_len(const char *name, uint64_t total, uint64_t n,
+                            const uint8_t *head, size_t hlen)
 {
     if (total < 8)
-        return nn_err(NN_EFORMAT, "%s: file is %" PRIu64 " bytes, shorter than the 8-byte "
-                      "header length", name, total);
+        return nn_err(NN_EFORMAT, "%s: not a safetensors file: %" PRIu64 " bytes, shorter "
+                      "than the 8-byte header length", name, total);
     if (n > ST_MAX_HEADER)
-        return nn_err(NN_EFORMAT, "%s: header length %" PRIu64 " is absurd (limit %llu bytes)",
-                      name, n, ST_MAX_HEADER);
+        return nn_err(NN_EFORMAT, "%s: not a safetensors file (it looks like %s: the first "
+                      "8 bytes are no header length)", name, sniff_kind(head, hlen));
     if (n > total - 8)
         return nn_err(NN_EFORMAT, "%s: header length %" PRIu64 " is larger than the file "
-                      "(%" PRIu64 " bytes after the length)", name, n, total - 8);
+                      "(%" PRIu64 " bytes after the length): a truncated checkpoint, or not a "
+                      "safetensors file (it looks like %s)", name, n, total - 8,
+                      sniff_kind(head, hlen));
     return NN_OK;
 }
 
@@ -498,7 +541,7 @@ int st_parse(const uint8_t *buf, size_t len, const char *name, st_file *out)
     if (!name) name = "<memory>";
     if (!buf && len) return nn_err(NN_EINVAL, "%s: buffer is NULL", name);
     uint64_t n = len >= 8 ? le64(buf) : 0;
-    if ((rc = check_header_len(name, len, n))) return rc;
+    if ((rc = check_header_len(name, len, n, buf, len < 16 ? len : 16))) return rc;
     if (!(hdr = malloc((size_t)n + 1))) {
         rc = nn_err(NN_ENOMEM, "%s: out of memory for a %" PRIu64 "-byte header", name, n);
         goto fail;
@@ -522,24 +565,23 @@ int st_read(const char *path, st_file *out)
     int rc;
     FILE *f = NULL;
     char *hdr = NULL;
-    uint8_t len8[8];
+    uint8_t head[16];
     struct stat sb;
 
     if (!out) return nn_err(NN_EINVAL, "st_read: out is NULL");
     memset(out, 0, sizeof *out);
     if (!path) return nn_err(NN_EINVAL, "st_read: path is NULL");
-    if (!(f = fopen(path, "rb"))) {
-        rc = nn_err(NN_EIO, "%s: cannot open: %s", path, strerror(errno));
-        goto fail;
-    }
-    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
-        rc = nn_err(NN_EIO, "%s: not a regular file", path);
+    /* A FIFO or device would block or never end: regular files only. */
+    if ((rc = file_open_regular(path, &f))) goto fail;
+    if (fstat(fileno(f), &sb) != 0) {
+        rc = nn_err(NN_EIO, "%s: cannot stat: %s", path, strerror(errno));
         goto fail;
     }
     uint64_t total = (uint64_t)sb.st_size;
-    if (total >= 8 && fread(len8, 1, 8, f) != 8) goto short_read;
-    uint64_t n = total >= 8 ? le64(len8) : 0;
-    if ((rc = check_header_len(path, total, n))) goto fail;
+    size_t hl = total < sizeof head ? (size_t)total : sizeof head;
+    if (fread(head, 1, hl, f) != hl) goto short_read;
+    uint64_t n = total >= 8 ? le64(head) : 0;
+    if ((rc = check_header_len(path, total, n, head, hl))) goto fail;
     uint64_t data_len = total - 8 - n;
     if (data_len > SIZE_MAX) {
         rc = nn_err(NN_ENOMEM, "%s: data section too large for this machine", path);
@@ -549,7 +591,10 @@ int st_read(const char *path, st_file *out)
         rc = nn_err(NN_ENOMEM, "%s: out of memory for a %" PRIu64 "-byte header", path, n);
         goto fail;
     }
-    if (fread(hdr, 1, (size_t)n, f) != (size_t)n) goto short_read;
+    /* The header's first bytes were read with the length. */
+    size_t have = hl - 8 < n ? hl - 8 : (size_t)n;
+    memcpy(hdr, head + 8, have);
+    if (fread(hdr + have, 1, (size_t)n - have, f) != (size_t)n - have) goto short_read;
     hdr[n] = '\0';
     if ((rc = parse_header(path, hdr, (size_t)n, data_len, out))) goto fail;
     if (data_len && fread(out->blob, 1, (size_t)data_len, f) != (size_t)data_len)

@@ -264,6 +264,9 @@ static int setup(trainer *t, const config *c, const char *dir, const train_hooks
     t->cfg.model.in = spec.in;
     rc = model_build(&t->m, &spec);
     if (rc) return rc;
+    const dataset *sets[3] = {&t->train, &t->val, &t->test};
+    for (int i = 0; i < 3; i++)
+        if ((rc = model_data_check(&t->m, sets[i], NULL, sets[i]->n, "model.layers"))) return rc;
     model_init_params(&t->m, t->cfg.train.seed);
     size_t n = t->train.n;
     t->B = t->cfg.train.batch > 0 && (size_t)t->cfg.train.batch < n ? t->cfg.train.batch : (int)n;

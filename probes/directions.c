@@ -242,7 +242,16 @@ int dir_load(const char *path, float **dirs, int *ndirs, size_t n_expected)
     if (ndirs) *ndirs = 0;
     if (!path || !dirs || cap < 1 || n_expected == 0)
         return nn_err(NN_EINVAL, "dir_load: bad arguments");
-    if ((rc = st_read(path, &f))) return rc;
+    if ((rc = st_read(path, &f))) {
+        /* Say what a directions file is, not only what this one is not. */
+        if (rc == NN_EFORMAT && strstr(nn_errmsg(), "not a safetensors file")) {
+            char why[512];
+            snprintf(why, sizeof why, "%s", nn_errmsg());
+            rc = nn_err(rc, "%s; directions are a safetensors file with 1-D tensors dir0 "
+                        "(and dir1), as --save-dirs writes", why);
+        }
+        return rc;
+    }
 
     for (; got < cap; got++) {
         char name[32];
@@ -271,7 +280,9 @@ int dir_load(const char *path, float **dirs, int *ndirs, size_t n_expected)
         memcpy(dirs[got], t->data, n_expected * sizeof(float));
     }
     if (got == 0) {
-        rc = nn_err(NN_EFORMAT, "%s: no direction tensor \"dir0\" in the file", path);
+        rc = nn_err(NN_EFORMAT, "%s: no direction tensor \"dir0\" in the file (directions "
+                    "are 1-D tensors dir0 and dir1, as --save-dirs writes; a checkpoint is "
+                    "not a directions file)", path);
         goto fail;
     }
     st_free(&f);

@@ -68,9 +68,8 @@ int nnobj_init(nnobj *ctx, objective *o, const model *m, const dataset *d, const
     memset(o, 0, sizeof *o);
     if (k == 0 || k > d->n)
         return nn_err(NN_EINVAL, "objective: %zu examples requested from a set of %zu", k, d->n);
-    if (d->dim != (size_t)m->spec.in)
-        return nn_err(NN_EINVAL, "objective: the model takes %d inputs, the data has %zu",
-                      m->spec.in, d->dim);
+    int rc = model_data_check(m, d, idx, k, "the model");
+    if (rc) return rc;
     if (2 * m->nlayers > OBJ_MAX_BLOCKS)
         return nn_err(NN_EINVAL, "objective: %d layers need more than %d blocks", m->nlayers,
                       OBJ_MAX_BLOCKS);
@@ -86,7 +85,7 @@ int nnobj_init(nnobj *ctx, objective *o, const model *m, const dataset *d, const
     ctx->m = m;
     ctx->d = d;
     ctx->k = k;
-    int rc = workspace_alloc(&ctx->ws, m, k < NNOBJ_CAP ? (int)k : NNOBJ_CAP);
+    rc = workspace_alloc(&ctx->ws, m, k < NNOBJ_CAP ? (int)k : NNOBJ_CAP);
     if (!rc && (rc = hvp_ws_alloc(&ctx->hws, m, 0))) workspace_free(&ctx->ws);
     if (rc) {
         free(ctx->idx);

@@ -112,14 +112,10 @@ int cmd_eval(int argc, char **argv)
     rc = data_load(&c.data, &tr, &va, &te);
     if (rc) goto fail;
     dataset *d = !strcmp(split, "train") ? &tr : &te;
-    if (d->dim != (size_t)m.spec.in) {
-        rc = nn_err(NN_EINVAL, "%s takes %d inputs but data '%s' has %zu features", ckpt,
-                    m.spec.in, c.data.name, d->dim);
-        goto fail;
-    }
     int test = d == &te;
     size_t want = limit > 0 ? (size_t)limit : limit == 0 ? 0 : test ? run_test_limit : 0;
     size_t k = want > 0 && want < d->n ? want : d->n;
+    if ((rc = model_data_check(&m, d, NULL, k, ckpt))) goto fail;
     if ((rc = workspace_alloc(&ws, &m, 1024))) goto fail;
     double acc, loss = model_eval(&m, m.theta, d, NULL, k, &acc, NULL, &ws);
     char which[200];

@@ -240,10 +240,11 @@ int probe_data_open(probe_data *pd, const probe_model *pm, const probe_args *a)
     int rc = data_load(&c.data, &pd->tr, &pd->va, &pd->te);
     if (rc) return rc;
     pd->d = !strcmp(a->split, "test") ? &pd->te : &pd->tr;
-    if (pd->d->dim != (size_t)pm->m.spec.in) {
+    /* Inputs and labels against the model, before the data is closed (the
+     * message reads pd->d) and before any probe indexes logits by label. */
+    if ((rc = model_data_check(&pm->m, pd->d, NULL, pd->d->n, pm->path))) {
         probe_data_close(pd);
-        return nn_err(NN_EINVAL, "%s takes %d inputs but data '%s' has %zu features", pm->path,
-                      pm->m.spec.in, c.data.name, pm->m.spec.in ? pd->d->dim : 0);
+        return rc;
     }
     size_t n = pd->d->n;
     pd->k = n;

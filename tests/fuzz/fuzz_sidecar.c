@@ -1,0 +1,46 @@
+/* libFuzzer target for a probe's JSON sidecar, a file saddle reads back that
+ * it wrote itself and a user may hand it edited: `saddle render` redraws a
+ * surface, a slice or a critical-point table from it. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../probes/npy.h"
+#include "../../tools/probe.h"
+#include "fuzz_util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The arrays a sidecar may name: a 3x3 surface "s" and a 5-point slice "l". */
+static void setup(void)
+{
+    static int done;
+    if (done) return;
+    char path[256];
+    double z[9] = {1, 2, 3, 4, 0.5, 6, 7, 8, 9};
+    size_t s2[2] = {3, 3}, s1[1] = {5};
+    if (npy_write_f64(fuzz_path(path, sizeof path, "s.npy"), z, 2, s2) ||
+        npy_write_f64(fuzz_path(path, sizeof path, "l.npy"), z, 1, s1) ||
+        npy_write_f64(fuzz_path(path, sizeof path, "l_acc.npy"), z, 1, s1))
+        abort();
+    done = 1;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    setup();
+    char png[256];
+    fuzz_path(png, sizeof png, "out.png");
+    cJSON *j = cJSON_ParseWithLength((const char *)data, size);
+    if (j) {
+        probe_args a;
+        probe_args_defaults(&a);
+        const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(j, "command");
+        if (cJSON_IsString(cmd) && !strcmp(cmd->valuestring, "critical"))
+            (void)critical_render(j, png);
+        else
+            (void)probe_render(j, fuzz_dir(), &a, png);
+        cJSON_Delete(j);
+    }
+    return 0;
+}
