@@ -88,6 +88,16 @@ static int state_list(trainer *t, const char **names, float **state)
 
 static int save_ckpt(trainer *t, const char *path, long step, int with_state)
 {
+    /* An update can overflow θ while the gradient that made it was finite;
+     * such weights would be refused on load, so they are never written. */
+    for (size_t i = 0; i < t->m.n; i++)
+        if (!isfinite(t->m.theta[i])) {
+            char last[128] = "none written";
+            if (t->last_ckpt >= 0)
+                snprintf(last, sizeof last, "last.safetensors at step %ld is intact", t->last_ckpt);
+            return nn_err(NN_ENAN, "step %ld: weight %zu is not finite after the update; training "
+                          "stopped (%s)", step, i, last);
+        }
     ckpt_info info = {step, (int)(step / t->spe), t->cfg.train.seed, t->config_text};
     const char *names[OPTIM_MAX_STATE + 1];
     float *state[OPTIM_MAX_STATE + 1];
