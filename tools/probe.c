@@ -167,8 +167,9 @@ int probe_args_parse(const char *cmd, const char *usage, int argc, char **argv, 
 
 int probe_file_crc(const char *path, unsigned long *crc, long long *bytes)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return nn_err(NN_EIO, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f;
+    int rc = file_open_regular(path, &f);
+    if (rc) return rc;
     unsigned char buf[1 << 16];
     uLong c = crc32(0L, Z_NULL, 0);
     size_t r;
