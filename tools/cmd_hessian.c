@@ -7,13 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../nn/pool.h"
 #include "../probes/hessian.h"
 #include "../probes/npy.h"
 #include "../probes/render.h"
 #include "probe.h"
+#include "progress.h"
 #include "shard.h"
 
 static const char HESSIAN_USAGE[] =
@@ -40,15 +40,14 @@ static const char HESSIAN_USAGE[] =
     "  --runs R         SLQ runs (default 10)      --slq-steps M   steps per run (default 80)\n"
     "  --gn             the Gauss-Newton matrix G instead of the Hessian\n";
 
-/* Counts the products a solver asks for and shows how far it is: a bar-less
- * line redrawn on a terminal, a line every 10 s otherwise. The solvers call
- * nothing but hvp, so the wrapper offers nothing else. */
+/* Counts the products a solver asks for and shows how far it is (see
+ * progress.h), phase by phase. The solvers call nothing but hvp, so the
+ * wrapper offers nothing else. */
 typedef struct hvp_meter {
     objective inner;
-    const char *phase;
-    int done, cap;       /* products in this phase, and its most */
-    int show, tty;
-    double t0, last;
+    progress pg;
+    size_t done;
+    int show;
 } hvp_meter;
 
 static void meter_hvp(void *ctx, const float *theta, const float *v, float *hv)
@@ -56,33 +55,24 @@ static void meter_hvp(void *ctx, const float *theta, const float *v, float *hv)
     hvp_meter *m = ctx;
     m->inner.hvp(m->inner.ctx, theta, v, hv);
     m->done++;
-    if (!m->show) return;
-    double now = nn_now();
-    if (now - m->last < (m->tty ? 0.25 : 10.0)) return;
-    m->last = now;
-    fprintf(stderr, "%s%s: %d of at most %d HVPs, %.0f s%s", m->tty ? "\r\033[K" : "  ", m->phase,
-            m->done, m->cap, now - m->t0, m->tty ? "" : "\n");
+    if (m->show) progress_update(&m->pg, m->done);
 }
 
 static void meter_phase(hvp_meter *m, const char *phase, int cap)
 {
-    if (m->show && m->tty) fputs("\r\033[K", stderr);
-    /* Off a terminal a log gets each phase as it starts, too. */
-    if (m->show && !m->tty && phase)
-        fprintf(stderr, "  %s: at most %d HVPs, from %.0f s\n", phase, cap, nn_now() - m->t0);
-    m->phase = phase;
     m->done = 0;
-    m->cap = cap;
-    m->last = nn_now();
+    if (m->show) progress_phase(&m->pg, (size_t)cap, "hessian: %s", phase);
 }
 
-static void meter_wrap(hvp_meter *m, objective *o, const objective *inner, int show, double t0)
+static void meter_wrap(hvp_meter *m, objective *o, const objective *inner, int show)
 {
     memset(m, 0, sizeof *m);
     m->inner = *inner;
     m->show = show;
-    m->tty = isatty(STDERR_FILENO);
-    m->t0 = m->last = t0;
+    if (show) {
+        progress_begin(&m->pg, 0, "hessian");
+        progress_unit(&m->pg, "HVPs", 1);
+    }
     memset(o, 0, sizeof *o);
     o->n = inner->n;
     o->hvp = meter_hvp;
@@ -196,7 +186,7 @@ int cmd_hessian(int argc, char **argv)
     if (rc) goto fail;
     ctx.gauss_newton = gn;
     shard_wrap(&sh, &so_obj, &inner, lo, hi, pd.k);
-    meter_wrap(&meter, &o, &so_obj, rank == 0, t0);
+    meter_wrap(&meter, &o, &so_obj, rank == 0);
     if (rank == 0 && (rc = probe_out_open(&pout, "hessian", gn ? "gauss_newton" : "hessian", pms, 1,
                                           &a, argc, argv, NULL)))
         goto fail;
@@ -232,7 +222,7 @@ int cmd_hessian(int argc, char **argv)
         meter_phase(&meter, "SLQ density", runs * slq_steps);
         if ((rc = hess_slq(&o, pm.m.theta, &so, &dens))) goto fail;
     }
-    meter_phase(&meter, NULL, 0);
+    if (meter.show) progress_end(&meter.pg);
     if (rank != 0) goto fail; /* rank 0 reports and writes */
 
     const char *name = pout.name;

@@ -13,6 +13,7 @@
 #include "../probes/directions.h"
 #include "../probes/hessian.h"
 #include "probe.h"
+#include "progress.h"
 #include "surface_curvature.h"
 
 static const char SURFACE_USAGE[] =
@@ -58,31 +59,23 @@ typedef struct save_ctx {
     const char *dir, *name;
     cJSON *j;
     char json[PROBE_PATH_MAX];  /* its own copy: the path is written many times */
-    double t0, last, every, last_line;
+    double last, every;
+    int save;                   /* 0 = progress only (several targets are not resumed) */
+    progress pg;
 } save_ctx;
 
 static int save_progress(void *user, const surface *s, size_t done, size_t total)
 {
     save_ctx *c = user;
+    progress_update(&c->pg, done);
     double now = nn_now();
-    /* In a log: a line after the first block, every ~10 s and at the end;
-     * on a terminal a bar at each save. */
-    if (total > 0 && !isatty(2) && (now - c->last_line >= 10.0 || done == total)) {
-        fprintf(stderr, "%s: %zu/%zu points (%.0f%%) %.1f s\n", c->name, done, total,
-                100.0 * done / total, now - c->t0);
-        c->last_line = now;
-    }
-    if (done < total && now - c->last < c->every) return NN_OK;
+    if (!c->save || (done < total && now - c->last < c->every)) return NN_OK;
     c->last = now;
     int rc = probe_surface_save(s, c->dir, c->name);
     if (rc) return rc;
     cJSON_ReplaceItemInObject(c->j, "points_done", cJSON_CreateNumber((double)done));
     cJSON_ReplaceItemInObject(c->j, "complete", cJSON_CreateBool(done == total));
-    if ((rc = probe_json_write(c->json, c->j))) return rc;
-    if (isatty(2) && total > 0)
-        fprintf(stderr, "\r%s: %zu/%zu points (%.0f%%) %.1f s", c->name, done, total,
-                100.0 * done / total, now - c->t0);
-    return NN_OK;
+    return probe_json_write(c->json, c->j);
 }
 
 /* Each MPI rank saves its own points as NAME.rank-R*.npy (a lost rank
@@ -100,8 +93,12 @@ static int save_rank_progress(void *user, const surface *s, size_t done, size_t 
     rank_save *r = user;
     if (r->nranks == 1) return save_progress(r->sc, s, done, total);
     save_ctx *c = r->sc;
+    if (r->rank == 0) {
+        c->pg.total = total; /* rank 0's own share, shown for all */
+        progress_update(&c->pg, done);
+    }
     double now = nn_now();
-    if (now - c->last < c->every) return NN_OK;
+    if (!c->save || now - c->last < c->every) return NN_OK;
     c->last = now;
     char part[320];
     snprintf(part, sizeof part, "%s.rank-%d", c->name, r->rank);
@@ -110,12 +107,7 @@ static int save_rank_progress(void *user, const surface *s, size_t done, size_t 
     /* The sidecar says what the parts belong to; only the merge completes it. */
     cJSON_ReplaceItemInObject(c->j, "points_done", cJSON_CreateNumber((double)(s->g.nx * s->g.ny - surface_remaining(s))));
     cJSON_ReplaceItemInObject(c->j, "complete", cJSON_CreateBool(0));
-    if ((rc = probe_json_write(c->json, c->j))) return rc;
-    if (now - c->last_line >= 10.0) {
-        fprintf(stderr, "%s: rank 0 %zu/%zu of its points, %.1f s\n", c->name, done, total, now - c->t0);
-        c->last_line = now;
-    }
-    return NN_OK;
+    return probe_json_write(c->json, c->j);
 }
 
 /* Copies the points done in part into s. */
@@ -465,8 +457,14 @@ int cmd_surface(int argc, char **argv)
         cJSON_AddStringToObject(e, "label", pm[t].run[0] ? pm[t].run : pm[t].path);
         cJSON_AddItemToArray(series, e);
         /* Resume: an incomplete result of exactly these options is picked up. */
-        save_ctx sc = {.dir = dir, .name = sname, .j = j, .t0 = t0, .last = nn_now(),
-                       .every = save_every, .last_line = t0 - 10.0};
+        save_ctx sc = {.dir = dir, .name = sname, .j = j, .last = nn_now(), .every = save_every,
+                       .save = nt == 1};
+        /* A log shows a line after the first block and at the end however
+         * short the surface, and one every ~10 s between. */
+        if (nranks > 1) progress_begin(&sc.pg, 0, "%s: rank 0's share of %dx%d", sname, g.nx, g.ny);
+        else progress_begin(&sc.pg, (size_t)g.nx * g.ny, "%s: %dx%d grid", sname, g.nx, g.ny);
+        progress_unit(&sc.pg, "points", 0);
+        sc.pg.log_ends = 1;
         probe_path(sc.json, dir, name, ".json");
         if (!rc && t == 0 && nt == 1) resume(&s[t], j, dir, sname, sc.json, rank);
         uint8_t *before = NULL;
@@ -478,8 +476,8 @@ int cmd_surface(int argc, char **argv)
             if (block > 256) block = 256;
             rank_save rs = {&sc, rank, nranks};
             rc = surface_eval(&o, th, d[0], dims == 2 ? d[1] : NULL, &s[t], block, rank, nranks,
-                              nt == 1 ? save_rank_progress : NULL, &rs);
-            if (isatty(2) && nt == 1 && rank == 0) fputc('\n', stderr);
+                              save_rank_progress, &rs);
+            if (rank == 0) progress_end(&sc.pg);
 #ifdef SADDLE_MPI
             if (nranks > 1) rc = merge_ranks(&s[t], before, rank, rc);
 #endif

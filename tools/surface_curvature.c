@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../probes/hessian.h"
 #include "../probes/npy.h"
 #include "../probes/render.h"
+#include "progress.h"
 
 /* λmax and λmin of the Hessian at every point of the plane, each Lanczos run
  * warm-started from the previous point's top Ritz vector (neighbouring
@@ -32,7 +32,10 @@ int curvature_map(const objective *o, const float *th, const float *d1, const fl
         rc = nn_err(NN_ENOMEM, "curvature: out of memory");
         goto done;
     }
-    double t0 = nn_now(), last_line = t0;
+    progress pg;
+    progress_begin(&pg, np, "curvature: %dx%d grid", g->nx, g->ny);
+    progress_unit(&pg, "points", 0);
+    pg.log_ends = 1;
     for (int jy = 0; jy < g->ny && !rc; jy++) {
         for (int k = 0; k < g->nx; k++) {
             int ix = jy % 2 ? g->nx - 1 - k : k;
@@ -59,18 +62,11 @@ int curvature_map(const objective *o, const float *th, const float *d1, const fl
             memcpy(warm, e.evec, n * sizeof *warm);
             have_warm = 1;
             hess_eig_free(&e);
-        }
-        /* A bar on a terminal, a line every ~10 s otherwise. */
-        if (isatty(2))
-            fprintf(stderr, "\rcurvature: row %d/%d, %ld HVPs, %.0f s", jy + 1, g->ny, hvps,
-                    nn_now() - t0);
-        else if (nn_now() - last_line >= 10.0 || jy + 1 == g->ny) {
-            fprintf(stderr, "curvature: row %d/%d, %ld HVPs, %.0f s\n", jy + 1, g->ny, hvps,
-                    nn_now() - t0);
-            last_line = nn_now();
+            progress_note(&pg, "%ld HVPs", hvps);
+            progress_update(&pg, (size_t)jy * g->nx + k + 1);
         }
     }
-    if (isatty(2)) fputc('\n', stderr);
+    progress_end(&pg);
     if (rc) goto done;
     size_t shape[2] = {(size_t)g->ny, (size_t)g->nx};
     char f[PROBE_PATH_MAX];
