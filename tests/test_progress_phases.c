@@ -84,3 +84,24 @@ TEST(progress_hessian_counts_hvps_per_phase)
                   lines_with(out, "hessian: Hutch++ trace: 6 of at most 6 HVPs", NULL) == 1,
               "%s", out);
 }
+
+TEST(progress_sharpness_shows_each_measure)
+{
+    const char *run = small_run(), *out;
+    char args[2048];
+    snprintf(args, sizeof args, "sharpness %s --limit 50 --p 5 --samples 3 --iters 2 --threads 1 --out %s",
+             run, test_path("sharp-log"));
+    CHECK_MSG(run_logged(args, &out) == 0, "%s", out);
+    static const char *const m[6] = {
+        "sharpness 1/6: eps-sharpness, full space", "sharpness 2/6: eps-sharpness, subspace p = 5",
+        "sharpness 3/6: worst case, rho = 0.05 (raw)", "sharpness 4/6: average case, sigma = 0.01 (raw)",
+        "sharpness 5/6: worst case, rho = 0.05 (filter", "sharpness 6/6: average case, sigma = 0.01 (filter"};
+    for (int k = 0; k < 6; k++)
+        CHECK_MSG(lines_with(out, m[k], ": from ") == 1 && lines_with(out, m[k], " evaluations") >= 1,
+                  "%s: %s", m[k], out);
+    /* The average case: f at the centre and one per draw. */
+    CHECK_MSG(lines_with(out, "sharpness 6/6", ": 4 evaluations") == 1, "%s", out);
+    /* Within the default interval a log stays quiet but for the measures. */
+    CHECK(test_saddle(args, &out) == 0);
+    CHECK_MSG(lines_with(out, "sharpness ", " evaluations") == 0, "%s", out);
+}

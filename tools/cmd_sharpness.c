@@ -11,6 +11,7 @@
 #include "../nn/pool.h"
 #include "../probes/sharpness.h"
 #include "probe.h"
+#include "progress.h"
 #include "shard.h"
 
 static const char SHARPNESS_USAGE[] =
@@ -27,7 +28,10 @@ static const char SHARPNESS_USAGE[] =
     "                 relative to each filter's norm)\n"
     "  --sigma S      noise scale of the average case (default 0.01; filter-normalized:\n"
     "                 relative to each filter's norm)\n"
-    "  --samples N    noise draws of the average case (default 20)\n";
+    "  --samples N    noise draws of the average case (default 20)\n"
+    "\n"
+    "Progress goes to stderr, measure by measure: a line redrawn on a terminal, a line\n"
+    "every 10 s otherwise.\n";
 
 static int num_opt(const char *v, double lo, double hi, double *out)
 {
@@ -36,6 +40,59 @@ static int num_opt(const char *v, double lo, double hi, double *out)
     if (*end || end == v || !(x > lo && x <= hi)) return -1;
     *out = x;
     return 0;
+}
+
+/* Counts the passes over the data the measures make (each value or
+ * gradient is one) and shows them, measure by measure, so a run of minutes
+ * on a large model is not silent. */
+typedef struct eval_meter {
+    objective inner;
+    progress pg;
+    size_t done;
+} eval_meter;
+
+static double meter_value(void *ctx, const float *theta, double *acc)
+{
+    eval_meter *m = ctx;
+    double f = m->inner.value(m->inner.ctx, theta, acc);
+    progress_update(&m->pg, ++m->done);
+    return f;
+}
+
+static double meter_grad(void *ctx, const float *theta, float *g)
+{
+    eval_meter *m = ctx;
+    double f = m->inner.grad(m->inner.ctx, theta, g);
+    progress_update(&m->pg, ++m->done);
+    return f;
+}
+
+/* o: inner's view (θ's blocks too, which the filter-normalized measures
+ * need) through the meter. */
+static void meter_wrap(eval_meter *m, objective *o, const objective *inner)
+{
+    memset(m, 0, sizeof *m);
+    m->inner = *inner;
+    *o = *inner;
+    o->value = meter_value;
+    o->grad = inner->grad ? meter_grad : NULL;
+    o->hvp = NULL;
+    o->plane = NULL;
+    o->grad64 = NULL;
+    o->hessian64 = NULL;
+    o->ctx = m;
+    progress_begin(&m->pg, 0, "sharpness");
+    progress_unit(&m->pg, "evaluations", 0);
+}
+
+#define SHARP_MEASURES 6
+
+static void meter_measure(eval_meter *m, int k, const char *fmt, double x, const char *how)
+{
+    char what[96];
+    snprintf(what, sizeof what, fmt, x, how);
+    m->done = 0;
+    progress_phase(&m->pg, 0, "sharpness %d/%d: %s", k, SHARP_MEASURES, what);
 }
 
 int cmd_sharpness(int argc, char **argv)
@@ -78,7 +135,8 @@ int cmd_sharpness(int argc, char **argv)
     const probe_model *pms[1] = {&pm};
     probe_data pd = {0};
     nnobj ctx = {0};
-    objective o;
+    objective inner, o;
+    eval_meter meter;
     cJSON *j = NULL;
     probe_out pout = {.lock = {-1}};
     if ((rc = probe_model_open(&pm, target, &a))) goto fail;
@@ -87,7 +145,8 @@ int cmd_sharpness(int argc, char **argv)
         rc = nn_err(NN_EINVAL, "--p %.0f: the model has only %zu parameters", p, pm.m.n);
         goto fail;
     }
-    if ((rc = nnobj_init(&ctx, &o, &pm.m, pd.d, pd.idx, pd.k))) goto fail;
+    if ((rc = nnobj_init(&ctx, &inner, &pm.m, pd.d, pd.idx, pd.k))) goto fail;
+    meter_wrap(&meter, &o, &inner);
     if ((rc = probe_out_open(&pout, "sharpness", "sharpness", pms, 1, &a, argc, argv, NULL))) goto fail;
 
     sharp_eps_opts eo;
@@ -97,18 +156,24 @@ int cmd_sharpness(int argc, char **argv)
     eo.iters = (int)iters;
     sharp_eps_result full, sub;
     eo.space = SHARP_FULL;
+    meter_measure(&meter, 1, "eps-sharpness, full space, eps = %g%s", eps, "");
     if ((rc = sharp_eps(&o, pm.m.theta, &eo, &full))) goto fail;
     eo.space = SHARP_SUBSPACE;
     eo.p = (int)p;
+    meter_measure(&meter, 2, "eps-sharpness, subspace p = %.0f%s", p, "");
     if ((rc = sharp_eps(&o, pm.m.theta, &eo, &sub))) goto fail;
     sharp_worst_result wr[2];
     sharp_avg_result av[2];
     for (int s = 0; s < 2; s++) {
+        const char *how = s ? " (filter-normalized)" : " (raw)";
         sharp_worst_opts wo = {rho, s ? SHARP_FILTER : SHARP_RAW, (int)iters, a.seed};
+        meter_measure(&meter, 3 + 2 * s, "worst case, rho = %g%s", rho, how);
         if ((rc = sharp_worst(&o, pm.m.theta, &wo, &wr[s]))) goto fail;
         sharp_avg_opts ao = {sigma, s ? SHARP_FILTER : SHARP_RAW, (int)samples, a.seed};
+        meter_measure(&meter, 4 + 2 * s, "average case, sigma = %g%s", sigma, how);
         if ((rc = sharp_average(&o, pm.m.theta, &ao, &av[s]))) goto fail;
     }
+    progress_end(&meter.pg);
 
     char on[256];
     if (pd.idx)
