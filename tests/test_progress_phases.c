@@ -105,3 +105,32 @@ TEST(progress_sharpness_shows_each_measure)
     CHECK(test_saddle(args, &out) == 0);
     CHECK_MSG(lines_with(out, "sharpness ", " evaluations") == 0, "%s", out);
 }
+
+TEST(progress_train_logs_within_an_epoch)
+{
+    const char *out;
+    char args[2048];
+    /* 300 examples in batches of 32: 10 steps an epoch. */
+    snprintf(args, sizeof args,
+             "train configs/spirals.ini --out %s --set train.epochs=2 --set train.threads=1 "
+             "--set data.synth_n=300 --set data.synth_test_n=50 --set 'model.layers=4 tanh, 3' "
+             "--set train.snapshot_every=0",
+             test_path("train-log"));
+    CHECK_MSG(run_logged(args, &out) == 0, "%s", out);
+    CHECK_MSG(lines_with(out, "epoch 1/2  step 1/20  loss", "so far") == 1 &&
+                  lines_with(out, "epoch 2/2  step 19/20", NULL) == 1,
+              "%s", out);
+    /* Still one line at the end of each epoch. */
+    CHECK_MSG(lines_with(out, "epoch 1/2  step 10  loss", "test_acc") == 1 &&
+                  lines_with(out, "epoch 2/2  step 20  loss", "test_acc") == 1,
+              "%s", out);
+    /* Full batch: an epoch is a step, so there is no line within one. */
+    snprintf(args, sizeof args,
+             "train configs/spirals.ini --out %s --set train.epochs=5 --set train.threads=1 "
+             "--set data.synth_n=300 --set data.synth_test_n=50 --set 'model.layers=4 tanh, 3' "
+             "--set train.snapshot_every=0 --set train.batch=300",
+             test_path("train-log-full"));
+    CHECK_MSG(run_logged(args, &out) == 0, "%s", out);
+    CHECK_MSG(lines_with(out, "epoch ", "so far") == 0 && lines_with(out, "epoch 5/5  step 5  loss", NULL) == 1,
+              "%s", out);
+}

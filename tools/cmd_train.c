@@ -1,5 +1,6 @@
 /* `saddle train`: config + overrides -> run directory, with a progress bar on
- * a terminal and one line per epoch otherwise. */
+ * a terminal and one line per epoch otherwise (and one every ~10 s within a
+ * long epoch). */
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "../datasets/fileio.h"
 #include "../probes/monitor.h"
 #include "cli.h"
+#include "progress.h"
 
 static const char TRAIN_USAGE[] =
     "usage: saddle train CONFIG [--out DIR] [--force] [--set section.key=value ...]\n"
@@ -43,21 +45,16 @@ static const char TRAIN_USAGE[] =
 
 typedef struct bar_state {
     int tty;
-    double last;
+    double last;  /* last epoch line (the full-batch rate limit) */
+    double line;  /* last line of either kind */
+    double every; /* seconds between lines within an epoch, off a terminal */
 } bar_state;
-
-static void fmt_eta(double s, char *buf, size_t len)
-{
-    if (s >= 3600) snprintf(buf, len, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
-    else if (s >= 60) snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)s % 60);
-    else snprintf(buf, len, "%.0fs", s);
-}
 
 static void report(const train_progress *p, void *user)
 {
     bar_state *b = user;
     char eta[32];
-    fmt_eta(p->eta_s, eta, sizeof eta);
+    progress_fmt_secs(p->eta_s, eta, sizeof eta);
     if (b->tty) {
         double now = nn_now();
         if (now - b->last < 0.1 && !p->end_of_epoch && p->step != p->steps_total) return;
@@ -78,10 +75,18 @@ static void report(const train_progress *p, void *user)
          * full-batch run has an epoch per step. */
         double now = nn_now();
         if (now - b->last < 3.0 && p->epoch != p->epochs && p->epochs > 50) return;
-        b->last = now;
+        b->last = b->line = now;
         fprintf(stderr, "epoch %d/%d  step %ld  loss %.4f", p->epoch, p->epochs, p->step, p->loss);
         if (p->have_test) fprintf(stderr, "  test_loss %.4f  test_acc %.4f", p->test_loss, p->test_acc);
         fprintf(stderr, "  %.0f samples/s  ETA %s\n", p->samples_per_s, eta);
+    } else {
+        /* Within an epoch that takes longer than the interval: a line that
+         * says where in it the run is, so a log is never silent for long. */
+        double now = nn_now();
+        if (now - b->line < b->every) return;
+        b->line = now;
+        fprintf(stderr, "epoch %d/%d  step %ld/%ld  loss %.4f so far  %.0f samples/s  ETA %s\n", p->epoch,
+                p->epochs, p->step, p->steps_total, p->loss, p->samples_per_s, eta);
     }
 }
 
@@ -193,7 +198,7 @@ int cmd_train(int argc, char **argv)
     snprintf(last, sizeof last, "%s/last.safetensors", dir);
     int from_zero = resume && access(last, F_OK) != 0;
 
-    bar_state b = {isatty(2), 0};
+    bar_state b = {isatty(2), 0, nn_now(), progress_interval()};
     train_result r;
     fprintf(stderr, "%s %s -> %s%s\n", resume ? "resuming" : "training", resume ? run_cfg : cfg_path,
             dir, from_zero ? " (no checkpoint yet: from step 0)" : "");
