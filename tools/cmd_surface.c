@@ -461,8 +461,11 @@ int cmd_surface(int argc, char **argv)
                        .save = nt == 1};
         /* A log shows a line after the first block and at the end however
          * short the surface, and one every ~10 s between. */
-        if (nranks > 1) progress_begin(&sc.pg, 0, "%s: rank 0's share of %dx%d", sname, g.nx, g.ny);
-        else progress_begin(&sc.pg, (size_t)g.nx * g.ny, "%s: %dx%d grid", sname, g.nx, g.ny);
+        char shape[64];
+        if (dims == 2) snprintf(shape, sizeof shape, "%dx%d grid", g.nx, g.ny);
+        else snprintf(shape, sizeof shape, "line of %d", g.nx);
+        if (nranks > 1) progress_begin(&sc.pg, 0, "%s: rank 0's share of the %s", sname, shape);
+        else progress_begin(&sc.pg, (size_t)g.nx * g.ny, "%s: %s", sname, shape);
         progress_unit(&sc.pg, "points", 0);
         sc.pg.log_ends = 1;
         probe_path(sc.json, dir, name, ".json");
