@@ -149,7 +149,7 @@ int cmd_hessian(int argc, char **argv)
     probe_data pd = {0};
     nnobj ctx = {0};
     shard_obj sh;
-    hvp_meter meter;
+    hvp_meter meter = {0};
     objective inner, so_obj, o;
     hess_eig eig = {0}, pw = {0};
     hess_trace tr = {0}, trpp = {0};
@@ -378,6 +378,7 @@ int cmd_hessian(int argc, char **argv)
     rc = probe_json_write(probe_out_path(&pout, json, ".json"), j);
     if (!rc) printf("  %s (%.1f s)\n", json, nn_now() - t0);
 fail:
+    if (meter.show) progress_end(&meter.pg); /* a failure starts its own line */
     hess_eig_free(&eig);
     hess_eig_free(&pw);
     hess_density_free(&dens);

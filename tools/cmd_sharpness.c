@@ -136,7 +136,7 @@ int cmd_sharpness(int argc, char **argv)
     probe_data pd = {0};
     nnobj ctx = {0};
     objective inner, o;
-    eval_meter meter;
+    eval_meter meter = {0};
     cJSON *j = NULL;
     probe_out pout = {.lock = {-1}};
     if ((rc = probe_model_open(&pm, target, &a))) goto fail;
@@ -243,6 +243,7 @@ int cmd_sharpness(int argc, char **argv)
     rc = probe_json_write(probe_out_path(&pout, json, ".json"), j);
     if (!rc) printf("  %s (%.1f s)\n", json, nn_now() - t0);
 fail:
+    progress_end(&meter.pg); /* a failure starts its own line */
     nnobj_free(&ctx);
     probe_model_close(&pm);
     probe_data_close(&pd);
