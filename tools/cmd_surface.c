@@ -470,6 +470,7 @@ int cmd_surface(int argc, char **argv)
         sc.pg.log_ends = 1;
         probe_path(sc.json, dir, name, ".json");
         if (!rc && t == 0 && nt == 1) resume(&s[t], j, dir, sname, sc.json, rank);
+        if (!rc && nranks == 1) sc.pg.base = (size_t)g.nx * g.ny - surface_remaining(&s[t]);
         uint8_t *before = NULL;
         if (!rc && nranks > 1 && !(before = malloc((size_t)g.nx * g.ny)))
             rc = nn_err(NN_ENOMEM, "surface: out of memory");

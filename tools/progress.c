@@ -38,7 +38,7 @@ void progress_begin(progress *p, size_t total, const char *fmt, ...)
     va_end(ap);
     p->unit[0] = p->note[0] = 0;
     p->total = total;
-    p->done = 0;
+    p->done = p->base = 0;
     p->at_most = p->log_ends = 0;
     p->tty = isatty(2);
     p->every = progress_interval();
@@ -67,9 +67,9 @@ static void draw(progress *p, double now)
     char elapsed[32], eta[32] = "", count[96], note[80] = "";
     const char *sp = p->unit[0] ? " " : "";
     progress_fmt_secs(el, elapsed, sizeof elapsed);
-    if (p->total && !p->at_most && p->done && p->done < p->total) {
+    if (p->total && !p->at_most && p->done > p->base && p->done < p->total) {
         char t[24];
-        progress_fmt_secs(phase / (double)p->done * (double)(p->total - p->done), t, sizeof t);
+        progress_fmt_secs(phase / (double)(p->done - p->base) * (double)(p->total - p->done), t, sizeof t);
         snprintf(eta, sizeof eta, "  ETA %s", t);
     }
     if (p->note[0]) snprintf(note, sizeof note, ", %s", p->note);
@@ -107,7 +107,7 @@ void progress_phase(progress *p, size_t total, const char *fmt, ...)
     vsnprintf(p->what, sizeof p->what, fmt, ap);
     va_end(ap);
     p->total = total;
-    p->done = p->drawn = 0;
+    p->done = p->drawn = p->base = 0;
     p->note[0] = 0;
     double now = nn_now();
     p->phase_t0 = p->prev = now;

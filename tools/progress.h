@@ -15,6 +15,7 @@ typedef struct progress {
     char note[64];    /* shown after the count: "1234 HVPs" */
     size_t total;     /* units of work; 0 = unknown */
     size_t done;
+    size_t base;      /* units done before this process began (a resume): not in the ETA's rate */
     int at_most;      /* total is a cap, not the count: no percentage or ETA */
     int log_ends;     /* off a terminal, also a line at the first update and at the end */
     int tty;
