@@ -115,6 +115,33 @@ int test_saddle(const char *args, const char **text)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+const char *test_run(const char *name, const char *sets)
+{
+    /* Each named run is trained once per test process; a failed training
+     * is reported by every test that asks for it. */
+    static struct { char name[64], dir[512]; int ok; } runs[16];
+    static int nruns;
+    for (int k = 0; k < nruns; k++)
+        if (!strcmp(runs[k].name, name)) {
+            if (!runs[k].ok) test_fail(__FILE__, __LINE__, "run '%s' failed to train", name);
+            return runs[k].dir;
+        }
+    if (nruns == (int)(sizeof runs / sizeof *runs)) {
+        test_fail(__FILE__, __LINE__, "more than %d fixture runs", nruns);
+        return "";
+    }
+    int k = nruns++;
+    snprintf(runs[k].name, sizeof runs[k].name, "%s", name);
+    snprintf(runs[k].dir, sizeof runs[k].dir, "%s%s", tmpdir, name);
+    char args[2048];
+    snprintf(args, sizeof args, "train configs/spirals.ini --out %s --set train.threads=1 %s",
+             runs[k].dir, sets ? sets : "");
+    const char *out;
+    runs[k].ok = test_saddle(args, &out) == 0;
+    if (!runs[k].ok) test_fail(__FILE__, __LINE__, "train %s failed: %s", name, out);
+    return runs[k].dir;
+}
+
 static int cmp_tests(const void *a, const void *b)
 {
     const entry *x = a, *y = b;

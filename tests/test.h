@@ -75,6 +75,11 @@ const char *test_join(const char *dir, const char *name);
  * points *text (may be NULL) at the output, valid until the next call. */
 int test_saddle(const char *args, const char **text);
 
+/* A small run trained once per test process: configs/spirals.ini on one
+ * thread with the --set options `sets` (e.g. "--set train.epochs=3"), in
+ * the scratch directory under `name`. Returns its directory. */
+const char *test_run(const char *name, const char *sets);
+
 /* The last error message contains s. */
 static inline int test_errmsg_has(const char *s) { return strstr(nn_errmsg(), s) != NULL; }
 

@@ -27,17 +27,7 @@ static int count_files(const char *dir)
 
 static const char *run_dir(void)
 {
-    static char dir[512];
-    if (!dir[0]) {
-        snprintf(dir, sizeof dir, "%scli-run", test_tmpdir());
-        char args[1024];
-        snprintf(args, sizeof args,
-                 "train configs/spirals.ini --out %s --set train.epochs=8 --set train.threads=1", dir);
-        const char *out;
-        int rc = test_saddle(args, &out);
-        CHECK_MSG(rc == 0, "train failed: %s", out);
-    }
-    return dir;
+    return test_run("cli-run", "--set train.epochs=8");
 }
 
 TEST(cli_train_eval_and_help)

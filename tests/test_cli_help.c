@@ -20,18 +20,8 @@ static int count(const char *hay, const char *needle)
 /* A tiny run with trajectory snapshots, trained once for the file. */
 static const char *tiny_run(void)
 {
-    static char dir[512];
-    if (!dir[0]) {
-        snprintf(dir, sizeof dir, "%shelp-run", test_tmpdir());
-        char args[1024];
-        snprintf(args, sizeof args,
-                 "train configs/spirals.ini --out %s --set train.epochs=3 --set train.threads=1 "
-                 "--set data.synth_n=300 --set data.synth_test_n=100 --set 'model.layers=8 relu, 3'",
-                 dir);
-        const char *out;
-        CHECK_MSG(test_saddle(args, &out) == 0, "train failed: %s", out);
-    }
-    return dir;
+    return test_run("small-relu", "--set train.epochs=3 --set data.synth_n=300 --set data.synth_test_n=100 "
+                    "--set 'model.layers=8 relu, 3'");
 }
 
 TEST(cli_version_and_help_command)

@@ -10,16 +10,7 @@
 
 static const char *curv_run(void)
 {
-    static char dir[512];
-    if (!dir[0]) {
-        snprintf(dir, sizeof dir, "%scurv-run", test_tmpdir());
-        char args[1024];
-        snprintf(args, sizeof args,
-                 "train configs/spirals.ini --out %s --set train.epochs=3 --set train.threads=1", dir);
-        const char *out;
-        CHECK_MSG(test_saddle(args, &out) == 0, "train failed: %s", out);
-    }
-    return dir;
+    return test_run("curv-run", "--set train.epochs=3");
 }
 
 TEST(hessian_index_per_threshold_and_its_examples)

@@ -19,16 +19,7 @@
 
 static const char *fixture_run(void)
 {
-    static char dir[512];
-    if (!dir[0]) {
-        snprintf(dir, sizeof dir, "%sprobe-out-run", test_tmpdir());
-        char args[1024];
-        snprintf(args, sizeof args,
-                 "train configs/spirals.ini --out %s --set train.epochs=2 --set train.threads=1", dir);
-        const char *out;
-        CHECK_MSG(test_saddle(args, &out) == 0, "train failed: %s", out);
-    }
-    return dir;
+    return test_run("probe-out-run", "--set train.epochs=2");
 }
 
 static const char *bin(void)

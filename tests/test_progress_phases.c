@@ -10,18 +10,8 @@
 
 static const char *small_run(void)
 {
-    static char dir[512];
-    if (!dir[0]) {
-        snprintf(dir, sizeof dir, "%sprogress-phases-run", test_tmpdir());
-        char args[1024];
-        snprintf(args, sizeof args,
-                 "train configs/spirals.ini --out %s --set train.epochs=2 --set train.threads=1 "
-                 "--set data.synth_n=300 --set data.synth_test_n=100 --set 'model.layers=8 tanh, 3'",
-                 dir);
-        const char *out;
-        CHECK_MSG(test_saddle(args, &out) == 0, "train failed: %s", out);
-    }
-    return dir;
+    return test_run("progress-phases-run", "--set train.epochs=2 --set data.synth_n=300 --set data.synth_test_n=100 "
+                    "--set 'model.layers=8 tanh, 3'");
 }
 
 /* args with a progress line at every update; the exit status. */
