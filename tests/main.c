@@ -119,10 +119,12 @@ const char *test_run(const char *name, const char *sets)
 {
     /* Each named run is trained once per test process; a failed training
      * is reported by every test that asks for it. */
-    static struct { char name[64], dir[512]; int ok; } runs[16];
+    static struct { char name[64], dir[512], sets[1024]; int ok; } runs[16];
     static int nruns;
     for (int k = 0; k < nruns; k++)
         if (!strcmp(runs[k].name, name)) {
+            if (strcmp(runs[k].sets, sets ? sets : ""))
+                test_fail(__FILE__, __LINE__, "run '%s' asked for with other options", name);
             if (!runs[k].ok) test_fail(__FILE__, __LINE__, "run '%s' failed to train", name);
             return runs[k].dir;
         }
@@ -133,6 +135,7 @@ const char *test_run(const char *name, const char *sets)
     int k = nruns++;
     snprintf(runs[k].name, sizeof runs[k].name, "%s", name);
     snprintf(runs[k].dir, sizeof runs[k].dir, "%s%s", tmpdir, name);
+    snprintf(runs[k].sets, sizeof runs[k].sets, "%s", sets ? sets : "");
     char args[2048];
     snprintf(args, sizeof args, "train configs/spirals.ini --out %s --set train.threads=1 %s",
              runs[k].dir, sets ? sets : "");
