@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "../datasets/rng.h"
+#include "../nn/pool.h"
+#include "../probes/pca.h"
 
 #include "test.h"
 
@@ -89,4 +91,55 @@ dataset nnref_data(size_t n, int in, int K, uint64_t seed, uint64_t stream)
     for (size_t i = 0; i < n * (size_t)in; i++) d.x[i] = (float)rng_normal(seed, stream, i);
     for (size_t b = 0; b < n; b++) d.y[b] = (int32_t)rng_below(seed, stream + 1, b, (uint64_t)K);
     return d;
+}
+
+int nnref_hess_init(nnref_hess *f)
+{
+    memset(f, 0, sizeof *f);
+    int rc = pool_set_threads(1);
+    if (rc) return rc;
+    model_spec s;
+    memset(&s, 0, sizeof s);
+    s.in = 5;
+    s.nlayers = 3;
+    s.loss = LOSS_XENT;
+    s.init = INIT_TORCH;
+    int w[3] = {9, 7, 3}, act[3] = {ACT_TANH, ACT_SOFTPLUS, ACT_LINEAR};
+    for (int l = 0; l < 3; l++) s.layers[l] = (layer_spec){w[l], act[l], -1};
+    if ((rc = model_build(&f->m, &s))) return rc;
+    model_init_params(&f->m, 3);
+    for (size_t i = 0; i < f->m.n; i++) f->m.theta[i] *= 2.0f;
+    if ((rc = synth_make("blobs", 60, 3, 5, 1.0, 7, &f->d))) return rc;
+    if ((rc = nnobj_init(&f->ctx, &f->o, &f->m, &f->d, NULL, f->d.n))) return rc;
+    int n = f->n = (int)f->m.n;
+    double *H = malloc(sizeof(double) * (size_t)n * n);
+    f->ev = malloc(sizeof(double) * n);
+    f->V = malloc(sizeof(double) * (size_t)n * n);
+    float *e = calloc((size_t)n, sizeof(float)), *hv = malloc(sizeof(float) * n);
+    if (!H || !f->ev || !f->V || !e || !hv) rc = NN_ENOMEM;
+    for (int c = 0; c < n && !rc; c++) {
+        e[c] = 1.0f;
+        f->o.hvp(f->o.ctx, f->m.theta, e, hv);
+        e[c] = 0.0f;
+        for (int r = 0; r < n; r++) H[(size_t)r * n + c] = hv[r];
+    }
+    for (int r = 0; r < n && !rc; r++)
+        for (int c = r + 1; c < n; c++)
+            H[(size_t)r * n + c] = H[(size_t)c * n + r] =
+                0.5 * (H[(size_t)r * n + c] + H[(size_t)c * n + r]);
+    if (!rc) rc = pca_eigen_sym(n, H, f->ev, f->V); /* descending */
+    free(H);
+    free(e);
+    free(hv);
+    return rc;
+}
+
+void nnref_hess_free(nnref_hess *f)
+{
+    free(f->ev);
+    free(f->V);
+    nnobj_free(&f->ctx);
+    dataset_free(&f->d);
+    model_free(&f->m);
+    memset(f, 0, sizeof *f);
 }

@@ -10,46 +10,17 @@
 #include "../probes/hessian.h"
 #include "../probes/nnobj.h"
 #include "../probes/pca.h"
+#include "nnref.h"
 #include "test.h"
 
 TEST(lanczos_matches_dense_hessian_of_mlp)
 {
-    CHECK_OK(pool_set_threads(1));
-    model_spec s;
-    memset(&s, 0, sizeof s);
-    s.in = 5;
-    s.nlayers = 3;
-    s.loss = LOSS_XENT;
-    s.init = INIT_TORCH;
-    int w[3] = {9, 7, 3}, act[3] = {ACT_TANH, ACT_SOFTPLUS, ACT_LINEAR};
-    for (int l = 0; l < 3; l++) s.layers[l] = (layer_spec){w[l], act[l], -1};
-    model m;
-    CHECK_OK(model_build(&m, &s));
-    model_init_params(&m, 3);
-    /* Scale up the weights so the curvature is far from a multiple of I. */
-    for (size_t i = 0; i < m.n; i++) m.theta[i] *= 2.0f;
-    dataset d = {0};
-    CHECK_OK(synth_make("blobs", 60, 3, 5, 1.0, 7, &d));
-    nnobj ctx;
-    objective o;
-    CHECK_OK(nnobj_init(&ctx, &o, &m, &d, NULL, d.n));
-    int n = (int)m.n;
-    double *H = malloc(sizeof(double) * (size_t)n * n), *ev = malloc(sizeof(double) * n),
-           *V = malloc(sizeof(double) * (size_t)n * n);
-    float *e = calloc((size_t)n, sizeof(float)), *hv = malloc(sizeof(float) * n);
-    for (int c = 0; c < n; c++) {
-        e[c] = 1.0f;
-        o.hvp(o.ctx, m.theta, e, hv);
-        e[c] = 0.0f;
-        for (int r = 0; r < n; r++) H[(size_t)r * n + c] = hv[r];
-    }
-    /* Symmetrize (the asymmetry is float rounding, checked in test_hvp). */
-    for (int r = 0; r < n; r++)
-        for (int c = r + 1; c < n; c++) {
-            double a = 0.5 * (H[(size_t)r * n + c] + H[(size_t)c * n + r]);
-            H[(size_t)r * n + c] = H[(size_t)c * n + r] = a;
-        }
-    CHECK_OK(pca_eigen_sym(n, H, ev, V));
+    nnref_hess f;
+    CHECK_OK(nnref_hess_init(&f));
+    const objective o = f.o;
+    const model m = f.m;
+    int n = f.n;
+    const double *ev = f.ev;
     CHECK_MSG(ev[n - 1] < -1e-3 * ev[0], "the test wants an indefinite Hessian: lambda_min %.3g",
               ev[n - 1]);
     hess_lanczos_opts lo = {0};
@@ -83,12 +54,5 @@ TEST(lanczos_matches_dense_hessian_of_mlp)
     CHECK_MSG(fabs(ht.estimate - tr) <= 4 * ht.se, "trace %.6g +- %.2g, dense %.6g", ht.estimate, ht.se, tr);
     hess_eig_free(&le);
     hess_eig_free(&pe);
-    free(H);
-    free(ev);
-    free(V);
-    free(e);
-    free(hv);
-    nnobj_free(&ctx);
-    dataset_free(&d);
-    model_free(&m);
+    nnref_hess_free(&f);
 }

@@ -13,6 +13,7 @@
 #include "../probes/nnobj.h"
 #include "../probes/objective_toy.h"
 #include "../probes/pca.h"
+#include "nnref.h"
 #include "test.h"
 
 /* a [n][n] = Q diag(lam) Qᵀ, Q from Gram-Schmidt on a seeded Gaussian matrix. */
@@ -153,38 +154,12 @@ TEST(slq_index_says_when_a_threshold_is_below_its_resolution)
 
 TEST(slq_index_matches_dense_hessian_of_mlp)
 {
-    CHECK_OK(pool_set_threads(1));
-    model_spec s;
-    memset(&s, 0, sizeof s);
-    s.in = 5;
-    s.nlayers = 3;
-    s.loss = LOSS_XENT;
-    s.init = INIT_TORCH;
-    int w[3] = {9, 7, 3}, act[3] = {ACT_TANH, ACT_SOFTPLUS, ACT_LINEAR};
-    for (int l = 0; l < 3; l++) s.layers[l] = (layer_spec){w[l], act[l], -1};
-    model m;
-    CHECK_OK(model_build(&m, &s));
-    model_init_params(&m, 3);
-    for (size_t i = 0; i < m.n; i++) m.theta[i] *= 2.0f; /* indefinite, far from a multiple of I */
-    dataset ds = {0};
-    CHECK_OK(synth_make("blobs", 60, 3, 5, 1.0, 7, &ds));
-    nnobj ctx;
-    objective o;
-    CHECK_OK(nnobj_init(&ctx, &o, &m, &ds, NULL, ds.n));
-    int n = (int)m.n;
-    double *H = malloc(sizeof(double) * (size_t)n * n), *ev = malloc(sizeof(double) * n),
-           *V = malloc(sizeof(double) * (size_t)n * n);
-    float *e = calloc((size_t)n, sizeof(float)), *hv = malloc(sizeof(float) * n);
-    for (int c = 0; c < n; c++) {
-        e[c] = 1.0f;
-        o.hvp(o.ctx, m.theta, e, hv);
-        e[c] = 0.0f;
-        for (int r = 0; r < n; r++) H[(size_t)r * n + c] = hv[r];
-    }
-    for (int r = 0; r < n; r++)
-        for (int c = r + 1; c < n; c++)
-            H[(size_t)r * n + c] = H[(size_t)c * n + r] = 0.5 * (H[(size_t)r * n + c] + H[(size_t)c * n + r]);
-    CHECK_OK(pca_eigen_sym(n, H, ev, V)); /* descending */
+    nnref_hess f;
+    CHECK_OK(nnref_hess_init(&f));
+    const objective o = f.o;
+    const model m = f.m;
+    int n = f.n;
+    const double *ev = f.ev;
     hess_lanczos_opts lo = {.k = 1, .want_min = 1, .tol = 1e-7, .seed = 5};
     hess_eig le = {0};
     CHECK_OK(hess_lanczos(&o, m.theta, &lo, &le));
@@ -211,14 +186,7 @@ TEST(slq_index_matches_dense_hessian_of_mlp)
         hess_density_free(&d);
     }
     hess_eig_free(&le);
-    free(H);
-    free(ev);
-    free(V);
-    free(e);
-    free(hv);
-    nnobj_free(&ctx);
-    dataset_free(&ds);
-    model_free(&m);
+    nnref_hess_free(&f);
 }
 
 TEST(slq_index_rejects_bad_lmax)
