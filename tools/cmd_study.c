@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "../datasets/fileio.h"
+#include "probe.h"
 #include "study.h"
 
 static const char STUDY_USAGE[] =
@@ -53,6 +54,19 @@ static int file_exists(const char *p)
 {
     struct stat st;
     return stat(p, &st) == 0;
+}
+
+/* A probe result that can be kept: it exists and was measured on the
+ * examples the study asks for now (its sidecar's data.limit), so changing
+ * data_limit re-probes instead of mixing old and new subsets in one table. */
+static int probed(const char *sidecar, long long limit)
+{
+    cJSON *j;
+    if (!file_exists(sidecar) || probe_json_read(sidecar, &j)) return 0;
+    const cJSON *l = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "data"), "limit");
+    int same = cJSON_IsNumber(l) && l->valuedouble == (double)limit;
+    cJSON_Delete(j);
+    return same;
 }
 
 /* The config the study would train RUN with at SEED, resolved as cmd_train does. */
@@ -132,7 +146,7 @@ static int probe_all(study *s, char *notes, size_t notes_len)
             /* Probe outputs are keyed to the checkpoint they measured; a
              * rerun study reuses them when the run was kept. */
             snprintf(f, sizeof f, "%s/probes/hessian.json", dir);
-            if (p->hessian && (r->fresh[k] || !file_exists(f))) {
+            if (p->hessian && (r->fresh[k] || !probed(f, s->data_limit))) {
                 char pr[32], runs[32], steps[32];
                 snprintf(pr, sizeof pr, "%d", p->hessian_probes);
                 snprintf(runs, sizeof runs, "%d", p->density_runs);
@@ -147,13 +161,13 @@ static int probe_all(study *s, char *notes, size_t notes_len)
                 char name[64];
                 snprintf(name, sizeof name, "sharpness-eps%g", p->eps[e]);
                 snprintf(f, sizeof f, "%s/probes/%s.json", dir, name);
-                if (!r->fresh[k] && file_exists(f)) continue;
+                if (!r->fresh[k] && probed(f, s->data_limit)) continue;
                 snprintf(tmp, sizeof tmp, "%g", p->eps[e]);
                 char *av[] = {"sharpness", dir, "--eps", tmp, "--name", name, "--limit", lim, "--threads", thr};
                 if ((rc = call(cmd_sharpness, 10, av))) return rc;
             }
             snprintf(f, sizeof f, "%s/probes/surface.json", dir);
-            if (p->surface && k == 0 && (r->fresh[k] || !file_exists(f))) {
+            if (p->surface && k == 0 && (r->fresh[k] || !probed(f, s->data_limit))) {
                 char *av[] = {"surface", dir, "--grid", (char *)p->surface_grid, "--range",
                               (char *)p->surface_range, "--limit", lim, "--threads", thr};
                 if ((rc = call(cmd_surface, 10, av))) return rc;
