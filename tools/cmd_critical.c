@@ -490,14 +490,19 @@ int cmd_critical(int argc, char **argv)
                "%s over the %d critical points, %s over all %d end points\n", opt.t[t], opt.max_iter,
                r0, ncrit, r1, N);
     }
+    if (ncrit < 3)
+        printf("(%d critical point%s: the correlation over all end points is one over points where "
+               "the search stopped after at most %d iterations, mostly not critical points; see the "
+               "budgets below)\n", ncrit, ncrit == 1 ? "" : "s", opt.max_iter);
     /* The same with every search cut at each budget: a gradient-flat end
      * point's index depends on how long the search ran, so a correlation
      * holds for a budget, not for "the critical points". */
     cJSON *bja = cJSON_AddArrayToObject(j, "by_budget");
     printf("by iteration budget B (each search as it stood after at most B iterations; rho over all "
            "%d points, ± its bootstrap sd):\n", N);
-    printf("%7s %4s %4s %6s  %-22s  %s\n", "B", "crit", "flat", "unconv", "mean index % (t=1e-6",
-           "1e-4  1e-3)   rho(index, loss) (t=1e-6  1e-4  1e-3)");
+    printf("%7s %4s %4s %6s  %-20s  %s\n", "", "", "", "", "mean index %", "rho(index, loss)");
+    printf("%7s %4s %4s %6s  %6s %6s %6s  %11s %11s %11s\n", "B", "crit", "flat", "unconv", "t=1e-6",
+           "1e-4", "1e-3", "t=1e-6", "1e-4", "1e-3");
     for (int b = 0; b < nb; b++) {
         int cnt[3] = {0, 0, 0};
         for (int k = 0; k < N; k++) cnt[bsteps[(size_t)k * MAX_BUDGETS + b].status]++;
@@ -538,7 +543,7 @@ int cmd_critical(int argc, char **argv)
             }
         }
         cJSON_AddItemToArray(bja, e);
-        printf("%7d %4d %4d %6d  %6s %6s %6s  %22s %10s %10s\n", budget[b],
+        printf("%7d %4d %4d %6d  %6s %6s %6s  %11s %11s %11s\n", budget[b],
                cnt[CRIT_CRITICAL], cnt[CRIT_FLAT], cnt[CRIT_UNCONVERGED], mean_s[0], mean_s[1],
                mean_s[2], rho_s[0], rho_s[1], rho_s[2]);
     }
