@@ -58,6 +58,21 @@ static double sidecar_limit(const char *run)
     return v;
 }
 
+static double sidecar_top(const char *run, const char *file)
+{
+    char p[2048];
+    snprintf(p, sizeof p, "%s/probes/%s", run, file);
+    size_t len;
+    char *t = (char *)test_read_file(p, &len);
+    cJSON *j = t ? cJSON_Parse(t) : NULL;
+    free(t);
+    const cJSON *top = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "lanczos"), "top");
+    const cJSON *v = cJSON_GetArrayItem(top, 0);
+    double x = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+    cJSON_Delete(j);
+    return x;
+}
+
 TEST(study_report_per_seed_median_spike_examples)
 {
     char dir[512], run[3][600], args[4096];
@@ -79,6 +94,8 @@ TEST(study_report_per_seed_median_spike_examples)
     set_log(run[0], 0.1), set_log(run[1], 0.14), set_log(run[2], 0.4);
     CHECK_MSG(test_saddle(args, &out) == 0, "compare again: %s", out);
     CHECK_MSG(!strstr(out, "== saddle hessian"), "probes on the same examples were redone: %s", out);
+    /* Probed on the whole training split: no second subset to compare with. */
+    CHECK(isnan(sidecar_top(run[0], "hessian-subset2.json")));
     char p[2048];
     snprintf(p, sizeof p, "%s/cmp/report.md", dir);
     size_t len;
@@ -110,5 +127,13 @@ TEST(study_report_per_seed_median_spike_examples)
     for (int k = 0; k < 3; k++) CHECK_MSG(sidecar_limit(run[k]) == 200, "%s kept its old probes", run[k]);
     md = (char *)test_read_file(p, &len);
     CHECK(md && strstr(md, "200 training examples (a seeded random subset"));
+    /* On a subset, seed 1 is probed on a second one too, and the report sets
+     * the two side by side: the values of both sidecars, in one row. */
+    double l1 = sidecar_top(run[0], "hessian.json"), l2 = sidecar_top(run[0], "hessian-subset2.json");
+    CHECK_MSG(isfinite(l1) && isfinite(l2) && l1 != l2, "lambda_max %g on subset 1, %g on subset 2", l1, l2);
+    char row[256];
+    snprintf(row, sizeof row, "| sb | %.4g | %.4g |", l1, l2);
+    CHECK_MSG(md && strstr(md, "## From one subset to another") && strstr(md, row), "no row '%s':\n%s", row,
+              md ? md : "");
     free(md);
 }

@@ -415,6 +415,7 @@ int report_write(const study *s, const char *notes)
     }
     report_both(&o, "\n", "</table>\n");
     report_examples_section(s, &o);
+    report_subset_section(s, &o);
 
     report_heading(&o, "Per seed");
     report_para(&o, "Every run and seed at the end of training. A run marked (spike) ends in a loss spike: "

@@ -51,5 +51,8 @@ int report_plateau_section(const study *s, report_out *o);
 /* Which examples each number of the report is on, from the sidecars the
  * probes wrote and each run's config.ini ([monitor] limit). */
 void report_examples_section(const study *s, report_out *o);
+/* λmax and the first ε-sharpness of seed 1 of every run on its probe
+ * subset and on a second one (the *-subset2.json sidecars), when there are any. */
+void report_subset_section(const study *s, report_out *o);
 
 #endif

@@ -107,3 +107,53 @@ void report_examples_section(const study *s, report_out *o)
                         "not the probes' lambda_max.", mon_hi, mon_lo != mon_hi ? " (at most)" : "");
     }
 }
+
+/* obj.key (or obj.key.sub) of a sidecar; an array gives its first item. */
+static double sidecar_num(const char *path, const char *obj, const char *key, const char *sub)
+{
+    cJSON *j;
+    if (probe_json_read(path, &j)) return NAN;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, obj), key);
+    if (sub) v = cJSON_GetObjectItemCaseSensitive(v, sub);
+    if (cJSON_IsArray(v)) v = cJSON_GetArrayItem(v, 0);
+    double x = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+    cJSON_Delete(j);
+    return x;
+}
+
+void report_subset_section(const study *s, report_out *o)
+{
+    double v[STUDY_MAX_RUNS][4];
+    int any = 0;
+    char e0[32] = "";
+    if (s->probes.neps > 0) snprintf(e0, sizeof e0, "%g", s->probes.eps[0]);
+    for (int i = 0; i < s->nruns; i++) {
+        char p[4400];
+        const char *d = s->runs[i].dirs[0];
+        snprintf(p, sizeof p, "%s/probes/hessian.json", d);
+        v[i][0] = sidecar_num(p, "lanczos", "top", NULL);
+        snprintf(p, sizeof p, "%s/probes/hessian-subset2.json", d);
+        v[i][1] = sidecar_num(p, "lanczos", "top", NULL);
+        snprintf(p, sizeof p, "%s/probes/sharpness-eps%s.json", d, e0);
+        v[i][2] = *e0 ? sidecar_num(p, "eps_sharpness", "full", "phi") : NAN;
+        snprintf(p, sizeof p, "%s/probes/sharpness-eps%s-subset2.json", d, e0);
+        v[i][3] = *e0 ? sidecar_num(p, "eps_sharpness", "full", "phi") : NAN;
+        any |= isfinite(v[i][1]) || isfinite(v[i][3]);
+    }
+    if (!any) return;
+    report_heading(o, "From one subset to another");
+    report_para(o, "Seed 1 of every run probed again on a second seeded subset of the same size "
+                "(--seed 2): how much of a probe's value belongs to the subset rather than to the "
+                "model. A difference between runs smaller than this is not evidence.");
+    char c2[64], c3[64];
+    snprintf(c2, sizeof c2, "eps-sharpness %s, subset 1 (%%)", e0);
+    snprintf(c3, sizeof c3, "eps-sharpness %s, subset 2 (%%)", e0);
+    const char *cols[4] = {"lambda_max, subset 1", "lambda_max, subset 2", c2, c3};
+    report_table_head(o, "run (seed 1)", cols, 4);
+    for (int i = 0; i < s->nruns; i++) {
+        char cells[4][64];
+        for (int c = 0; c < 4; c++) report_fmt_ms(&v[i][c], 1, cells[c], 64);
+        report_table_row(o, s->runs[i].label, -1, cells, 4);
+    }
+    report_both(o, "\n", "</table>\n");
+}
