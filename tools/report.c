@@ -322,8 +322,8 @@ int report_write(const study *s, const char *notes)
     static double spike_last[STUDY_MAX_RUNS][STUDY_MAX_SEEDS], spike_low[STUDY_MAX_RUNS][STUDY_MAX_SEEDS];
     memset(logs, 0, sizeof logs);
     memset(spike, 0, sizeof spike);
-    /* Matched training loss: the worst level every run reaches by its end
-     * (the lowest of its last logged values, so a final spike does not set it). */
+    /* Matched training loss: the worst level any run is at by its end (the
+     * median of its last logged values, so a final spike does not set it). */
     double thr = -INFINITY;
     int nspikes = 0;
     for (int i = 0; i < s->nruns; i++)
@@ -419,9 +419,9 @@ int report_write(const study *s, const char *notes)
 
     report_heading(&o, "Per seed");
     report_para(&o, "Every run and seed at the end of training. A run marked (spike) ends in a loss spike: "
-         "its last logged training loss is above %g times the lowest of its last %d logged values, so "
-         "its end-of-run numbers describe an excursion, not the minimum it had settled in; it moves "
-         "the mean more than the median.", REPORT_SPIKE_RATIO, REPORT_SPIKE_ROWS);
+         "its last logged training loss is above %g times the median of its last %d logged values, "
+         "so its end-of-run numbers describe an excursion, not the minimum it had settled in; it "
+         "moves the mean more than the median.", REPORT_SPIKE_RATIO, REPORT_SPIKE_ROWS);
     report_table_head(&o, "run", cols, nc);
     for (int i = 0; i < s->nruns; i++)
         for (int k = 0; k < s->runs[i].ndirs; k++) {
@@ -438,7 +438,7 @@ int report_write(const study *s, const char *notes)
             for (int k = 0; k < s->runs[i].ndirs; k++)
                 if (spike[i][k])
                     report_para(&o, "%s ends in a loss spike: last logged training loss %.4g, the "
-                         "lowest of its last %d logged values %.4g.", s->runs[i].dirs[k],
+                         "median of its last %d logged values %.4g.", s->runs[i].dirs[k],
                          spike_last[i][k], REPORT_SPIKE_ROWS, spike_low[i][k]);
     } else {
         report_para(&o, "No run ends in a loss spike.");
@@ -447,7 +447,7 @@ int report_write(const study *s, const char *notes)
     report_heading(&o, "At matched training loss");
     if (isfinite(thr)) {
         report_para(&o, "Each run at the first logged row of log.csv where its training loss is at or below %.4g, "
-             "the worst level any run reached by its end (per run, the lowest of its last %d logged "
+             "the worst level any run is at by its end (per run, the median of its last %d logged "
              "training losses, so a final spike does not set it): the runs compared when they fit the "
              "training set equally well.", thr, REPORT_SPIKE_ROWS);
         static const char *xc[X_COUNT] = {"epoch", "step", "train loss", "test loss", "test acc"};

@@ -58,17 +58,17 @@ void report_fmt_msm(const double *v, int n, char *buf, size_t len)
     else snprintf(buf, len, "%.4g ± %.2g (med %.4g)", m, sd, report_median(v, n));
 }
 
-int report_spike(const double *y, int n, double *last, double *low)
+int report_spike(const double *y, int n, double *last, double *level)
 {
-    int r = n - 1;
-    while (r >= 0 && !isfinite(y[r])) r--;
-    *last = *low = NAN;
-    if (r < 0) return 0;
-    *last = *low = y[r];
+    double w[REPORT_SPIKE_ROWS];
     int seen = 0;
-    for (int i = r; i >= 0 && seen < REPORT_SPIKE_ROWS; i--)
-        if (isfinite(y[i])) *low = fmin(*low, y[i]), seen++;
-    return seen >= 3 && *last > REPORT_SPIKE_RATIO * *low;
+    *last = *level = NAN;
+    for (int i = n - 1; i >= 0 && seen < REPORT_SPIKE_ROWS; i--)
+        if (isfinite(y[i])) w[seen++] = y[i];
+    if (!seen) return 0;
+    *last = w[0];
+    *level = report_median(w, seen);
+    return seen >= 3 && *last > REPORT_SPIKE_RATIO * *level;
 }
 
 void report_both(report_out *o, const char *md, const char *html)

@@ -23,14 +23,15 @@ double report_median(const double *v, int n);
 void report_fmt_msm(const double *v, int n, char *buf, size_t len);
 
 /* A run ends in a loss spike when its last logged training loss is above
- * REPORT_SPIKE_RATIO times the lowest of its last REPORT_SPIKE_ROWS logged
- * values (the last included): it stopped mid-excursion, so its end-of-run
- * numbers describe a transient, not the minimum it had settled in. y [n] is
- * the train_loss column of log.csv (NaN rows skipped); *last and *low get
- * the two numbers compared. */
+ * REPORT_SPIKE_RATIO times its recent level, the median of its last
+ * REPORT_SPIKE_ROWS logged values (the last included; a median, so the
+ * ordinary batch-to-batch noise of a small-batch run is not a spike): it
+ * stopped mid-excursion, and its end-of-run numbers describe a transient,
+ * not the minimum it had settled in. y [n] is the train_loss column of
+ * log.csv (NaN rows skipped); *last and *level get the two numbers compared. */
 #define REPORT_SPIKE_ROWS 10
-#define REPORT_SPIKE_RATIO 1.5
-int report_spike(const double *y, int n, double *last, double *low);
+#define REPORT_SPIKE_RATIO 3.0
+int report_spike(const double *y, int n, double *last, double *level);
 
 /* Raw text into each output (either may be NULL). */
 void report_both(report_out *o, const char *md, const char *html);
