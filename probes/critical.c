@@ -270,7 +270,7 @@ int crit_spearman_boot(int n, const double *x, const double *y, int reps, uint64
                        double *sd, double *lo, double *hi)
 {
     *sd = *lo = *hi = NAN;
-    if (n < 3 || reps < 2) return 0;
+    if (n < 3 || reps < 2) return NN_OK;
     double *bx = malloc(2 * (size_t)n * sizeof *bx), *rho = malloc((size_t)reps * sizeof *rho);
     if (!bx || !rho) {
         free(bx), free(rho);
