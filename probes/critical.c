@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "../datasets/linalg.h"
+#include "../datasets/rng.h"
 #include "../datasets/status.h"
 #include "../nn/pool.h"
 
@@ -91,6 +92,15 @@ static void classify(const crit_opts *opt, size_t n, const double *w, const doub
     else if (opt->flat_t < opt->nt && r->nullfrac[opt->flat_t] >= opt->flat_frac)
         r->status = CRIT_FLAT;
     else r->status = CRIT_UNCONVERGED;
+}
+
+static void report_step(const crit_result *c, int iter, double mu, crit_progress cb, void *user)
+{
+    if (!cb) return;
+    crit_step s = {iter, c->status, c->loss, c->gnorm, mu, c->lmin, c->lmax, {0}, {0}};
+    memcpy(s.nneg, c->nneg, sizeof s.nneg);
+    memcpy(s.index, c->index, sizeof s.index);
+    cb(user, &s);
 }
 
 /* Scratch and bounds of one Levenberg-Marquardt step in the eigenbasis
@@ -173,11 +183,18 @@ int crit_find(const objective *o, double *theta, const crit_opts *opt, crit_resu
             break;
         if ((rc = spectrum(o, theta, H, w, &r->hessians))) goto done;
         fresh = 1;
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, H, (int)n, g, 1, 0.0, gq, 1);
+        if (cb) {
+            /* The spectrum is here anyway: classifying this point costs O(n). */
+            crit_result here = *r;
+            here.loss = loss, here.gnorm = gnorm;
+            classify(opt, n, w, gq, gnorm, &here);
+            report_step(&here, it, mu, cb, user);
+        }
         double lam = fmax(fabs(w[0]), fabs(w[n - 1]));
         if (!(lam > 0)) break;
         double mu_floor = opt->mu0 * lam * lam;
         if (mu < mu_floor) mu = mu_floor;
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, H, (int)n, g, 1, 0.0, gq, 1);
         /* Every trial μ costs one gradient against one eigendecomposition
          * for the iteration, so scan the damping over whole decades around
          * the last one and keep the step that lowers ‖∇f‖ most; when no
@@ -193,13 +210,16 @@ int crit_find(const objective *o, double *theta, const crit_opts *opt, crit_resu
         if (!accepted) break; /* no damping lowers ‖∇f‖: a minimum of ½‖∇f‖² */
         fresh = 0;
         hist[++it] = gnorm;
-        if (cb) cb(user, it, loss, gnorm, mu);
     }
     r->iters = it;
     r->loss = loss, r->gnorm = gnorm;
-    if (!fresh && (rc = spectrum(o, theta, H, w, &r->hessians))) goto done;
-    cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, H, (int)n, g, 1, 0.0, gq, 1);
+    if (!fresh) {
+        if ((rc = spectrum(o, theta, H, w, &r->hessians))) goto done;
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)n, (int)n, 1.0, H, (int)n, g, 1, 0.0, gq, 1);
+    }
     classify(opt, n, w, gq, gnorm, r);
+    /* A fresh spectrum was reported inside the loop already. */
+    if (!fresh) report_step(r, it, mu, cb, user);
     if (eig) memcpy(eig, w, n * sizeof *eig);
 done:
     free(H), free(w), free(g), free(gq), free(c), free(th), free(gt), free(d), free(gbest), free(hist);
@@ -244,4 +264,45 @@ double crit_spearman(int n, const double *x, const double *y)
     }
     free(rx), free(ord);
     return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : NAN;
+}
+
+int crit_spearman_boot(int n, const double *x, const double *y, int reps, uint64_t seed,
+                       double *sd, double *lo, double *hi)
+{
+    *sd = *lo = *hi = NAN;
+    if (n < 3 || reps < 2) return NN_OK;
+    double *bx = malloc(2 * (size_t)n * sizeof *bx), *rho = malloc((size_t)reps * sizeof *rho);
+    if (!bx || !rho) {
+        free(bx), free(rho);
+        return nn_err(NN_ENOMEM, "critical points: out of memory for the bootstrap");
+    }
+    double *by = bx + n;
+    int m = 0;
+    for (int r = 0; r < reps; r++) {
+        for (int i = 0; i < n; i++) {
+            uint64_t k = rng_below(seed, 0xb007, (uint64_t)r * (uint64_t)n + (uint64_t)i, (uint64_t)n);
+            bx[i] = x[k], by[i] = y[k];
+        }
+        /* A resample without spread (one point drawn n times) has no rank
+         * correlation: left out, as a correlation over it is undefined. */
+        double v = crit_spearman(n, bx, by);
+        if (isfinite(v)) rho[m++] = v;
+    }
+    if (m >= 2) {
+        double mean = 0, s2 = 0;
+        for (int i = 0; i < m; i++) mean += rho[i] / m;
+        for (int i = 0; i < m; i++) s2 += (rho[i] - mean) * (rho[i] - mean);
+        *sd = sqrt(s2 / (m - 1));
+        /* insertion sort is fine for a few thousand */
+        for (int i = 1; i < m; i++) {
+            double v = rho[i];
+            int j = i - 1;
+            while (j >= 0 && rho[j] > v) rho[j + 1] = rho[j], j--;
+            rho[j + 1] = v;
+        }
+        *lo = rho[(int)floor(0.05 * (m - 1))];
+        *hi = rho[(int)ceil(0.95 * (m - 1))];
+    }
+    free(bx), free(rho);
+    return NN_OK;
 }

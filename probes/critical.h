@@ -52,8 +52,21 @@ typedef struct crit_result {
     double hg_rel;              /* ‖H∇f‖ / (λmax ‖∇f‖): 0 on a gradient-flat point */
 } crit_result;
 
-/* Called after every accepted step (may be NULL). */
-typedef void (*crit_progress)(void *user, int iter, double loss, double gnorm, double mu);
+/* The search after `iter` accepted steps, classified by the spectrum there:
+ * what the search would have reported with max_iter = iter. */
+typedef struct crit_step {
+    int iter;
+    int status;                 /* CRIT_*, as if the search stopped here */
+    double loss, gnorm, mu;     /* mu: the damping of the step that led here (0 at the start) */
+    double lmin, lmax;
+    int nneg[CRIT_MAX_T];
+    double index[CRIT_MAX_T];
+} crit_step;
+
+/* Called once for every point the search visits, iter = 0 .. r->iters in
+ * order (may be NULL): the index along the search, so that what an end
+ * point's index owes to the iteration budget can be seen. */
+typedef void (*crit_progress)(void *user, const crit_step *s);
 
 /* Searches from theta [n] (overwritten with the end point) and classifies
  * the end point into *r; its eigenvalues go to eig [n] (ascending) when not
@@ -65,6 +78,14 @@ int crit_find(const objective *o, double *theta, const crit_opts *opt, crit_resu
 /* Spearman's rank correlation of x [n] and y [n] (ties get their average
  * rank); NAN when either has no spread or n < 3. */
 double crit_spearman(int n, const double *x, const double *y);
+
+/* The spread of Spearman's rho of x [n] and y [n] over `reps` bootstrap
+ * resamples of the n pairs (drawn with the counter-based generator keyed by
+ * seed): the sample standard deviation and the 5% and 95% quantiles of the
+ * resampled rho, resamples without spread left out. All NAN for n < 3. A
+ * correlation over a handful of end points is loose; this says how loose. */
+int crit_spearman_boot(int n, const double *x, const double *y, int reps, uint64_t seed,
+                       double *sd, double *lo, double *hi);
 
 const char *crit_status_name(int status); /* "critical", "gradient-flat", "unconverged" */
 

@@ -59,7 +59,7 @@ TEST(cli_help_states_each_commands_own_defaults)
         snprintf(args, sizeof args, "%s --help", L[k].cmd);
         CHECK(test_saddle(args, &out) == 0);
         CHECK_MSG(count(out, "--limit N") == 1 && strstr(out, L[k].limit), "%s: %s", L[k].cmd, out);
-        CHECK_MSG(!strcmp(L[k].cmd, "surface") || !strstr(out, "10000"), "%s says 10000: %s", L[k].cmd, out);
+        CHECK_MSG(!strcmp(L[k].cmd, "surface") || !strstr(out, "default 10000"), "%s says 10000: %s", L[k].cmd, out);
     }
     CHECK(test_saddle("rescale --help", &out) == 0);
     CHECK_MSG(count(out, "--out") == 2 && count(out, "  --out") == 1, "%s", out); /* usage line + one entry */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../datasets/fileio.h"
 #include "../nn/pool.h"
@@ -30,9 +31,15 @@ static const char CRITICAL_USAGE[] =
     "A search stops at --gtol, when no damping lowers |g|, when |g| fell by less\n"
     "than 10% over 50 iterations, or after --max-iter iterations.\n"
     "Prints a table and Spearman's rank correlation of index and loss (n/a for\n"
-    "fewer than 3 points or no spread); writes NAME.json (default critical, after\n"
-    "every start), NAME.png (index against loss; `saddle render NAME.json` redraws\n"
-    "it), NAME_points.npy [starts][n] (float64 end points) and\n"
+    "fewer than 3 points or no spread), then the same at iteration budgets 25, 50,\n"
+    "100, ... and --max-iter (every search as it stood after that many iterations),\n"
+    "with its bootstrap spread over the end points: an end point that is not\n"
+    "critical has an index that depends on the budget. Progress: every iteration\n"
+    "on a terminal, a line every ~10 s otherwise. Writes NAME.json (default\n"
+    "critical, after every start; each point keeps its trace: loss, |g|,\n"
+    "lambda_min, status and index at every iteration), NAME.png (index against\n"
+    "loss; `saddle render NAME.json` redraws it), NAME_points.npy [starts][n]\n"
+    "(float64 end points) and\n"
     "NAME/point-KK.safetensors, which `saddle surface FILE --dirs hessian` takes.\n"
     "\n"
     "options:\n"
@@ -40,7 +47,8 @@ static const char CRITICAL_USAGE[] =
     "  --random R       of them from random inits (default N/4); the rest are\n"
     "                   snapshots spread evenly over RUN/traj, first to last\n"
     "  --init-scale S   random inits: the model's init times S (default 3)\n"
-    "  --max-iter N     Levenberg-Marquardt iterations per start (default 200)\n"
+    "  --max-iter N     Levenberg-Marquardt iterations per start (default 200, at\n"
+    "                   most 100000)\n"
     "  --gtol G         critical below this gradient norm (default 1e-8)\n"
 
     "  --max-params N   refuse models with more parameters (default 6000: the\n"
@@ -60,10 +68,71 @@ static int parse_num(const char *v, double lo, double hi, double *out)
     return 0;
 }
 
-static void progress(void *user, int iter, double loss, double gnorm, double mu)
+#define MAX_BUDGETS 16
+
+/* Every point of one search (iteration 0 .. its end) and the progress line. */
+typedef struct crit_watch {
+    crit_step *steps; /* [cap] */
+    int cap, n;
+    int start, nstarts, max_iter;
+    int tty;
+    double last;      /* when the last line was printed (off a terminal) */
+} crit_watch;
+
+static void on_step(void *user, const crit_step *s)
 {
-    if (iter % 25 == 0 || getenv("SADDLE_CRIT_TRACE"))
-        fprintf(stderr, "    iteration %d: loss %.8g, |g| %.3g, mu %.3g\n", iter, loss, gnorm, mu);
+    crit_watch *w = user;
+    if (w->n < w->cap) w->steps[w->n++] = *s;
+    /* A bar on a terminal; elsewhere a line every ~10 s, so a log shows the
+     * search is alive without an iteration each second. */
+    double now = nn_now();
+    if (!w->tty && s->iter > 0 && now - w->last < 10) return;
+    fprintf(stderr, "%s  start %d/%d  iteration %d/%d  loss %.8g  |g| %.3g  index %.2f%%%s",
+            w->tty ? "\r" : "", w->start, w->nstarts, s->iter, w->max_iter, s->loss, s->gnorm,
+            100 * s->index[1], w->tty ? "   " : "\n");
+    fflush(stderr);
+    w->last = now;
+}
+
+/* The budgets the index is reported at: 25, 50, 100, ... below max_iter, and max_iter. */
+static int budgets(int max_iter, int *b)
+{
+    int nb = 0;
+    for (long v = 25; v < max_iter && nb < MAX_BUDGETS - 1; v *= 2) b[nb++] = (int)v;
+    b[nb++] = max_iter;
+    return nb;
+}
+
+/* The search's state after at most `budget` iterations. */
+static const crit_step *at_budget(const crit_watch *w, int budget)
+{
+    return &w->steps[budget < w->n - 1 ? budget : w->n - 1];
+}
+
+/* The index, loss and |g| along the search, one entry per iteration. */
+static cJSON *trace_json(const crit_watch *w, const crit_opts *opt)
+{
+    cJSON *tr = cJSON_CreateObject();
+    cJSON *loss = cJSON_AddArrayToObject(tr, "loss");
+    cJSON *gn = cJSON_AddArrayToObject(tr, "grad_norm");
+    cJSON *lmin = cJSON_AddArrayToObject(tr, "lambda_min");
+    cJSON *st = cJSON_AddArrayToObject(tr, "status");
+    cJSON *idx = cJSON_AddArrayToObject(tr, "index");
+    cJSON *col[CRIT_MAX_T];
+    for (int t = 0; t < opt->nt; t++) {
+        col[t] = cJSON_CreateArray();
+        cJSON_AddItemToArray(idx, col[t]);
+    }
+    for (int k = 0; k < w->n; k++) {
+        const crit_step *s = &w->steps[k];
+        cJSON_AddItemToArray(loss, cJSON_CreateNumber(s->loss));
+        cJSON_AddItemToArray(gn, cJSON_CreateNumber(s->gnorm));
+        cJSON_AddItemToArray(lmin, cJSON_CreateNumber(s->lmin));
+        cJSON_AddItemToArray(st, cJSON_CreateString(crit_status_name(s->status)));
+        for (int t = 0; t < opt->nt; t++)
+            cJSON_AddItemToArray(col[t], cJSON_CreateNumber(s->index[t]));
+    }
+    return tr;
 }
 
 /* The start theta [n] (double) of search k: a snapshot, or a scaled init. */
@@ -246,7 +315,7 @@ int cmd_critical(int argc, char **argv)
         if (dst) {
             if (i + 1 >= argc) return cli_usage_error("critical", "%s needs a value", o);
             double lo = dst == &gtol ? 0 : dst == &scale ? 1e-6 : dst == &nrand ? 0 : 1;
-            double hi = dst == &starts ? 1000 : 1e9;
+            double hi = dst == &starts ? 1000 : dst == &max_iter ? 100000 : 1e9;
             int integer = dst != &gtol && dst != &scale;
             if (parse_num(argv[++i], lo, hi, dst) || (integer && *dst != floor(*dst)) ||
                 (dst == &gtol && !(*dst > 0)))
@@ -273,6 +342,8 @@ int cmd_critical(int argc, char **argv)
     double *theta = NULL, *points = NULL;
     float *tf = NULL;
     crit_result *res = NULL;
+    crit_step *bsteps = NULL; /* [N][MAX_BUDGETS]: each search at each budget */
+    crit_watch w = {0};
     char *cfg_text = NULL;
     probe_out pout = {.lock = {-1}};
     const char *dir = pout.dir;
@@ -311,7 +382,12 @@ int cmd_critical(int argc, char **argv)
     points = malloc((size_t)N * n * sizeof *points);
     tf = malloc(n * sizeof *tf);
     res = calloc((size_t)N, sizeof *res);
-    if (!theta || !points || !tf || !res) {
+    bsteps = calloc((size_t)N * MAX_BUDGETS, sizeof *bsteps);
+    w.cap = opt.max_iter + 1;
+    w.steps = malloc((size_t)w.cap * sizeof *w.steps);
+    w.nstarts = N, w.max_iter = opt.max_iter, w.tty = isatty(2);
+    int budget[MAX_BUDGETS], nb = budgets(opt.max_iter, budget);
+    if (!theta || !points || !tf || !res || !bsteps || !w.steps) {
         rc = nn_err(NN_ENOMEM, "critical: out of memory for %d starts of %zu", N, n);
         goto fail;
     }
@@ -333,6 +409,8 @@ int cmd_critical(int argc, char **argv)
     cJSON_AddNumberToObject(oj, "flat_fraction", opt.flat_frac);
     cJSON *tj = cJSON_AddArrayToObject(oj, "thresholds");
     for (int t = 0; t < opt.nt; t++) cJSON_AddItemToArray(tj, cJSON_CreateNumber(opt.t[t]));
+    cJSON *bj = cJSON_AddArrayToObject(oj, "budgets");
+    for (int b = 0; b < nb; b++) cJSON_AddItemToArray(bj, cJSON_CreateNumber(budget[b]));
     cJSON *arr = cJSON_AddArrayToObject(j, "points");
     printf("%zu parameters, %zu examples (%s), %d starts: %d snapshots, %d random (x%g init)\n",
            n, pd.k, a.split, N, from_snap, N - from_snap, scale);
@@ -347,10 +425,14 @@ int cmd_critical(int argc, char **argv)
         fprintf(stderr, "  start %d/%d (%s)\n", k + 1, N, src.label);
         double ts = nn_now();
         crit_result *r = &res[k];
-        if ((rc = crit_find(&o, theta, &opt, r, NULL, progress, NULL))) {
+        w.n = 0, w.start = k + 1, w.last = ts;
+        rc = crit_find(&o, theta, &opt, r, NULL, on_step, &w);
+        if (w.tty) fputc('\n', stderr);
+        if (rc) {
             fprintf(stderr, "saddle critical: start %d (%s) failed\n", k + 1, src.label);
             goto fail;
         }
+        for (int b = 0; b < nb; b++) bsteps[(size_t)k * MAX_BUDGETS + b] = *at_budget(&w, budget[b]);
         memcpy(points + (size_t)k * n, theta, n * sizeof *theta);
         for (size_t i = 0; i < n; i++) tf[i] = (float)theta[i];
         double acc = 0;
@@ -360,7 +442,9 @@ int cmd_critical(int argc, char **argv)
                100 * r->index[0], 100 * r->index[1], 100 * r->index[2], r->lmin, r->lmax,
                100 * r->nullfrac[opt.flat_t]);
         fflush(stdout);
-        cJSON_AddItemToArray(arr, point_json(&src, r, &opt, acc, nn_now() - ts));
+        cJSON *pj = point_json(&src, r, &opt, acc, nn_now() - ts);
+        cJSON_AddItemToObject(pj, "trace", trace_json(&w, &opt));
+        cJSON_AddItemToArray(arr, pj);
         char p[4500];
         snprintf(p, sizeof p, "%s/point-%02d.safetensors", pdir, k + 1);
         ckpt_info info = {src.step < 0 ? 0 : src.step, 0, pm.c.train.seed, cfg_text};
@@ -406,8 +490,66 @@ int cmd_critical(int argc, char **argv)
         char r0[64], r1[64];
         snprintf(r0, sizeof r0, isfinite(rho[0]) ? "%.3f" : "n/a", rho[0]);
         snprintf(r1, sizeof r1, isfinite(rho[1]) ? "%.3f" : "n/a", rho[1]);
-        printf("Spearman rank correlation of index (t = %g) and loss: %s over the %d critical "
-               "points, %s over all %d end points\n", opt.t[t], r0, ncrit, r1, N);
+        printf("Spearman rank correlation of index (t = %g) and loss after at most %d iterations: "
+               "%s over the %d critical points, %s over all %d end points\n", opt.t[t], opt.max_iter,
+               r0, ncrit, r1, N);
+    }
+    if (ncrit < 3)
+        printf("(%d critical point%s: the correlation over all end points is one over points where "
+               "the search stopped after at most %d iterations, mostly not critical points; see the "
+               "budgets below)\n", ncrit, ncrit == 1 ? "" : "s", opt.max_iter);
+    /* The same with every search cut at each budget: a gradient-flat end
+     * point's index depends on how long the search ran, so a correlation
+     * holds for a budget, not for "the critical points". */
+    cJSON *bja = cJSON_AddArrayToObject(j, "by_budget");
+    printf("by iteration budget B (each search as it stood after at most B iterations; rho over all "
+           "%d points, ± its bootstrap sd):\n", N);
+    printf("%7s %4s %4s %6s  %-20s  %s\n", "", "", "", "", "mean index %", "rho(index, loss)");
+    printf("%7s %4s %4s %6s  %6s %6s %6s  %11s %11s %11s\n", "B", "crit", "flat", "unconv", "t=1e-6",
+           "1e-4", "1e-3", "t=1e-6", "1e-4", "1e-3");
+    for (int b = 0; b < nb; b++) {
+        int cnt[3] = {0, 0, 0};
+        for (int k = 0; k < N; k++) cnt[bsteps[(size_t)k * MAX_BUDGETS + b].status]++;
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddNumberToObject(e, "iterations", budget[b]);
+        cJSON_AddNumberToObject(e, "critical", cnt[CRIT_CRITICAL]);
+        cJSON_AddNumberToObject(e, "gradient_flat", cnt[CRIT_FLAT]);
+        cJSON_AddNumberToObject(e, "unconverged", cnt[CRIT_UNCONVERGED]);
+        cJSON *mj = cJSON_AddArrayToObject(e, "mean_index");
+        cJSON *rj = cJSON_AddArrayToObject(e, "spearman");
+        cJSON *sdj = cJSON_AddArrayToObject(e, "spearman_bootstrap_sd");
+        cJSON *qj = cJSON_AddArrayToObject(e, "spearman_bootstrap_5_95");
+        char mean_s[3][16] = {"", "", ""}, rho_s[3][32] = {"", "", ""};
+        for (int t = 0; t < opt.nt; t++) {
+            double mean = 0;
+            for (int k = 0; k < N; k++) {
+                const crit_step *st = &bsteps[(size_t)k * MAX_BUDGETS + b];
+                li[k] = st->loss, li[N + k] = st->index[t];
+                mean += st->index[t] / N;
+            }
+            double rho = crit_spearman(N, li, li + N), sd, q5, q95;
+            if ((rc = crit_spearman_boot(N, li, li + N, 2000, a.seed, &sd, &q5, &q95))) {
+                free(li);
+                goto fail;
+            }
+            cJSON_AddItemToArray(mj, cJSON_CreateNumber(mean));
+            cJSON_AddItemToArray(rj, isfinite(rho) ? cJSON_CreateNumber(rho) : cJSON_CreateNull());
+            cJSON_AddItemToArray(sdj, isfinite(sd) ? cJSON_CreateNumber(sd) : cJSON_CreateNull());
+            cJSON *q = cJSON_CreateArray();
+            cJSON_AddItemToArray(q, isfinite(q5) ? cJSON_CreateNumber(q5) : cJSON_CreateNull());
+            cJSON_AddItemToArray(q, isfinite(q95) ? cJSON_CreateNumber(q95) : cJSON_CreateNull());
+            cJSON_AddItemToArray(qj, q);
+            if (t < 3) {
+                snprintf(mean_s[t], sizeof mean_s[t], "%.2f", 100 * mean);
+                if (isfinite(rho) && isfinite(sd))
+                    snprintf(rho_s[t], sizeof rho_s[t], "%.2f±%.2f", rho, sd);
+                else snprintf(rho_s[t], sizeof rho_s[t], isfinite(rho) ? "%.2f" : "n/a", rho);
+            }
+        }
+        cJSON_AddItemToArray(bja, e);
+        printf("%7d %4d %4d %6d  %6s %6s %6s  %11s %11s %11s\n", budget[b],
+               cnt[CRIT_CRITICAL], cnt[CRIT_FLAT], cnt[CRIT_UNCONVERGED], mean_s[0], mean_s[1],
+               mean_s[2], rho_s[0], rho_s[1], rho_s[2]);
     }
     free(li);
     size_t shape[2] = {(size_t)N, n};
@@ -427,7 +569,7 @@ int cmd_critical(int argc, char **argv)
     printf("%s, %s (%.0f s)\n", png, json, nn_now() - t0);
 fail:
     probe_traj_free(names, nsnap);
-    free(theta), free(points), free(tf), free(res), free(cfg_text);
+    free(theta), free(points), free(tf), free(res), free(cfg_text), free(bsteps), free(w.steps);
     nnobj_free(&ctx);
     probe_model_close(&pm);
     probe_data_close(&pd);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "../datasets/fileio.h"
+#include "probe.h"
 #include "study.h"
 
 static const char STUDY_USAGE[] =
@@ -58,6 +59,19 @@ static int file_exists(const char *p)
 {
     struct stat st;
     return stat(p, &st) == 0;
+}
+
+/* A probe result that can be kept: it exists and was measured on the
+ * examples the study asks for now (its sidecar's data.limit), so changing
+ * data_limit re-probes instead of mixing old and new subsets in one table. */
+static int probed(const char *sidecar, long long limit)
+{
+    cJSON *j;
+    if (!file_exists(sidecar) || probe_json_read(sidecar, &j)) return 0;
+    const cJSON *l = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "data"), "limit");
+    int same = cJSON_IsNumber(l) && l->valuedouble == (double)limit;
+    cJSON_Delete(j);
+    return same;
 }
 
 /* The config the study would train RUN with at SEED, resolved as cmd_train does. */
@@ -135,6 +149,45 @@ static int train_all(study *s)
     return EXIT_OK;
 }
 
+/* 1 when a sidecar's examples are a seeded subset rather than the whole split. */
+static int on_subset(const char *sidecar)
+{
+    cJSON *j;
+    if (probe_json_read(sidecar, &j)) return 0;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "data"), "subset");
+    int sub = cJSON_IsString(v) && strcmp(v->valuestring, "all") != 0;
+    cJSON_Delete(j);
+    return sub;
+}
+
+/* Probes on a subset measure the subset as well as the model: λmax and the
+ * first ε-sharpness of seed 1 again on a second seeded subset of the same
+ * size, so the report can set differences between runs against it. */
+static int probe_subset2(const study *s, const study_run *r, char *dir, char *lim, char *thr)
+{
+    const study_probes *p = &s->probes;
+    char f[4200], name[96];
+    snprintf(f, sizeof f, "%s/probes/hessian.json", dir);
+    if (s->data_limit <= 0 || !on_subset(f)) return EXIT_OK;
+    int rc;
+    snprintf(f, sizeof f, "%s/probes/hessian-subset2.json", dir);
+    if (p->hessian && (r->fresh[0] || !probed(f, s->data_limit))) {
+        char *av[] = {"hessian", dir, "--top", "1", "--limit", lim, "--seed", "2", "--name",
+                      "hessian-subset2", "--threads", thr};
+        if ((rc = call(cmd_hessian, 12, av))) return rc;
+    }
+    snprintf(name, sizeof name, "sharpness-eps%g-subset2", p->eps[0]);
+    snprintf(f, sizeof f, "%s/probes/%s.json", dir, name);
+    if (p->sharpness && p->neps > 0 && (r->fresh[0] || !probed(f, s->data_limit))) {
+        char eps[32];
+        snprintf(eps, sizeof eps, "%g", p->eps[0]);
+        char *av[] = {"sharpness", dir, "--eps", eps, "--name", name, "--limit", lim, "--seed", "2",
+                      "--threads", thr};
+        if ((rc = call(cmd_sharpness, 12, av))) return rc;
+    }
+    return EXIT_OK;
+}
+
 static int probe_all(study *s, char *notes, size_t notes_len)
 {
     const study_probes *p = &s->probes;
@@ -149,7 +202,7 @@ static int probe_all(study *s, char *notes, size_t notes_len)
             /* Probe outputs are keyed to the checkpoint they measured; a
              * rerun study reuses them when the run was kept. */
             snprintf(f, sizeof f, "%s/probes/hessian.json", dir);
-            if (p->hessian && (r->fresh[k] || !file_exists(f))) {
+            if (p->hessian && (r->fresh[k] || !probed(f, s->data_limit))) {
                 char pr[32], runs[32], steps[32];
                 snprintf(pr, sizeof pr, "%d", p->hessian_probes);
                 snprintf(runs, sizeof runs, "%d", p->density_runs);
@@ -166,14 +219,15 @@ static int probe_all(study *s, char *notes, size_t notes_len)
                 char name[64];
                 snprintf(name, sizeof name, "sharpness-eps%g", p->eps[e]);
                 snprintf(f, sizeof f, "%s/probes/%s.json", dir, name);
-                if (!r->fresh[k] && file_exists(f)) continue;
+                if (!r->fresh[k] && probed(f, s->data_limit)) continue;
                 snprintf(tmp, sizeof tmp, "%g", p->eps[e]);
                 char *av[] = {"sharpness", dir, "--eps", tmp, "--name", name, "--limit", lim, "--threads", thr,
                               "--overwrite"};
                 if ((rc = call(cmd_sharpness, 11, av))) return rc;
             }
+            if (k == 0 && (rc = probe_subset2(s, r, dir, lim, thr))) return rc;
             snprintf(f, sizeof f, "%s/probes/surface.json", dir);
-            if (p->surface && k == 0 && (r->fresh[k] || !file_exists(f))) {
+            if (p->surface && k == 0 && (r->fresh[k] || !probed(f, s->data_limit))) {
                 char *av[] = {"surface", dir, "--grid", (char *)p->surface_grid, "--range",
                               (char *)p->surface_range, "--limit", lim, "--threads", thr, "--overwrite"};
                 if ((rc = call(cmd_surface, 11, av))) return rc;

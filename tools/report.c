@@ -318,9 +318,14 @@ int report_write(const study *s, const char *notes)
     static double m[STUDY_MAX_RUNS][M_COUNT][STUDY_MAX_SEEDS];
     static double x[STUDY_MAX_RUNS][X_COUNT][STUDY_MAX_SEEDS];
     static logcsv logs[STUDY_MAX_RUNS][STUDY_MAX_SEEDS];
+    static int spike[STUDY_MAX_RUNS][STUDY_MAX_SEEDS];
+    static double spike_last[STUDY_MAX_RUNS][STUDY_MAX_SEEDS], spike_low[STUDY_MAX_RUNS][STUDY_MAX_SEEDS];
     memset(logs, 0, sizeof logs);
-    /* Matched training loss: the worst final training loss over every run. */
+    memset(spike, 0, sizeof spike);
+    /* Matched training loss: the worst level any run is at by its end (the
+     * median of its last logged values, so a final spike does not set it). */
     double thr = -INFINITY;
+    int nspikes = 0;
     for (int i = 0; i < s->nruns; i++)
         for (int k = 0; k < s->runs[i].ndirs; k++) {
             const char *d = s->runs[i].dirs[k];
@@ -345,8 +350,10 @@ int report_write(const study *s, const char *notes)
                 }
             }
             if (log_read(d, &logs[i][k]) == NN_OK && logs[i][k].n > 0) {
-                double last = logs[i][k].col[2][logs[i][k].n - 1];
-                if (isfinite(last)) thr = fmax(thr, last);
+                spike[i][k] = report_spike(logs[i][k].col[2], logs[i][k].n, &spike_last[i][k],
+                                           &spike_low[i][k]);
+                nspikes += spike[i][k];
+                if (isfinite(spike_low[i][k])) thr = fmax(thr, spike_low[i][k]);
             }
         }
     for (int i = 0; i < s->nruns; i++)
@@ -377,8 +384,10 @@ int report_write(const study *s, const char *notes)
     fputs("<h1>Study: ", o.html);
     report_html_escape(o.html, s->name);
     fputs("</h1>\n<p id=\"imgcheck\">images not checked (scripts off)</p>\n", o.html);
-    report_para(&o, "%d run(s) x up to %d seed(s); probes on %lld training examples (seeded subset). "
-         "Cells are mean ± standard deviation over seeds.", s->nruns, s->nseeds, s->data_limit);
+    report_para(&o, "%d run(s) x up to %d seed(s). Cells are mean ± standard deviation over seeds, with "
+         "the median (med) from three seeds on; every seed's own value is in the per-seed table. A "
+         "few seeds do not pin down a ratio between runs: read the per-seed values before the means.",
+         s->nruns, s->nseeds);
     for (int i = 0; i < s->nruns; i++)
         report_para(&o, "%s: %s (%s)", s->runs[i].id, s->runs[i].label,
              s->runs[i].config[0] ? s->runs[i].config : s->runs[i].dirs[0]);
@@ -401,21 +410,51 @@ int report_write(const study *s, const char *notes)
     report_table_head(&o, "run", cols, nc);
     for (int i = 0; i < s->nruns; i++) {
         char cells[M_COUNT][64];
-        for (int c = 0; c < nc; c++) report_fmt_ms(m[i][c], s->runs[i].ndirs, cells[c], 64);
+        for (int c = 0; c < nc; c++) report_fmt_msm(m[i][c], s->runs[i].ndirs, cells[c], 64);
         report_table_row(&o, s->runs[i].label, s->runs[i].ndirs, cells, nc);
     }
     report_both(&o, "\n", "</table>\n");
+    report_examples_section(s, &o);
+    report_subset_section(s, &o);
+
+    report_heading(&o, "Per seed");
+    report_para(&o, "Every run and seed at the end of training. A run marked (spike) ends in a loss spike: "
+         "its last logged training loss is above %g times the median of its last %d logged values, "
+         "so its end-of-run numbers describe an excursion, not the minimum it had settled in; it "
+         "moves the mean more than the median.", REPORT_SPIKE_RATIO, REPORT_SPIKE_ROWS);
+    report_table_head(&o, "run", cols, nc);
+    for (int i = 0; i < s->nruns; i++)
+        for (int k = 0; k < s->runs[i].ndirs; k++) {
+            char cells[M_COUNT][64], label[4400];
+            const char *d = s->runs[i].dirs[k], *bn = strrchr(d, '/');
+            snprintf(label, sizeof label, "%s: %s%s", s->runs[i].label, bn ? bn + 1 : d,
+                     spike[i][k] ? " (spike)" : "");
+            for (int c = 0; c < nc; c++) report_fmt_ms(&m[i][c][k], 1, cells[c], 64);
+            report_table_row(&o, label, -1, cells, nc);
+        }
+    report_both(&o, "\n", "</table>\n");
+    if (nspikes) {
+        for (int i = 0; i < s->nruns; i++)
+            for (int k = 0; k < s->runs[i].ndirs; k++)
+                if (spike[i][k])
+                    report_para(&o, "%s ends in a loss spike: last logged training loss %.4g, the "
+                         "median of its last %d logged values %.4g.", s->runs[i].dirs[k],
+                         spike_last[i][k], REPORT_SPIKE_ROWS, spike_low[i][k]);
+    } else {
+        report_para(&o, "No run ends in a loss spike.");
+    }
 
     report_heading(&o, "At matched training loss");
     if (isfinite(thr)) {
         report_para(&o, "Each run at the first logged row of log.csv where its training loss is at or below %.4g, "
-             "the worst final training loss over all runs: the runs compared when they fit the training "
-             "set equally well.", thr);
+             "the worst level any run is at by its end (per run, the median of its last %d logged "
+             "training losses, so a final spike does not set it): the runs compared when they fit the "
+             "training set equally well.", thr, REPORT_SPIKE_ROWS);
         static const char *xc[X_COUNT] = {"epoch", "step", "train loss", "test loss", "test acc"};
         report_table_head(&o, "run", xc, X_COUNT);
         for (int i = 0; i < s->nruns; i++) {
             char cells[X_COUNT][64];
-            for (int c = 0; c < X_COUNT; c++) report_fmt_ms(x[i][c], s->runs[i].ndirs, cells[c], 64);
+            for (int c = 0; c < X_COUNT; c++) report_fmt_msm(x[i][c], s->runs[i].ndirs, cells[c], 64);
             report_table_row(&o, s->runs[i].label, s->runs[i].ndirs, cells, X_COUNT);
         }
         report_both(&o, "\n", "</table>\n");

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report_priv.h"
@@ -28,6 +29,46 @@ void report_fmt_ms(const double *v, int n, char *buf, size_t len)
     if (!k) snprintf(buf, len, "–");
     else if (k == 1) snprintf(buf, len, "%.4g", m);
     else snprintf(buf, len, "%.4g ± %.2g", m, sd);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double report_median(const double *v, int n)
+{
+    double w[64];
+    int k = 0;
+    for (int i = 0; i < n && k < 64; i++)
+        if (isfinite(v[i])) w[k++] = v[i];
+    if (!k) return NAN;
+    qsort(w, (size_t)k, sizeof *w, cmp_double);
+    return k % 2 ? w[k / 2] : 0.5 * (w[k / 2 - 1] + w[k / 2]);
+}
+
+void report_fmt_msm(const double *v, int n, char *buf, size_t len)
+{
+    double m, sd;
+    int k;
+    report_mean_std(v, n, &m, &sd, &k);
+    /* With two seeds the median is the mean: shown from three on. */
+    if (k < 3) report_fmt_ms(v, n, buf, len);
+    else snprintf(buf, len, "%.4g ± %.2g (med %.4g)", m, sd, report_median(v, n));
+}
+
+int report_spike(const double *y, int n, double *last, double *level)
+{
+    double w[REPORT_SPIKE_ROWS];
+    int seen = 0;
+    *last = *level = NAN;
+    for (int i = n - 1; i >= 0 && seen < REPORT_SPIKE_ROWS; i--)
+        if (isfinite(y[i])) w[seen++] = y[i];
+    if (!seen) return 0;
+    *last = w[0];
+    *level = report_median(w, seen);
+    return seen >= 3 && *last > REPORT_SPIKE_RATIO * *level;
 }
 
 void report_both(report_out *o, const char *md, const char *html)
