@@ -434,3 +434,31 @@ TEST(probe_a_changed_directions_file_is_another_result)
         CHECK_MSG(seed == 1 || strstr(out, "surface-2"), "%s", out);
     }
 }
+
+/* --overwrite replaces a result whole: none of the old result's files (a
+ * curvature map the new options do not make) stays beside the new one, and
+ * a result whose name merely starts with the same word is not touched. */
+TEST(probe_overwrite_leaves_nothing_of_the_old_result)
+{
+    const char *run = fixture_run(), *out;
+    char dir[512], args[2048], p[700];
+    snprintf(dir, sizeof dir, "%s", test_path("overwrite-whole"));
+    snprintf(args, sizeof args, "surface %s --curvature --grid 3x3 --limit 30 --out %s --name s", run, dir);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    snprintf(args, sizeof args, "surface %s --grid 3x3 --limit 30 --out %s --name s_lr", run, dir);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    snprintf(p, sizeof p, "%s/s_lmax.npy", dir);
+    CHECK(test_exists(p));
+    snprintf(args, sizeof args, "surface %s --grid 5x5 --limit 30 --out %s --name s --overwrite", run, dir);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    CHECK(grid_of(dir, "s.npy", 5, 5));
+    static const char *const gone[] = {"s_lmax.npy", "s_lmin.npy", "s_ratio.npy", "s_curvature.png",
+                                       "s_convex.png"};
+    for (size_t k = 0; k < sizeof gone / sizeof *gone; k++) {
+        snprintf(p, sizeof p, "%s/%s", dir, gone[k]);
+        CHECK_MSG(!test_exists(p), "%s survived --overwrite", gone[k]);
+    }
+    CHECK(grid_of(dir, "s_lr.npy", 3, 3));
+    snprintf(p, sizeof p, "%s/s_lr_acc.npy", dir);
+    CHECK(test_exists(p));
+}

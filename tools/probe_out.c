@@ -1,6 +1,7 @@
 /* Where probe results go: the output directory of a run, snapshot or lone
  * checkpoint, its one-writer lock, and a name that never replaces a result
  * of other options. */
+#include <dirent.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <string.h>
@@ -144,6 +145,57 @@ static void difference(const cJSON *old, const cJSON *inv, char *out, size_t len
     else snprintf(out, len, "a result on other data (split, --limit or --seed)");
 }
 
+/* True when the file `f` of dir belongs to the result `name`: NAME.ext,
+ * NAME_part.ext or NAME.rank-R*.npy — unless a longer result name (a
+ * NAME_x with its own NAME_x.json) owns it. */
+static int result_file(const char *dir, const char *name, const char *f)
+{
+    size_t L = strlen(name);
+    if (strncmp(f, name, L) || (f[L] != '.' && f[L] != '_')) return 0;
+    const char *dot = strchr(f + L, '.');
+    if (!dot) return 0;
+    for (const char *u = f + L; u < dot; u++) {
+        if (*u != '_' || u == f + L) continue;
+        char other[PROBE_PATH_MAX + 300];
+        snprintf(other, sizeof other, "%s/%.*s.json", dir, (int)(u - f), f);
+        if (access(other, F_OK) == 0) return 0;
+    }
+    char other[PROBE_PATH_MAX + 300];
+    snprintf(other, sizeof other, "%s/%.*s.json", dir, (int)(dot - f), f);
+    return dot == f + L || access(other, F_OK) != 0;
+}
+
+/* --overwrite of a result of other options: its files go first, so none
+ * of them (a curvature map, MPI parts, a longer search's point files)
+ * survives beside the new result. */
+static void remove_result(const char *dir, const char *name)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    char p[8192];
+    for (struct dirent *e; (e = readdir(d));) {
+        if (!result_file(dir, name, e->d_name)) continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && !S_ISDIR(st.st_mode)) unlink(p);
+    }
+    closedir(d);
+    /* `saddle critical` keeps its end points in NAME/point-KK.safetensors. */
+    char sub[PROBE_PATH_MAX + 300];
+    snprintf(sub, sizeof sub, "%s/%s", dir, name);
+    if ((d = opendir(sub))) {
+        for (struct dirent *e; (e = readdir(d));) {
+            size_t L = strlen(e->d_name);
+            if (strncmp(e->d_name, "point-", 6) || L < 18 || strcmp(e->d_name + L - 12, ".safetensors"))
+                continue;
+            snprintf(p, sizeof p, "%s/%s", sub, e->d_name);
+            unlink(p);
+        }
+        closedir(d);
+        rmdir(sub); /* only when nothing else is in it */
+    }
+}
+
 int probe_out_open(probe_out *po, const char *cmd, const char *dflt_name,
                    const probe_model *const *pms, int npm, const probe_args *a, int argc,
                    char **argv, const char *const *ignore)
@@ -175,8 +227,10 @@ int probe_out_open(probe_out *po, const char *cmd, const char *dflt_name,
         if (!same && k == 1) difference(oi, po->invocation, why, sizeof why);
         cJSON_Delete(old);
         if (same || (k == 1 && a->overwrite)) {
-            if (!same)
+            if (!same) {
                 fprintf(stderr, "%s: replacing %s (--overwrite; %s)\n", cmd, path, why);
+                remove_result(po->dir, cand);
+            }
             snprintf(po->name, sizeof po->name, "%s", cand);
             break;
         }
