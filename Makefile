@@ -147,6 +147,8 @@ FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined \
               -fno-sanitize-recover=undefined
 FUZZ_OBJ = $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) $(TOOL_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BINS = $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+# Kept between runs (make would delete them as intermediates and rebuild all).
+.SECONDARY: $(FUZZ_OBJ)
 
 $(FUZZ_BUILD)/obj/tools/saddle.o: FUZZ_DEFS = -Dmain=saddle_main
 $(FUZZ_BUILD)/obj/%.o: %.c
