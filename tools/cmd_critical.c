@@ -14,6 +14,7 @@
 #include "../probes/critical.h"
 #include "../probes/npy.h"
 #include "../probes/render.h"
+#include "critical_resume.h"
 #include "probe.h"
 
 static const char CRITICAL_USAGE[] =
@@ -41,6 +42,9 @@ static const char CRITICAL_USAGE[] =
     "loss; `saddle render NAME.json` redraws it), NAME_points.npy [starts][n]\n"
     "(float64 end points) and\n"
     "NAME/point-KK.safetensors, which `saddle surface FILE --dirs hessian` takes.\n"
+    "Every finished start is on disk at once, so an interrupted run resumes: rerun\n"
+    "it with the same options and only the remaining starts are searched (saved\n"
+    "starts that do not check out are not used: it starts over and says why).\n"
     "\n"
     "options:\n"
     "  --starts N       searches in all (default 20)\n"
@@ -172,6 +176,15 @@ static int start_point(const probe_model *pm, const char *run, char **names, int
     src->step = -1;
     snprintf(src->label, sizeof src->label, "random %d", r + 1);
     return NN_OK;
+}
+
+static void print_row(int k, const char *label, const crit_result *r, const crit_opts *opt)
+{
+    printf("%3d %-16s %-14s %5d  %-9.6g  %-8.2g  %6.2f %6.2f %6.2f  %-8.3g  %-7.3g  %5.1f\n",
+           k + 1, label, crit_status_name(r->status), r->iters, r->loss, r->gnorm,
+           100 * r->index[0], 100 * r->index[1], 100 * r->index[2], r->lmin, r->lmax,
+           100 * r->nullfrac[opt->flat_t]);
+    fflush(stdout);
 }
 
 static cJSON *point_json(const start_src *src, const crit_result *r, const crit_opts *opt,
@@ -342,6 +355,8 @@ int cmd_critical(int argc, char **argv)
     double *theta = NULL, *points = NULL;
     float *tf = NULL;
     crit_result *res = NULL;
+    start_src *srcs = NULL;
+    const char **labels = NULL;
     crit_step *bsteps = NULL; /* [N][MAX_BUDGETS]: each search at each budget */
     crit_watch w = {0};
     char *cfg_text = NULL;
@@ -382,12 +397,14 @@ int cmd_critical(int argc, char **argv)
     points = malloc((size_t)N * n * sizeof *points);
     tf = malloc(n * sizeof *tf);
     res = calloc((size_t)N, sizeof *res);
+    srcs = calloc((size_t)N, sizeof *srcs);
+    labels = calloc((size_t)N, sizeof *labels);
     bsteps = calloc((size_t)N * MAX_BUDGETS, sizeof *bsteps);
     w.cap = opt.max_iter + 1;
     w.steps = malloc((size_t)w.cap * sizeof *w.steps);
     w.nstarts = N, w.max_iter = opt.max_iter, w.tty = isatty(2);
     int budget[MAX_BUDGETS], nb = budgets(opt.max_iter, budget);
-    if (!theta || !points || !tf || !res || !bsteps || !w.steps) {
+    if (!theta || !points || !tf || !res || !srcs || !labels || !bsteps || !w.steps) {
         rc = nn_err(NN_ENOMEM, "critical: out of memory for %d starts of %zu", N, n);
         goto fail;
     }
@@ -412,6 +429,26 @@ int cmd_critical(int argc, char **argv)
     cJSON *bj = cJSON_AddArrayToObject(oj, "budgets");
     for (int b = 0; b < nb; b++) cJSON_AddItemToArray(bj, cJSON_CreateNumber(budget[b]));
     cJSON *arr = cJSON_AddArrayToObject(j, "points");
+    char pts[PROBE_PATH_MAX];
+    probe_out_path(&pout, pts, "_points.npy");
+    /* An interrupted run of the same options left its finished starts on
+     * disk: keep them and search only from the rest. */
+    int done = 0;
+    if (access(json, F_OK) == 0) {
+        for (int k = 0; k < N; k++) {
+            if ((rc = start_point(&pm, run, names, nsnap, from_snap, k, a.seed, scale, theta, &srcs[k])))
+                goto fail;
+            labels[k] = srcs[k].label;
+        }
+        char why[700];
+        done = critical_resume(json, pts, pdir, j, labels, &opt, budget, nb, MAX_BUDGETS, n, N,
+                               arr, res, points, bsteps, w.steps, why, sizeof why);
+        if (done)
+            fprintf(stderr, "saddle critical: resuming %s: %d of %d starts done\n", json, done, N);
+        else if (why[0])
+            fprintf(stderr, "saddle critical: %s does not fit this run (%s); starting over\n", json,
+                    why);
+    }
     printf("%zu parameters, %zu examples (%s), %d starts: %d snapshots, %d random (x%g init)\n",
            n, pd.k, a.split, N, from_snap, N - from_snap, scale);
     printf("index at t: %% of eigenvalues below -t lambda_max; null-g: %% of |g|^2 where |lambda| "
@@ -419,6 +456,10 @@ int cmd_critical(int argc, char **argv)
     printf("%3s %-16s %-14s %5s  %-9s  %-8s  %6s %6s %6s  %-8s  %-7s  %5s\n", "#", "start", "status",
            "iters", "loss", "|g|", "t=1e-6", "1e-4", "1e-3", "lmin", "lmax", "null-g");
     for (int k = 0; k < N; k++) {
+        if (k < done) {
+            print_row(k, srcs[k].label, &res[k], &opt);
+            continue;
+        }
         start_src src;
         if ((rc = start_point(&pm, run, names, nsnap, from_snap, k, a.seed, scale, theta, &src)))
             goto fail;
@@ -437,11 +478,7 @@ int cmd_critical(int argc, char **argv)
         for (size_t i = 0; i < n; i++) tf[i] = (float)theta[i];
         double acc = 0;
         o.value(o.ctx, tf, &acc);
-        printf("%3d %-16s %-14s %5d  %-9.6g  %-8.2g  %6.2f %6.2f %6.2f  %-8.3g  %-7.3g  %5.1f\n",
-               k + 1, src.label, crit_status_name(r->status), r->iters, r->loss, r->gnorm,
-               100 * r->index[0], 100 * r->index[1], 100 * r->index[2], r->lmin, r->lmax,
-               100 * r->nullfrac[opt.flat_t]);
-        fflush(stdout);
+        print_row(k, src.label, r, &opt);
         cJSON *pj = point_json(&src, r, &opt, acc, nn_now() - ts);
         cJSON_AddItemToObject(pj, "trace", trace_json(&w, &opt));
         cJSON_AddItemToArray(arr, pj);
@@ -449,6 +486,8 @@ int cmd_critical(int argc, char **argv)
         snprintf(p, sizeof p, "%s/point-%02d.safetensors", pdir, k + 1);
         ckpt_info info = {src.step < 0 ? 0 : src.step, 0, pm.c.train.seed, cfg_text};
         if ((rc = ckpt_save(p, &pm.m, tf, &info, NULL, NULL, 0))) goto fail;
+        size_t sofar[2] = {(size_t)k + 1, n};
+        if ((rc = npy_write_f64(pts, points, 2, sofar))) goto fail;
         /* A long search loses nothing already found: the table so far is on disk. */
         cJSON_DeleteItemFromObject(j, "complete");
         cJSON_AddBoolToObject(j, "complete", 0);
@@ -553,8 +592,7 @@ int cmd_critical(int argc, char **argv)
     }
     free(li);
     size_t shape[2] = {(size_t)N, n};
-    char pts[PROBE_PATH_MAX];
-    if ((rc = npy_write_f64(probe_out_path(&pout, pts, "_points.npy"), points, 2, shape))) goto fail;
+    if ((rc = npy_write_f64(pts, points, 2, shape))) goto fail;
     char title[300], sub[200];
     snprintf(title, sizeof title, "critical points of %s: index against loss", pm.arch);
     snprintf(sub, sizeof sub, "%d starts: %d critical, %d gradient-flat, %d unconverged", N,
@@ -569,7 +607,7 @@ int cmd_critical(int argc, char **argv)
     printf("%s, %s (%.0f s)\n", png, json, nn_now() - t0);
 fail:
     probe_traj_free(names, nsnap);
-    free(theta), free(points), free(tf), free(res), free(cfg_text), free(bsteps), free(w.steps);
+    free(theta), free(points), free(tf), free(res), free(srcs), free(labels), free(cfg_text), free(bsteps), free(w.steps);
     nnobj_free(&ctx);
     probe_model_close(&pm);
     probe_data_close(&pd);

@@ -371,12 +371,16 @@ int report_write(const study *s, const char *notes)
                 }
         }
 
-    char pmd[4400], phtml[4400];
-    snprintf(pmd, sizeof pmd, "%s/report.md.tmp", s->out);
-    snprintf(phtml, sizeof phtml, "%s/report.html.tmp", s->out);
-    report_out o = {fopen(pmd, "w"), fopen(phtml, "w")};
+    /* Built in memory and written whole through a temporary: a crash leaves
+     * the last report or none, never a torn one, and nothing planted at
+     * either name is followed. */
+    char pmd[4400], phtml[4400], *mdbuf = NULL, *htbuf = NULL;
+    size_t mdlen = 0, htlen = 0;
+    snprintf(pmd, sizeof pmd, "%s/report.md", s->out);
+    snprintf(phtml, sizeof phtml, "%s/report.html", s->out);
+    report_out o = {open_memstream(&mdbuf, &mdlen), open_memstream(&htbuf, &htlen)};
     if (!o.md || !o.html) {
-        rc = nn_err(NN_EIO, "%s: cannot write the report", s->out);
+        rc = nn_err(NN_ENOMEM, "%s: out of memory for the report", s->out);
         goto done;
     }
     report_pr(o.md, "# Study: %s\n\n", s->name);
@@ -484,15 +488,13 @@ int report_write(const study *s, const char *notes)
     rescale_section(s, &o);
     fputs("</body></html>\n", o.html);
 done:
-    if (o.md && fclose(o.md) && !rc) rc = nn_err(NN_EIO, "%s: write error", pmd);
-    if (o.html && fclose(o.html) && !rc) rc = nn_err(NN_EIO, "%s: write error", phtml);
-    if (!rc) {
-        char f[4400];
-        snprintf(f, sizeof f, "%s/report.md", s->out);
-        if (rename(pmd, f)) rc = nn_err(NN_EIO, "%s: cannot rename", f);
-        snprintf(f, sizeof f, "%s/report.html", s->out);
-        if (!rc && rename(phtml, f)) rc = nn_err(NN_EIO, "%s: cannot rename", f);
-    }
+    if (o.md && fclose(o.md) && !rc) rc = nn_err(NN_ENOMEM, "%s: out of memory for the report", pmd);
+    if (o.html && fclose(o.html) && !rc)
+        rc = nn_err(NN_ENOMEM, "%s: out of memory for the report", phtml);
+    if (!rc) rc = file_write_atomic(pmd, mdbuf, mdlen);
+    if (!rc) rc = file_write_atomic(phtml, htbuf, htlen);
+    free(mdbuf);
+    free(htbuf);
     for (int i = 0; i < s->nruns; i++)
         for (int k = 0; k < STUDY_MAX_SEEDS; k++) log_free(&logs[i][k]);
     return rc;
