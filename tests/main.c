@@ -98,15 +98,32 @@ const char *test_join(const char *dir, const char *name)
     return b;
 }
 
+const char *test_saddle_bin(void)
+{
+    const char *b = getenv("SADDLE_BIN");
+    return b && *b ? b : "bin/saddle";
+}
+
+pid_t test_saddle_spawn(const char *args, const char *log)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "exec %s %s > %s 2>&1", test_saddle_bin(), args, log);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
 int test_saddle(const char *args, const char **text)
 {
     static uint8_t *out;
-    const char *b = getenv("SADDLE_BIN");
     size_t len = strlen(args) + 1024;
     char *cmd = malloc(len);
     if (!cmd) return -1;
     const char *log = test_path("saddle-out.txt");
-    snprintf(cmd, len, "%s %s > %s 2>&1", b && *b ? b : "bin/saddle", args, log);
+    snprintf(cmd, len, "%s %s > %s 2>&1", test_saddle_bin(), args, log);
     int st = system(cmd);
     free(cmd);
     free(out);

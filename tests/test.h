@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "../datasets/status.h"
 
@@ -74,6 +75,12 @@ const char *test_join(const char *dir, const char *name);
  * bin/saddle) with stdout and stderr captured: returns its exit status and
  * points *text (may be NULL) at the output, valid until the next call. */
 int test_saddle(const char *args, const char **text);
+
+/* The saddle binary the Makefile names in SADDLE_BIN, else bin/saddle. */
+const char *test_saddle_bin(void);
+/* Starts `saddle ARGS` in the background with stdout and stderr in log
+ * (the shell execs it, so the pid is saddle's own); returns its pid. */
+pid_t test_saddle_spawn(const char *args, const char *log);
 
 /* A small run trained once per test process: configs/spirals.ini on one
  * thread with the --set options `sets` (e.g. "--set train.epochs=3"), in

@@ -15,24 +15,6 @@
 #include "../probes/npy.h"
 #include "test.h"
 
-static const char *bin(void)
-{
-    const char *b = getenv("SADDLE_BIN");
-    return b && *b ? b : "bin/saddle";
-}
-
-static pid_t spawn(const char *args, const char *log)
-{
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "exec %s %s > %s 2>&1", bin(), args, log);
-    pid_t pid = fork();
-    if (pid == 0) {
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
-
 static cJSON *read_json(const char *path)
 {
     size_t len;
@@ -136,7 +118,7 @@ TEST(critical_killed_resumes_with_the_same_results)
     snprintf(args, sizeof args, "critical %s %s --out %s", run, common, cut);
     snprintf(json, sizeof json, "%s/critical.json", cut);
     snprintf(log, sizeof log, "%s", test_path("crit-resume-cut.log"));
-    pid_t pid = spawn(args, log);
+    pid_t pid = test_saddle_spawn(args, log);
     CHECK(pid > 0);
     int saved = -1;
     for (int k = 0; k < 20000 && pid > 0; k++) {

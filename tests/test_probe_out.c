@@ -22,25 +22,6 @@ static const char *fixture_run(void)
     return test_run("probe-out-run", "--set train.epochs=2");
 }
 
-static const char *bin(void)
-{
-    const char *b = getenv("SADDLE_BIN");
-    return b && *b ? b : "bin/saddle";
-}
-
-/* Starts `saddle ARGS` with its output in log; returns its pid. */
-static pid_t spawn(const char *args, const char *log)
-{
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "exec %s %s > %s 2>&1", bin(), args, log);
-    pid_t pid = fork();
-    if (pid == 0) {
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
-
 /* The "points_done" of a sidecar that says it is incomplete, else -1. */
 static long points_done(const char *json)
 {
@@ -85,7 +66,7 @@ TEST(probe_surface_killed_resumes_byte_identical)
     snprintf(args, sizeof args, "surface %s %s --out %s --save-every 0", run, common, cut);
     snprintf(json, sizeof json, "%s/surface.json", cut);
     snprintf(log, sizeof log, "%s", test_path("resume-cut.log"));
-    pid_t pid = spawn(args, log);
+    pid_t pid = test_saddle_spawn(args, log);
     CHECK(pid > 0);
     long done = -1;
     for (int k = 0; k < 20000 && pid > 0; k++) {

@@ -129,8 +129,7 @@ TEST(train_into_a_run_refuses_and_force_replaces_it_whole)
 /* The saddle binary as an absolute path (tests may run it from elsewhere). */
 static void saddle_bin(char *buf, size_t len)
 {
-    const char *b = getenv("SADDLE_BIN");
-    char *abs = realpath(b && *b ? b : "bin/saddle", NULL);
+    char *abs = realpath(test_saddle_bin(), NULL);
     snprintf(buf, len, "%s", abs ? abs : "bin/saddle");
     free(abs);
 }
