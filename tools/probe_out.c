@@ -138,7 +138,7 @@ static void difference(const cJSON *old, const cJSON *inv, char *out, size_t len
     char o[600], n[600];
     invocation_text(old, o, sizeof o);
     invocation_text(inv, n, sizeof n);
-    if (strcmp(o, n)) snprintf(out, len, "made by '%s', this is '%s'", o, n);
+    if (strcmp(o, n)) snprintf(out, len, "a result made by '%s' (this is '%s')", o, n);
     else if (!cJSON_Compare(cJSON_GetObjectItemCaseSensitive(old, "checkpoints"),
                             cJSON_GetObjectItemCaseSensitive(inv, "checkpoints"), 1))
         snprintf(out, len, "a result of another checkpoint");
