@@ -363,11 +363,15 @@ int cmd_hessian(int argc, char **argv)
             const hess_index *x = &dens.index[t];
             char note[160] = "";
             /* Where most of the spectrum sits near zero but outside ±t, the
-             * sign of its Gauss node decides the index: not a measurement. */
-            if (x->unresolved > 0.1)
-                snprintf(note, sizeof note, "   NOT RESOLVED: %.2f of the mass is within %g lambda_max "
-                         "of 0 but not within t", x->unresolved, hess_index_t[HESS_NT - 1]);
-            else if (eig.lmin > -x->t * dens.scale)
+             * sign of its Gauss node decides the index: not a measurement,
+             * so no number is printed (hessian.json keeps it, flagged). */
+            if (x->unresolved > 0.1) {
+                printf("    t = %-6g not resolved: %.2f of the mass is within %g lambda_max of 0 but "
+                       "not within t, and the sign of its SLQ node decides the count\n",
+                       x->t, x->unresolved, hess_index_t[HESS_NT - 1]);
+                continue;
+            }
+            if (eig.lmin > -x->t * dens.scale)
                 snprintf(note, sizeof note, "   (lambda_min is above -t lambda_max)");
             printf("    t = %-6g %8.4f +- %-7.2g [%.4f, %.4f]   near-null %.4f%s\n", x->t, x->index,
                    x->sd, x->lo, x->hi, x->null, note);
