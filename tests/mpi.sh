@@ -32,6 +32,12 @@ for _ in $(seq 1 3000); do
 done
 kill -9 -- "-$leader" 2> /dev/null || true
 wait "$leader" 2> /dev/null || true
+# mpirun can die before its ranks: the rerun would rightly find the output
+# still locked by the old rank 0, so wait until the killed ranks are gone.
+for _ in $(seq 1 1000); do
+    flock -n "$tmp/cut/.saddle-lock" true 2> /dev/null && break
+    sleep 0.01
+done
 if grep -q '"complete":.true' "$tmp/cut/surface.json" 2> /dev/null; then
     echo "FAIL mpi resume: the surface ended before it could be killed"
     fail=$((fail + 1))
