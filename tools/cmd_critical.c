@@ -15,6 +15,7 @@
 #include "../probes/npy.h"
 #include "../probes/render.h"
 #include "critical_resume.h"
+#include "progress.h"
 #include "probe.h"
 
 static const char CRITICAL_USAGE[] =
@@ -90,7 +91,7 @@ static void on_step(void *user, const crit_step *s)
     /* A bar on a terminal; elsewhere a line every ~10 s, so a log shows the
      * search is alive without an iteration each second. */
     double now = nn_now();
-    if (!w->tty && s->iter > 0 && now - w->last < 10) return;
+    if (!w->tty && s->iter > 0 && now - w->last < progress_interval()) return;
     fprintf(stderr, "%s  start %d/%d  iteration %d/%d  loss %.8g  |g| %.3g  index %.2f%%%s",
             w->tty ? "\r" : "", w->start, w->nstarts, s->iter, w->max_iter, s->loss, s->gnorm,
             100 * s->index[1], w->tty ? "   " : "\n");
