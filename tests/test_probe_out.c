@@ -443,3 +443,28 @@ TEST(probe_overwrite_leaves_nothing_of_the_old_result)
     snprintf(p, sizeof p, "%s/s_lr_acc.npy", dir);
     CHECK(test_exists(p));
 }
+
+/* The same surface asked for again finds it complete: it is neither
+ * recomputed nor rewritten (its sidecar keeps the time the computation
+ * took), and --overwrite computes it anew. */
+TEST(probe_complete_surface_is_kept_not_recomputed)
+{
+    const char *run = fixture_run(), *out;
+    char dir[512], args[2048], json[700];
+    snprintf(dir, sizeof dir, "%s", test_path("kept"));
+    snprintf(json, sizeof json, "%s/surface.json", dir);
+    snprintf(args, sizeof args, "surface %s --grid 7x7 --limit 50 --out %s", run, dir);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    size_t len1, len2;
+    uint8_t *before = test_read_file(json, &len1);
+    CHECK_MSG(test_saddle(args, &out) == 0 && strstr(out, "nothing recomputed"), "%s", out);
+    uint8_t *after = test_read_file(json, &len2);
+    CHECK(before && after && len1 == len2 && !memcmp(before, after, len1));
+    free(before);
+    free(after);
+    char more[2100];
+    snprintf(more, sizeof more, "%s --overwrite", args);
+    CHECK_MSG(test_saddle(more, &out) == 0 && !strstr(out, "nothing recomputed") &&
+                  strstr(out, "7 x 7 points in"),
+              "%s", out);
+}

@@ -122,14 +122,16 @@ static void merge_part(surface *s, const surface *part)
         }
 }
 
-/* Picks up an incomplete result of exactly these options (sidecar j): the
+/* Picks up a result of exactly these options (sidecar j): the
  * single-process files and every rank's part. A partial file that does not
- * fit the grid is said and ignored: those points are computed again. */
-static void resume(surface *s, const cJSON *j, const char *dir, const char *name, const char *json,
-                   int rank)
+ * fit the grid is said and ignored: those points are computed again. A
+ * complete result is read back whole and kept as it is (returns 1), unless
+ * --overwrite asks for it to be computed anew. */
+static int resume(surface *s, const cJSON *j, const char *dir, const char *name, const char *json,
+                  int rank, int overwrite)
 {
     cJSON *old = NULL;
-    if (probe_json_read(json, &old) != NN_OK) return;
+    if (probe_json_read(json, &old) != NN_OK) return 0;
     cJSON *cmp_old = cJSON_Duplicate(old, 1), *cmp_new = cJSON_Duplicate(j, 1);
     static const char *volatile_keys[] = {"points_done", "complete", "wall_seconds", "threads",
                                           "loss_at_origin", "min", "invocation"};
@@ -142,9 +144,9 @@ static void resume(surface *s, const cJSON *j, const char *dir, const char *name
     cJSON_Delete(cmp_old);
     cJSON_Delete(cmp_new);
     cJSON_Delete(old);
-    if (!same || complete) return;
+    if (!same || (complete && overwrite)) return 0;
     surface part;
-    if (surface_alloc(&part, &s->g)) return;
+    if (surface_alloc(&part, &s->g)) return 0;
     char p[PROBE_PATH_MAX], pn[320];
     for (int r = -1; r < RANK_PARTS_MAX; r++) {
         if (r < 0) snprintf(pn, sizeof pn, "%s", name);
@@ -155,10 +157,12 @@ static void resume(surface *s, const cJSON *j, const char *dir, const char *name
     }
     surface_free(&part);
     size_t np = (size_t)s->g.nx * s->g.ny, have = np - surface_remaining(s);
+    if (have == np && complete) return 1;
     if (rank == 0) {
         if (have) fprintf(stderr, "resuming %s: %zu of %zu points done\n", json, have, np);
         else fprintf(stderr, "%s: no saved points fit the grid; starting over\n", json);
     }
+    return 0;
 }
 
 static void remove_rank_parts(const char *dir, const char *name)
@@ -291,6 +295,7 @@ int cmd_surface(int argc, char **argv)
     memset(s, 0, sizeof s);
     memset(pm, 0, sizeof pm);
     int opened = 0;
+    int kept = 0; /* a complete result of these options, left as it is */
     probe_out po = {.lock = {-1}};
     const char *dir = po.dir, *name = po.name;
     for (; opened < nt; opened++) {
@@ -469,7 +474,11 @@ int cmd_surface(int argc, char **argv)
         progress_unit(&sc.pg, "points", 0);
         sc.pg.log_ends = 1;
         probe_path(sc.json, dir, name, ".json");
-        if (!rc && t == 0 && nt == 1) resume(&s[t], j, dir, sname, sc.json, rank);
+        if (!rc && t == 0 && nt == 1) kept = resume(&s[t], j, dir, sname, sc.json, rank, a.overwrite);
+        if (kept) {
+            nnobj_free(&ctx);
+            break;
+        }
         if (!rc && nranks == 1) sc.pg.base = (size_t)g.nx * g.ny - surface_remaining(&s[t]);
         uint8_t *before = NULL;
         if (!rc && nranks > 1 && !(before = malloc((size_t)g.nx * g.ny)))
@@ -516,6 +525,15 @@ int cmd_surface(int argc, char **argv)
     cJSON_AddNumberToObject(mj, "loss", s[0].loss[best]);
     cJSON_AddNumberToObject(mj, "x", grid_x(&g, (int)(best % g.nx)));
     cJSON_AddNumberToObject(mj, "y", grid_y(&g, (int)(best / g.nx)));
+    if (kept) {
+        char json[PROBE_PATH_MAX];
+        printf("%s holds this %d x %d surface complete from an earlier run: nothing recomputed or "
+               "rewritten (--overwrite recomputes it; `saddle render` draws it with other picture "
+               "options); loss at the origin %.4f, grid minimum %.4f at (%.3g, %.3g)\n",
+               probe_path(json, dir, name, ".json"), g.nx, g.ny, ox, s[0].loss[best],
+               grid_x(&g, (int)(best % g.nx)), grid_y(&g, (int)(best / g.nx)));
+        goto fail;
+    }
     cJSON_ReplaceItemInObject(j, "points_done", cJSON_CreateNumber((double)np));
     cJSON_ReplaceItemInObject(j, "complete", cJSON_CreateBool(1));
     cJSON_AddNumberToObject(j, "wall_seconds", nn_now() - t0);
