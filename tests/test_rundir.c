@@ -145,6 +145,8 @@ TEST(train_cli_refuses_a_run_directory_default_out_too)
     CHECK(test_saddle(args, &out) == 1);
     CHECK_MSG(strstr(out, "already holds a run") && strstr(out, "--resume") && strstr(out, "--force"),
               "%s", out);
+    /* A refused run does not first announce that it is training. */
+    CHECK_MSG(!strstr(out, "training configs"), "%s", out);
     snprintf(args, sizeof args, "train configs/spirals.ini --out %s --force --set train.epochs=2 "
              "--set train.threads=1", dir);
     CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../datasets/fileio.h"
+#include "../nn/rundir.h"
 #include "../probes/monitor.h"
 #include "cli.h"
 #include "progress.h"
@@ -200,8 +201,11 @@ int cmd_train(int argc, char **argv)
 
     bar_state b = {isatty(2), 0, nn_now(), progress_interval()};
     train_result r;
-    fprintf(stderr, "%s %s -> %s%s\n", resume ? "resuming" : "training", resume ? run_cfg : cfg_path,
-            dir, from_zero ? " (no checkpoint yet: from step 0)" : "");
+    /* No "training" line for a run that is about to be refused. */
+    char held[512];
+    if (mode != TRAIN_NEW || !run_dir_holds(dir, held, sizeof held))
+        fprintf(stderr, "%s %s -> %s%s\n", resume ? "resuming" : "training",
+                resume ? run_cfg : cfg_path, dir, from_zero ? " (no checkpoint yet: from step 0)" : "");
     lmax_monitor mon = {0};
     train_hooks hooks = {report, &b, lmax_monitor_fn, &mon};
     rc = train_run(&c, dir, mode, &hooks, &r);
