@@ -8,6 +8,7 @@
 
 static const char RENDER_USAGE[] =
     "usage: saddle render RESULT.json [--log] [--levels N] [--cmap NAME] [--png FILE] [--overwrite]\n"
+    "       saddle render RESULT.json --vtk [--out-file FILE] [--overwrite]\n"
     "\n"
     "Draws the result a probe saved (surface, slice, interp, plane, pca, critical)\n"
     "again from its sidecar and .npy files, with other picture options. Writes\n"
@@ -15,8 +16,14 @@ static const char RENDER_USAGE[] =
     "the probe's own picture is replaced only with --overwrite, or another file\n"
     "named with --png.\n"
     "\n"
+    "--vtk writes a 2-D surface as a VTK structured grid instead (RESULT.vtk, the\n"
+    "same naming rule): points (x, y, loss), loss, accuracy and a validity flag as\n"
+    "point data, for ParaView.\n"
+    "\n"
     "options:\n"
-    "  --png FILE          where to draw (default as above)\n";
+    "  --png FILE          where to draw (default as above)\n"
+    "  --vtk               write RESULT.vtk instead of a picture\n"
+    "  --out-file FILE     with --vtk: where to write it\n";
 
 int cmd_render(int argc, char **argv)
 {
@@ -24,18 +31,26 @@ int cmd_render(int argc, char **argv)
     probe_args_defaults(&a);
     a.takes = PROBE_TAKES_PICTURE;
     const char *json = NULL, *png = NULL;
+    int vtk = 0, file_opt = 0; /* 1: --png given, 2: --out-file given */
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         int r = probe_args_parse("render", RENDER_USAGE, argc, argv, &i, &a);
         if (r == PROBE_HELP) return EXIT_OK;
         if (r < 0) return EXIT_USAGE;
         if (r) continue;
-        if (!strcmp(o, "--png") && i + 1 < argc) png = argv[++i];
+        if ((!strcmp(o, "--png") || !strcmp(o, "--out-file")) && i + 1 < argc) {
+            file_opt = o[2] == 'p' ? 1 : 2;
+            png = argv[++i];
+        }
+        else if (!strcmp(o, "--vtk")) vtk = 1;
         else if (o[0] == '-' && o[1]) return cli_usage_error("render", "unknown option '%s'", o);
         else if (!json) json = o;
         else return cli_usage_error("render", "unexpected argument '%s'", o);
     }
     if (!json) return cli_usage_error("render", "a result .json is required");
+    if (file_opt && (file_opt == 2) != vtk)
+        return cli_usage_error("render", vtk ? "--vtk writes to --out-file FILE, not --png"
+                                             : "--out-file goes with --vtk; a picture takes --png");
     cJSON *j;
     int rc = probe_json_read(json, &j);
     if (rc) return cli_fail("render", rc);
@@ -47,11 +62,12 @@ int cmd_render(int argc, char **argv)
         snprintf(stem, sizeof stem, "%s", json);
         char *dot = strrchr(stem, '.');
         if (dot && !strcmp(dot, ".json")) *dot = 0;
-        snprintf(pngbuf, sizeof pngbuf, "%s.png", stem);
+        const char *ext = vtk ? "vtk" : "png";
+        snprintf(pngbuf, sizeof pngbuf, "%s.%s", stem, ext);
         /* The picture the probe drew stays as it was: a redraw gets a name of its own. */
         for (int k = 1; !a.overwrite && access(pngbuf, F_OK) == 0 && k <= 1000; k++) {
-            if (k == 1) snprintf(pngbuf, sizeof pngbuf, "%s-render.png", stem);
-            else snprintf(pngbuf, sizeof pngbuf, "%s-render-%d.png", stem, k);
+            if (k == 1) snprintf(pngbuf, sizeof pngbuf, "%s-render.%s", stem, ext);
+            else snprintf(pngbuf, sizeof pngbuf, "%s-render-%d.%s", stem, k, ext);
         }
         if (access(pngbuf, F_OK) == 0 && !a.overwrite) {
             cJSON_Delete(j);
@@ -60,7 +76,9 @@ int cmd_render(int argc, char **argv)
         png = pngbuf;
     }
     const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(j, "command");
-    if (cJSON_IsString(cmd) && !strcmp(cmd->valuestring, "critical"))
+    if (vtk)
+        rc = probe_vtk(j, dir, png);
+    else if (cJSON_IsString(cmd) && !strcmp(cmd->valuestring, "critical"))
         rc = critical_render(j, png);
     else
         rc = probe_render(j, dir, &a, png);

@@ -146,6 +146,11 @@ int probe_interp_eval(const objective *o, const float *A, const float *B, const 
 int probe_traj_list(const char *run, char ***names, int *m);
 void probe_traj_free(char **names, int m);
 
+/* Writes a saved 2-D surface (sidecar j beside its .npy files in dir) as a
+ * VTK structured grid for ParaView: points (x, y, loss), loss and accuracy
+ * as point data. */
+int probe_vtk(const cJSON *j, const char *dir, const char *path);
+
 /* Draws a saved `saddle critical` result (its sidecar j) to png. */
 int critical_render(const cJSON *j, const char *png);
 

@@ -7,6 +7,7 @@
 
 #include "../probes/npy.h"
 #include "../probes/render.h"
+#include "../probes/vtk.h"
 #include "probe.h"
 
 static double jnum(const cJSON *o, const char *k, double dflt)
@@ -158,5 +159,31 @@ int probe_render(const cJSON *j, const char *dir, const probe_args *a, const cha
     rc = render_heatmap_png(png, z, g.nx, g.ny, g.x0, g.x1, g.y0, g.y1, &o, NULL);
     free(xy);
     free(z);
+    return rc;
+}
+
+int probe_vtk(const cJSON *j, const char *dir, const char *path)
+{
+    const cJSON *gj = cJSON_GetObjectItemCaseSensitive(j, "grid");
+    grid_spec g = {(int)jnum(gj, "nx", 0), (int)jnum(gj, "ny", 0), jnum(gj, "x0", 0),
+                   jnum(gj, "x1", 0), jnum(gj, "y0", 0), jnum(gj, "y1", 0)};
+    if (g.nx < 2 || g.ny < 1 || (double)g.nx * g.ny > GRID_MAX_POINTS || !(g.x0 < g.x1))
+        return nn_err(NN_EFORMAT, "sidecar: missing or bad 'grid'");
+    if (g.ny < 2)
+        return nn_err(NN_EINVAL, "--vtk writes 2-D surfaces; this result is a line of %d points", g.nx);
+    const char *base = jstr(j, "name", NULL);
+    if (!base) return nn_err(NN_EFORMAT, "sidecar: no 'name'");
+    size_t np = (size_t)g.nx * g.ny;
+    char f[512];
+    double *z = NULL, *acc = NULL;
+    snprintf(f, sizeof f, "%s.npy", base);
+    int rc = load_npy(dir, f, np, &z);
+    snprintf(f, sizeof f, "%s_acc.npy", base);
+    if (!rc) rc = load_npy(dir, f, np, &acc);
+    if (!rc)
+        rc = vtk_write_surface(path, jstr(j, "title", "saddle loss surface"), z, acc, g.nx, g.ny, g.x0,
+                               g.x1, g.y0, g.y1);
+    free(z);
+    free(acc);
     return rc;
 }
