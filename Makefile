@@ -15,7 +15,9 @@ SAN     ?= 0
 MPI     ?= 0
 FUZZ_SECONDS ?= 60
 
-PKGS      = build-essential pkg-config libopenblas-dev libpng-dev zlib1g-dev libinih-dev libcjson-dev
+PKGS      = build-essential pkg-config libopenblas-dev libpng-dev zlib1g-dev libinih-dev libcjson-dev \
+            libcairo2-dev fonts-dejavu-core
+TEST_PKGS = poppler-utils libxml2-utils
 DEMO_PKGS = dataset-fashion-mnist
 FUZZ_PKGS = clang libclang-rt-14-dev
 MPI_PKGS  = openmpi-bin libopenmpi-dev
@@ -23,7 +25,10 @@ REPORT_PKGS = chromium
 
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -O3 -march=native -fno-math-errno -g -Wall -Wextra -Wshadow \
               -Wno-unused-parameter -MMD -MP
-LIBS = -lopenblas -lpng -lz -linih -lcjson -lm -lpthread
+CAIRO_CFLAGS := $(shell pkg-config --cflags cairo 2>/dev/null)
+CAIRO_LIBS   := $(shell pkg-config --libs cairo 2>/dev/null || echo -lcairo)
+CFLAGS_BASE += $(CAIRO_CFLAGS)
+LIBS = -lopenblas -lpng -lz -linih -lcjson $(CAIRO_LIBS) -lm -lpthread
 
 ifeq ($(SAN),1)
   BUILD = build/san
@@ -59,7 +64,7 @@ else
   TESTBIN = $(BUILD)/saddle-test
 endif
 
-.PHONY: all test test-mpi test-report bench demo fuzz clean deps deps-demo deps-fuzz deps-mpi deps-report
+.PHONY: all test test-mpi test-report bench demo fuzz clean deps deps-test deps-demo deps-fuzz deps-mpi deps-report
 
 all: $(SADDLE)
 
@@ -97,6 +102,8 @@ endef
 
 deps:
 	$(call need_pkgs,$(PKGS))
+deps-test:
+	$(call need_pkgs,$(PKGS) $(TEST_PKGS))
 deps-demo:
 	$(call need_pkgs,$(PKGS) $(DEMO_PKGS))
 deps-fuzz:
@@ -106,7 +113,7 @@ deps-mpi:
 deps-report:
 	$(call need_pkgs,$(PKGS) $(REPORT_PKGS))
 
-test: deps
+test: deps-test
 	$(MAKE) --no-print-directory $(TESTBIN) $(SADDLE)
 	SADDLE_BIN=$(SADDLE) ./$(TESTBIN)
 
@@ -144,7 +151,7 @@ demo: deps-demo
 # renamed: libFuzzer brings its own) and every target links against them.
 FUZZ_BUILD = build/fuzz
 FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined \
-              -fno-sanitize-recover=undefined
+              -fno-sanitize-recover=undefined $(CAIRO_CFLAGS)
 FUZZ_OBJ = $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) $(TOOL_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BINS = $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 # Kept between runs (make would delete them as intermediates and rebuild all).

@@ -1,7 +1,8 @@
-/* Pictures: an RGB image, anti-aliased drawing primitives, PNG files
- * (libpng), colormaps, nice ticks, marching-squares contours, and the two
- * figures saddle draws: a heatmap of a surface and a line plot of series.
- * Pixels and files only; nothing here knows what a model is. */
+/* Pictures through cairo: a drawing surface (raster for PNG, recorded for
+ * SVG and PDF), antialiased primitives and text in DejaVu Sans, files
+ * written atomically, colormaps, nice ticks, marching-squares contours,
+ * and the two figures saddle draws: a heatmap of a surface and a line plot
+ * of series. Pixels and files only; nothing here knows what a model is. */
 #ifndef SADDLE_RENDER_H
 #define SADDLE_RENDER_H
 
@@ -17,15 +18,43 @@ typedef struct { uint8_t r, g, b; } render_rgb;
 #define RENDER_HEX(h) (0x1000000u | ((uint32_t)(h) & 0xffffffu))
 render_rgb render_rgb_hex(uint32_t hex); /* 0xRRGGBB (flag bit ignored) */
 
+/* Output formats: PNG is a raster (its pixel size follows the dpi), SVG
+ * and PDF are vector pictures of w x h px at 0.75 pt per px. */
+enum { RENDER_PNG = 0, RENDER_SVG, RENDER_PDF, RENDER_FORMAT_COUNT };
+const char *render_format_ext(int format); /* "png", "svg", "pdf" */
+/* "png", "svg", "pdf" -> RENDER_*; NN_EINVAL naming the choices otherwise. */
+int render_format_parse(const char *name, int *format);
+
+/* Where a figure goes: zero-initialized is a 96-dpi PNG. */
+typedef struct {
+    int format;   /* RENDER_PNG, RENDER_SVG, RENDER_PDF */
+    double dpi;   /* PNG pixel density, 0 -> 96: a w x h figure is w*dpi/96 px wide */
+} render_target;
+
+/* A picture of w x h px (96 dpi units: every drawing coordinate below is
+ * in them, whatever the format). Raster pictures keep their pixels in px:
+ * cairo's RGB24 rows (one native-endian 0x00RRGGBB uint32 per pixel,
+ * stride bytes a row), pw x ph of them. Vector pictures record the drawing
+ * (px is NULL) and are played into the SVG or PDF file when written. */
 typedef struct {
     int w, h;
-    uint8_t *px;             /* [h][w][3] RGB, row 0 at the top */
+    int pw, ph, stride;      /* raster size in pixels; 0 for vector pictures */
+    uint8_t *px;
+    int format;
+    struct _cairo_surface *surface;
+    struct _cairo *cr;
     int cx0, cy0, cx1, cy1;  /* drawing is clipped to [cx0,cx1) x [cy0,cy1) */
 } render_image;
 
+/* A 96-dpi raster picture filled with bg. */
 int render_image_init(render_image *im, int w, int h, render_rgb bg);
+/* A picture for target t (NULL: as render_image_init). */
+int render_image_init_as(render_image *im, int w, int h, render_rgb bg, const render_target *t);
 void render_image_free(render_image *im);
-render_rgb render_image_get(const render_image *im, int x, int y); /* black outside */
+/* Pixel (x, y) of a raster picture; black outside it and for vector ones. */
+render_rgb render_image_get(const render_image *im, int x, int y);
+/* Writes the picture in its format to a temporary name and renames it. */
+int render_image_write(const char *path, render_image *im);
 void render_clip_set(render_image *im, int x0, int y0, int x1, int y1);
 void render_clip_reset(render_image *im);
 
@@ -65,17 +94,30 @@ enum {
 void render_marker(render_image *im, int kind, double cx, double cy, double size,
                    render_rgb fill, render_rgb edge);
 
-/* Text anchors: where (x, y) sits on the text's box (after rotation). */
+/* Text anchors: where (x, y) sits on the text's box (after rotation). A
+ * line's box is as tall as its font size: 0.76 of it above the baseline
+ * and 0.24 below, so RENDER_MIDDLE centres lowercase and digits. */
 enum {
     RENDER_LEFT = 0, RENDER_CENTER = 1, RENDER_RIGHT = 2,
     RENDER_TOP = 0, RENDER_MIDDLE = 4, RENDER_BOTTOM = 8
 };
-/* UTF-8 text at integer scale 1..4; rot 0 or 90 (reads bottom to top). */
+/* UTF-8 text in DejaVu Sans at font size px (at least 1); rot 0 or 90
+ * (reads bottom to top). Light markup: "λ_{max}" sets "max" as a
+ * subscript, "x^{2}" as a superscript; a lone '_' or '^' is itself. */
+int render_text_px(render_image *im, double x, double y, const char *s, double px, int anchor,
+                   int rot, render_rgb c);
+/* The box (w x h, unrotated) the text takes at size px. */
+void render_text_size(const char *s, double px, double *w, double *h);
+/* Text at scale 1..4: font sizes 11, 14, 18 and 24 px (RENDER_SCALE_PX). */
 int render_text(render_image *im, double x, double y, const char *s, int scale, int anchor,
                 int rot, render_rgb c);
+double render_scale_px(int scale);
+/* The smallest font size any figure uses: what stays legible. */
+#define RENDER_MIN_TEXT_PX 11.0
 
-/* PNG files: 8-bit RGB, written to a temporary name and renamed. */
-int render_png_write(const char *path, const render_image *im);
+/* PNG files of raster pictures: 8-bit RGB through cairo, written to a
+ * temporary name and renamed. */
+int render_png_write(const char *path, render_image *im);
 /* Any PNG libpng reads, converted to 8-bit RGB (alpha dropped). */
 int render_png_read(const char *path, render_image *im);
 
@@ -171,6 +213,13 @@ typedef struct {
 int render_heatmap(render_image *im, const double *z, int nx, int ny, double x0, double x1,
                    double y0, double y1, const render_heatmap_opts *o,
                    render_heatmap_info *info);
+/* The same picture made for target t (NULL: 96-dpi PNG), and written. */
+int render_heatmap_as(render_image *im, const render_target *t, const double *z, int nx, int ny,
+                      double x0, double x1, double y0, double y1, const render_heatmap_opts *o,
+                      render_heatmap_info *info);
+int render_heatmap_write(const char *path, const render_target *t, const double *z, int nx,
+                         int ny, double x0, double x1, double y0, double y1,
+                         const render_heatmap_opts *o, render_heatmap_info *info);
 int render_heatmap_png(const char *path, const double *z, int nx, int ny, double x0,
                        double x1, double y0, double y1, const render_heatmap_opts *o,
                        render_heatmap_info *info);
@@ -234,6 +283,10 @@ typedef struct {
 /* A panel with a second one below when any series has panel 1 (the x axis
  * is shared and labelled at the bottom). im is initialized here. */
 int render_lineplot(render_image *im, const render_lineplot_opts *o, render_lineplot_info *info);
+int render_lineplot_as(render_image *im, const render_target *t, const render_lineplot_opts *o,
+                       render_lineplot_info *info);
+int render_lineplot_write(const char *path, const render_target *t, const render_lineplot_opts *o,
+                          render_lineplot_info *info);
 int render_lineplot_png(const char *path, const render_lineplot_opts *o,
                         render_lineplot_info *info);
 

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "../datasets/status.h"
-#include "font.h"
 
 /* Ticks k*step for k in [ceil(lo/step), floor(hi/step)], with a little
  * slack so ends that are multiples of step survive rounding. */
@@ -173,77 +172,47 @@ rtheme rtheme_for(int w, int h)
 {
     rtheme t;
     int small = w < 560 || h < 400;
-    t.tick = small ? 1 : 2;
-    t.label = small ? 1 : 2;
-    t.title = small ? 2 : 3;
-    t.sub = small ? 1 : 2;
+    t.tick = small ? 11 : 13;
+    t.label = small ? 12 : 14;
+    t.title = small ? 14 : 18;
+    t.sub = small ? 11 : 13;
     t.ticklen = small ? 4 : 6;
     t.pad = small ? 3 : 5;
     return t;
 }
 
-int rtext_fit_scale(const char *s, int scale, int max_w)
+double rtext_fit(const char *s, double px, double max_w)
 {
-    while (scale > 1 && font_text_width(s, scale) > max_w) scale--;
-    return scale;
+    while (px > RENDER_MIN_TEXT_PX && rtext_w(s, px) > max_w) px -= 1;
+    return px < RENDER_MIN_TEXT_PX ? RENDER_MIN_TEXT_PX : px;
 }
 
-/* Greedy word wrap of s into at most 3 lines [256] of width <= max_w at
- * scale; returns the line count, or 99 when it does not fit. */
-static int wrap_lines(const char *s, int scale, int max_w, char lines[3][256])
-{
-    int n = 0;
-    char cur[256] = "";
-    while (*s) {
-        while (*s == ' ') s++;
-        size_t wl = strcspn(s, " ");
-        if (!wl) break;
-        char cand[512];
-        snprintf(cand, sizeof cand, "%s%s%.*s", cur, *cur ? " " : "", (int)wl, s);
-        size_t cl = strlen(cand);
-        if (font_text_width(cand, scale) <= max_w && cl < sizeof cur) {
-            memcpy(cur, cand, cl + 1);
-        } else {
-            if (!*cur || n == 3) return 99; /* a word wider than the line */
-            snprintf(lines[n++], 256, "%s", cur);
-            snprintf(cur, sizeof cur, "%.*s", (int)(wl < 255 ? wl : 255), s);
-            if (font_text_width(cur, scale) > max_w) return 99;
-        }
-        s += wl;
-    }
-    if (*cur) {
-        if (n == 3) return 99;
-        snprintf(lines[n++], 256, "%s", cur);
-    }
-    return n;
-}
+#define WRAP_LINES 4
 
 /* One wrapped text block centred on cx (kept inside the margins); draws
- * when im is not NULL and returns its height. */
-static int text_block(render_image *im, const char *s, int scale, int min_scale, double cx, int W,
-                      int y, render_rgb c, int *rc)
+ * when im is not NULL and returns its height. Long text takes more lines
+ * at its own size; only a word wider than the picture makes it smaller. */
+static int text_block(render_image *im, const char *s, double px, int bold, double cx, int W, int y,
+                      render_rgb c, int *rc)
 {
-    char lines[3][256];
-    int m = 14, n = 0, sc = scale;
+    char lines[WRAP_LINES][256];
+    int m = 14, n = 0;
+    double sz = px;
     if (!s || !*s) return 0;
-    /* Prefer one line, then a smaller scale, then two or three lines. */
-    for (int want = 1; want <= 3; want++) {
-        for (sc = scale; sc >= min_scale; sc--)
-            if ((n = wrap_lines(s, sc, W - 2 * m, lines)) <= want) break;
-        if (n <= want) break;
-    }
-    if (n > 3) { /* unbreakable: one line at the smallest scale, clipped */
-        sc = 1;
+    while ((n = rtext_wrap(s, sz, bold, W - 2 * m, lines, WRAP_LINES)) > WRAP_LINES &&
+           sz > RENDER_MIN_TEXT_PX)
+        sz -= 1;
+    if (n > WRAP_LINES) { /* unbreakable: one line at the smallest size, clipped */
         n = 1;
         snprintf(lines[0], 256, "%s", s);
     }
+    int lh = (int)ceil(1.25 * sz);
     for (int i = 0; im && i < n && !*rc; i++) {
-        int w = font_text_width(lines[i], sc);
+        double w = rtext_w_bold(lines[i], sz, bold);
         double x = cx - 0.5 * w < m ? m + 0.5 * w : cx + 0.5 * w > W - m ? W - m - 0.5 * w : cx;
-        *rc = render_text(im, x, y + i * (FONT_H * sc + 3), lines[i], sc, RENDER_CENTER | RENDER_TOP,
-                          0, c);
+        *rc = rtext_draw(im, x, y + i * lh, lines[i], sz, RENDER_CENTER | RENDER_TOP, 0, c, bold);
     }
-    return n * (FONT_H * sc + 3) - 3;
+    return (n - 1) * lh + (int)ceil(sz);
 }
 
 int rdraw_titles(render_image *im, const char *title, const char *subtitle, double cx, int W,
@@ -251,10 +220,10 @@ int rdraw_titles(render_image *im, const char *title, const char *subtitle, doub
 {
     int rc = NN_OK, y0 = y;
     if (title && *title) {
-        y += text_block(im, title, t->title, t->sub, cx, W, y, RENDER_INK, &rc) + 6;
+        y += text_block(im, title, t->title, 1, cx, W, y, RENDER_INK, &rc) + 8;
     }
     if (subtitle && *subtitle) {
-        y += text_block(im, subtitle, t->sub, 1, cx, W, y, RENDER_INK_SOFT, &rc) + 4;
+        y += text_block(im, subtitle, t->sub, 0, cx, W, y, RENDER_INK_SOFT, &rc) + 4;
     }
     if (rc) return -rc;
     return y - y0;
@@ -301,18 +270,18 @@ int rdraw_xticks(render_image *im, const raxis *a, int y, int labels, const rthe
         if (target < 2) target = 2;
         tickset_make(&ts, a, target);
         int need = 0;
-        for (int i = 0; i < ts.n; i++) need += font_text_width(ts.s[i], t->tick) + 4 * t->pad;
+        for (int i = 0; i < ts.n; i++) need += (int)ceil(rtext_w(ts.s[i], t->tick)) + 4 * t->pad;
         if (need <= span || target <= 2) break;
     }
     for (int i = 0; i < ts.n; i++) {
         double p = floor(raxis_px(a, ts.v[i])) + 0.5;
         render_line(im, p, y, p, y + t->ticklen, 1, RENDER_INK, 1);
         if (labels)
-            render_text(im, p, y + t->ticklen + t->pad, ts.s[i], t->tick, RENDER_CENTER | RENDER_TOP,
-                        0, RENDER_INK);
+            rtext_draw(im, p, y + t->ticklen + t->pad, ts.s[i], t->tick, RENDER_CENTER | RENDER_TOP,
+                       0, RENDER_INK, 0);
     }
     draw_log_minor(im, a, &ts, y, 1, t->ticklen / 2);
-    return t->ticklen + (labels ? t->pad + FONT_ASCENT * t->tick : 0);
+    return t->ticklen + (labels ? t->pad + (int)ceil(t->tick) : 0);
 }
 
 int ryticks_width(const raxis *a, int target, const rtheme *t)
@@ -321,7 +290,7 @@ int ryticks_width(const raxis *a, int target, const rtheme *t)
     tickset_make(&ts, a, target);
     int w = 0;
     for (int i = 0; i < ts.n; i++) {
-        int tw = font_text_width(ts.s[i], t->tick);
+        int tw = (int)ceil(rtext_w(ts.s[i], t->tick));
         if (tw > w) w = tw;
     }
     return w;
@@ -335,12 +304,10 @@ int rdraw_yticks(render_image *im, const raxis *a, int x, int side, int target, 
     for (int i = 0; i < ts.n; i++) {
         double p = floor(raxis_px(a, ts.v[i])) + 0.5;
         render_line(im, x, p, x + dir * t->ticklen, p, 1, RENDER_INK, 1);
-        /* Centre the digits (cap height), not the box with its descender. */
-        double top = p - 0.5 * FONT_ASCENT * t->tick;
         double tx = x + dir * (t->ticklen + t->pad);
-        render_text(im, tx, top, ts.s[i], t->tick, (side > 0 ? RENDER_LEFT : RENDER_RIGHT) | RENDER_TOP,
-                    0, RENDER_INK);
-        int tw = font_text_width(ts.s[i], t->tick);
+        rtext_draw(im, tx, p, ts.s[i], t->tick, (side > 0 ? RENDER_LEFT : RENDER_RIGHT) | RENDER_MIDDLE,
+                   0, RENDER_INK, 0);
+        int tw = (int)ceil(rtext_w(ts.s[i], t->tick));
         if (tw > w) w = tw;
     }
     draw_log_minor(im, a, &ts, x, 0, dir * t->ticklen / 2);

@@ -3,13 +3,13 @@
  * points. Everything is placed from measured text sizes, so nothing clips. */
 #include "render_priv.h"
 
+#include <cairo.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../datasets/status.h"
-#include "font.h"
 
 #define NAN_BASE RGB(168, 168, 168)
 #define NAN_HATCH RGB(196, 196, 196)
@@ -26,6 +26,9 @@ typedef struct {
     int X0, Y0, X1, Y1;   /* plot area */
     int CX0, CY0, CX1, CY1; /* colorbar gradient */
     rtheme t;
+    int nbar;             /* contour levels to mark on the colorbar */
+    double bar_y[64];
+    int bar_dark[64];
 } hm;
 
 static double hm_scale(const hm *h, double v)
@@ -121,23 +124,56 @@ static double hm_sample(const hm *h, double gx, double gy)
     return sum / ws;
 }
 
-static void hm_pixels(hm *h, render_image *im)
+/* Paints w x h pixels of colors at (x, y): an image in every format, so
+ * an SVG or a PDF embeds the color field rather than a rectangle per
+ * pixel. fill(ctx, px, py) gives pixel (px, py)'s color. */
+static int paint_field(render_image *im, int x, int y, int w, int h,
+                       render_rgb (*fill)(const hm *, int, int), const hm *ctx)
+{
+    if (w < 1 || h < 1) return NN_OK;
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+    if (cairo_surface_status(s)) {
+        cairo_surface_destroy(s);
+        return nn_err(NN_ENOMEM, "heatmap: cannot allocate a %dx%d color field", w, h);
+    }
+    cairo_surface_flush(s);
+    uint8_t *data = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    for (int py = 0; py < h; py++)
+        for (int px = 0; px < w; px++) {
+            render_rgb c = fill(ctx, px, py);
+            uint32_t v = (uint32_t)c.r << 16 | (uint32_t)c.g << 8 | c.b;
+            memcpy(data + (size_t)py * (size_t)stride + (size_t)px * 4, &v, 4);
+        }
+    cairo_surface_mark_dirty(s);
+    cairo_save(im->cr);
+    cairo_rectangle(im->cr, x, y, w, h);
+    cairo_clip(im->cr);
+    cairo_set_source_surface(im->cr, s, x, y);
+    /* Nearest: one field pixel is one figure pixel, crisp at any dpi. */
+    cairo_pattern_set_filter(cairo_get_source(im->cr), CAIRO_FILTER_NEAREST);
+    cairo_paint(im->cr);
+    cairo_restore(im->cr);
+    cairo_surface_destroy(s);
+    return NN_OK;
+}
+
+static render_rgb field_px(const hm *h, int x, int y)
 {
     int pw = h->X1 - h->X0, ph = h->Y1 - h->Y0;
-    int cmap = h->o->cmap;
-    for (int py = h->Y0; py < h->Y1; py++) {
-        double gy = (h->Y1 - py - 0.5) / ph * (h->ny - 1);
-        for (int px = h->X0; px < h->X1; px++) {
-            double gx = (px - h->X0 + 0.5) / pw * (h->nx - 1);
-            double s = hm_sample(h, gx, gy);
-            render_rgb c;
-            if (isnan(s)) /* not computed: gray with a faint hatch */
-                c = ((px + py) % 8) < 2 ? NAN_HATCH : NAN_BASE;
-            else
-                c = render_cmap(cmap, hm_t(h, s));
-            render_blend(im, px, py, c, 1);
-        }
-    }
+    double gy = (ph - y - 0.5) / ph * (h->ny - 1), gx = (x + 0.5) / pw * (h->nx - 1);
+    double s = hm_sample(h, gx, gy);
+    if (isnan(s)) /* not computed: gray with a faint hatch */
+        return ((x + h->X0 + y + h->Y0) % 8) < 2 ? NAN_HATCH : NAN_BASE;
+    return render_cmap(h->o->cmap, hm_t(h, s));
+}
+
+/* The colorbar: bottom row is exactly the low end of the map, top row
+ * the high end. */
+static render_rgb cbar_px(const hm *h, int x, int y)
+{
+    (void)x;
+    return render_cmap(h->o->cmap, (double)(h->CY1 - h->CY0 - 1 - y) / (h->CY1 - h->CY0 - 1));
 }
 
 static double lum(render_rgb c) { return (0.299 * c.r + 0.587 * c.g + 0.114 * c.b) / 255; }
@@ -157,7 +193,6 @@ static int hm_contours(hm *h, render_image *im)
     int n = o->levels && o->nlevels > 0 ? o->nlevels : o->ncontours == 0 ? 8 : o->ncontours;
     if (n <= 0) return NN_OK;
     if (n > 64) n = 64;
-    rlayer L[2] = {{0}};
     int rc = NN_OK;
     /* Contours of the bilinear surface the colors show: refine the grid
      * bilinearly so segments are a few pixels long and follow its curves
@@ -179,35 +214,43 @@ static int hm_contours(hm *h, render_image *im)
                                                            v * ((1 - u) * b[0] + u * b[1]);
             }
     }
+    /* Two paths, white over dark colors then black over light ones, each
+     * stroked once so that crossings do not darken. */
     render_clip_set(im, h->X0, h->Y0, h->X1, h->Y1);
-    if ((rc = rlayer_init(&L[0], im)) || (rc = rlayer_init(&L[1], im))) goto done;
-    for (int k = 0; k < n; k++) {
-        double lev = o->levels && o->nlevels > 0
-                         ? hm_scale(h, o->levels[k])
-                         : h->smin + (k + 1) * (h->smax - h->smin) / (n + 1);
-        if (!(lev > h->smin && lev < h->smax)) continue;
-        render_seg *seg;
-        size_t ns;
-        if ((rc = render_contour(fine, fx, fy, lev, &seg, &ns))) goto done;
-        int dark = lum(render_cmap(o->cmap, hm_t(h, lev))) < 0.45;
-        rlayer *l = &L[dark ? 0 : 1];
-        for (size_t q = 0; q < ns; q++)
-            rlayer_segment(l, gx_px(h, seg[q].x0 / rx), gy_px(h, seg[q].y0 / ry),
-                           gx_px(h, seg[q].x1 / rx), gy_px(h, seg[q].y1 / ry), 1.1);
-        free(seg);
-        h->info->nlevels++;
-        /* The level as a line across the colorbar. */
-        double by = h->CY1 - 0.5 - hm_t(h, lev) * (h->CY1 - h->CY0 - 1);
-        render_clip_reset(im);
-        render_line(im, h->CX0, by, h->CX1, by, 1.2, dark ? RGB(255, 255, 255) : RGB(0, 0, 0), 0.8);
-        render_clip_set(im, h->X0, h->Y0, h->X1, h->Y1);
+    for (int pass = 0; pass < 2 && !rc; pass++) {
+        cairo_new_path(im->cr);
+        for (int k = 0; k < n; k++) {
+            double lev = o->levels && o->nlevels > 0
+                             ? hm_scale(h, o->levels[k])
+                             : h->smin + (k + 1) * (h->smax - h->smin) / (n + 1);
+            if (!(lev > h->smin && lev < h->smax)) continue;
+            int dark = lum(render_cmap(o->cmap, hm_t(h, lev))) < 0.45;
+            if (dark != (pass == 0)) continue;
+            render_seg *seg;
+            size_t ns;
+            if ((rc = render_contour(fine, fx, fy, lev, &seg, &ns))) break;
+            for (size_t q = 0; q < ns; q++) {
+                cairo_move_to(im->cr, gx_px(h, seg[q].x0 / rx), gy_px(h, seg[q].y0 / ry));
+                cairo_line_to(im->cr, gx_px(h, seg[q].x1 / rx), gy_px(h, seg[q].y1 / ry));
+            }
+            free(seg);
+            h->info->nlevels++;
+            if (h->nbar < 64) { /* the level as a line across the colorbar, later */
+                h->bar_y[h->nbar] = h->CY1 - 0.5 - hm_t(h, lev) * (h->CY1 - h->CY0 - 1);
+                h->bar_dark[h->nbar++] = dark;
+            }
+        }
+        cairo_set_line_width(im->cr, 1.1);
+        cairo_set_line_cap(im->cr, CAIRO_LINE_CAP_ROUND);
+        cairo_set_line_join(im->cr, CAIRO_LINE_JOIN_ROUND);
+        rset_color(im, pass ? RGB(0, 0, 0) : RGB(255, 255, 255), pass ? 0.5 : 0.6);
+        cairo_stroke(im->cr);
     }
-    rlayer_composite(&L[0], im, RGB(255, 255, 255), 0.6);
-    rlayer_composite(&L[1], im, RGB(0, 0, 0), 0.5);
-done:
+    render_clip_reset(im);
+    for (int k = 0; k < h->nbar; k++)
+        render_line(im, h->CX0, h->bar_y[k], h->CX1, h->bar_y[k], 1.2,
+                    h->bar_dark[k] ? RGB(255, 255, 255) : RGB(0, 0, 0), 0.8);
     if (fine != h->s) free(fine);
-    rlayer_free(&L[0]);
-    rlayer_free(&L[1]);
     render_clip_reset(im);
     return rc;
 }
@@ -258,26 +301,28 @@ static void hm_marks(hm *h, render_image *im)
         render_rgb fill = m->color ? render_rgb_hex(m->color) : RGB(255, 255, 255);
         render_marker(im, m->kind ? m->kind : RENDER_MARK_DIAMOND, x, y, 13, fill, RGB(0, 0, 0));
         if (!m->label || !*m->label) continue;
-        int sc = h->t.sub, tw = font_text_width(m->label, sc), th = FONT_ASCENT * sc;
+        double sc = h->t.sub;
+        int tw = (int)ceil(rtext_w(m->label, sc)), th = (int)ceil(sc);
         int left = x + 10 + tw + 4 > h->X1 ? (int)x - 10 - tw : (int)x + 10;
         int top = (int)(y - 0.5 * th);
-        render_rect_fill(im, left - 3, top - 3, left + tw + 3, top + th + 4, RGB(255, 255, 255), 0.7);
-        render_text(im, left, top, m->label, sc, RENDER_LEFT | RENDER_TOP, 0, RENDER_INK);
+        render_rect_fill(im, left - 3, top - 2, left + tw + 3, top + th + 2, RGB(255, 255, 255), 0.7);
+        rtext_draw(im, left, top, m->label, sc, RENDER_LEFT | RENDER_TOP, 0, RENDER_INK, 0);
     }
 }
 
 /* A legend of labelled paths in the plot corner their points avoid most. */
 static void hm_legend(hm *h, render_image *im)
 {
-    int n = 0, tw = 0, sc = h->t.sub;
+    int n = 0, tw = 0;
+    double sc = h->t.sub;
     for (int p = 0; p < h->o->npaths; p++)
         if (h->o->paths[p].label && *h->o->paths[p].label) {
             n++;
-            int w = font_text_width(h->o->paths[p].label, sc);
+            int w = (int)ceil(rtext_w(h->o->paths[p].label, sc));
             if (w > tw) tw = w;
         }
     if (!n) return;
-    int rowh = FONT_H * sc + 6, bw = 28 + 8 + tw + 16, bh = n * rowh + 10, best = -1, bestc = 1 << 30;
+    int rowh = (int)ceil(sc) + 8, bw = 28 + 8 + tw + 16, bh = n * rowh + 10, best = -1, bestc = 1 << 30;
     for (int corner = 0; corner < 4; corner++) {
         int bx = corner & 1 ? h->X1 - 8 - bw : h->X0 + 8, by = corner & 2 ? h->Y1 - 8 - bh : h->Y0 + 8;
         int cnt = 0;
@@ -301,8 +346,7 @@ static void hm_legend(hm *h, render_image *im)
         render_line(im, bx + 8, cy, bx + 36, cy, 4, edge, 0.45);
         render_line(im, bx + 8, cy, bx + 36, cy, 2, c, 1);
         render_marker(im, RENDER_MARK_DOT, bx + 22, cy, 5.5, c, edge);
-        render_text(im, bx + 44, cy - 0.5 * FONT_ASCENT * sc, pa->label, sc, RENDER_LEFT | RENDER_TOP, 0,
-                    RENDER_INK);
+        rtext_draw(im, bx + 44, cy, pa->label, sc, RENDER_LEFT | RENDER_MIDDLE, 0, RENDER_INK, 0);
         row++;
     }
 }
@@ -314,15 +358,15 @@ static void hm_layout(hm *h, int W, int H)
     rtheme *t = &h->t;
     int m = 14, top = m, bottom = m, left = m, right = m;
     top += rdraw_titles(NULL, o->title, o->subtitle, 0.5 * W, W, top, t) + 10;
-    bottom += t->ticklen + t->pad + FONT_ASCENT * t->tick;
-    if (o->xlabel && *o->xlabel) bottom += 2 * t->pad + FONT_H * t->label;
+    bottom += t->ticklen + t->pad + (int)ceil(t->tick);
+    if (o->xlabel && *o->xlabel) bottom += 2 * t->pad + (int)ceil(t->label);
     raxis ya = {h->y0, h->y1, 0, H - bottom, top};
     raxis ca = {h->info->vmin, h->info->vmax, o->log_scale, H - bottom, top};
     left += t->ticklen + t->pad + ryticks_width(&ya, 6, t);
-    if (o->ylabel && *o->ylabel) left += 2 * t->pad + FONT_H * t->label;
+    if (o->ylabel && *o->ylabel) left += 2 * t->pad + (int)ceil(t->label);
     int cbw = W >= 560 ? 20 : 12, gap = W >= 560 ? 22 : 12;
     right += gap + cbw + t->ticklen + t->pad + ryticks_width(&ca, 5, t);
-    if (o->zlabel && *o->zlabel) right += 2 * t->pad + FONT_H * t->label;
+    if (o->zlabel && *o->zlabel) right += 2 * t->pad + (int)ceil(t->label);
     int aw = W - left - right, ah = H - top - bottom;
     if (aw < 16) aw = 16;
     if (ah < 16) ah = 16;
@@ -351,9 +395,9 @@ static int hm_texts(hm *h, render_image *im, int W)
     return used < 0 ? -used : NN_OK;
 }
 
-int render_heatmap(render_image *im, const double *z, int nx, int ny, double x0, double x1,
-                   double y0, double y1, const render_heatmap_opts *opts,
-                   render_heatmap_info *info)
+int render_heatmap_as(render_image *im, const render_target *target, const double *z, int nx,
+                      int ny, double x0, double x1, double y0, double y1,
+                      const render_heatmap_opts *opts, render_heatmap_info *info)
 {
     render_heatmap_opts defaults = {0};
     render_heatmap_info scratch;
@@ -374,7 +418,7 @@ int render_heatmap(render_image *im, const double *z, int nx, int ny, double x0,
     int W = o->width > 0 ? o->width : 800, H = o->height > 0 ? o->height : 640;
     hm h = {.z = z, .nx = nx, .ny = ny, .x0 = x0, .x1 = x1, .y0 = y0, .y1 = y1, .o = o,
             .info = info, .t = rtheme_for(W, H)};
-    int rc = render_image_init(im, W, H, RGB(255, 255, 255));
+    int rc = render_image_init_as(im, W, H, RGB(255, 255, 255), target);
     if (rc) return rc;
     h.s = malloc((size_t)nx * (size_t)ny * sizeof *h.s);
     if (!h.s) {
@@ -389,14 +433,10 @@ int render_heatmap(render_image *im, const double *z, int nx, int ny, double x0,
         if (isinf(h.s[k])) h.s[k] = h.s[k] > 0 ? h.smax : h.smin;
     }
     hm_layout(&h, W, H);
-    hm_pixels(&h, im);
-    /* The colorbar: bottom row is exactly the low end of the map, top row
-     * the high end. */
-    for (int y = h.CY0; y < h.CY1; y++) {
-        double tt = (double)(h.CY1 - 1 - y) / (h.CY1 - h.CY0 - 1);
-        render_rect_fill(im, h.CX0, y, h.CX1, y + 1, render_cmap(o->cmap, tt), 1);
-    }
-    if ((rc = hm_contours(&h, im))) goto fail;
+    if ((rc = paint_field(im, h.X0, h.Y0, h.X1 - h.X0, h.Y1 - h.Y0, field_px, &h)) ||
+        (rc = paint_field(im, h.CX0, h.CY0, h.CX1 - h.CX0, h.CY1 - h.CY0, cbar_px, &h)) ||
+        (rc = hm_contours(&h, im)))
+        goto fail;
     render_rect_frame(im, h.X0 - 1, h.Y0 - 1, h.X1 + 1, h.Y1 + 1, RENDER_INK);
     render_rect_frame(im, h.CX0 - 1, h.CY0 - 1, h.CX1 + 1, h.CY1 + 1, RENDER_INK);
     raxis xa = {x0, x1, 0, h.X0, h.X1}, ya = {y0, y1, 0, h.Y1, h.Y0};
@@ -406,16 +446,16 @@ int render_heatmap(render_image *im, const double *z, int nx, int ny, double x0,
     int clw = rdraw_yticks(im, &ca, h.CX1 + 1, 1, 5, &h.t);
     const rtheme *t = &h.t;
     if (o->xlabel && *o->xlabel)
-        rc = render_text(im, 0.5 * (h.X0 + h.X1), h.Y1 + 1 + below + 2 * t->pad, o->xlabel,
-                         rtext_fit_scale(o->xlabel, t->label, W - 28), RENDER_CENTER | RENDER_TOP, 0, RENDER_INK);
+        rc = rtext_draw(im, 0.5 * (h.X0 + h.X1), h.Y1 + 1 + below + 2 * t->pad, o->xlabel,
+                        rtext_fit(o->xlabel, t->label, W - 28), RENDER_CENTER | RENDER_TOP, 0, RENDER_INK, 0);
     if (!rc && o->ylabel && *o->ylabel)
-        rc = render_text(im, h.X0 - 1 - t->ticklen - t->pad - ylw - 2 * t->pad, 0.5 * (h.Y0 + h.Y1),
-                         o->ylabel, rtext_fit_scale(o->ylabel, t->label, h.Y1 - h.Y0 + 40),
-                         RENDER_RIGHT | RENDER_MIDDLE, 90, RENDER_INK);
+        rc = rtext_draw(im, h.X0 - 1 - t->ticklen - t->pad - ylw - 2 * t->pad, 0.5 * (h.Y0 + h.Y1),
+                        o->ylabel, rtext_fit(o->ylabel, t->label, h.Y1 - h.Y0 + 40),
+                        RENDER_RIGHT | RENDER_MIDDLE, 90, RENDER_INK, 0);
     if (!rc && o->zlabel && *o->zlabel)
-        rc = render_text(im, h.CX1 + 1 + t->ticklen + t->pad + clw + 2 * t->pad, 0.5 * (h.CY0 + h.CY1),
-                         o->zlabel, rtext_fit_scale(o->zlabel, t->label, h.CY1 - h.CY0 + 40),
-                         RENDER_LEFT | RENDER_MIDDLE, 90, RENDER_INK);
+        rc = rtext_draw(im, h.CX1 + 1 + t->ticklen + t->pad + clw + 2 * t->pad, 0.5 * (h.CY0 + h.CY1),
+                        o->zlabel, rtext_fit(o->zlabel, t->label, h.CY1 - h.CY0 + 40),
+                        RENDER_LEFT | RENDER_MIDDLE, 90, RENDER_INK, 0);
     if (!rc) rc = hm_texts(&h, im, W);
     if (rc) goto fail;
     if ((rc = hm_paths(&h, im))) goto fail;
@@ -438,14 +478,27 @@ fail:
     return rc;
 }
 
+int render_heatmap(render_image *im, const double *z, int nx, int ny, double x0, double x1,
+                   double y0, double y1, const render_heatmap_opts *o, render_heatmap_info *info)
+{
+    return render_heatmap_as(im, NULL, z, nx, ny, x0, x1, y0, y1, o, info);
+}
+
+int render_heatmap_write(const char *path, const render_target *t, const double *z, int nx,
+                         int ny, double x0, double x1, double y0, double y1,
+                         const render_heatmap_opts *o, render_heatmap_info *info)
+{
+    render_image im;
+    int rc = render_heatmap_as(&im, t, z, nx, ny, x0, x1, y0, y1, o, info);
+    if (rc) return rc;
+    rc = render_image_write(path, &im);
+    render_image_free(&im);
+    return rc;
+}
+
 int render_heatmap_png(const char *path, const double *z, int nx, int ny, double x0, double x1,
                        double y0, double y1, const render_heatmap_opts *o,
                        render_heatmap_info *info)
 {
-    render_image im;
-    int rc = render_heatmap(&im, z, nx, ny, x0, x1, y0, y1, o, info);
-    if (rc) return rc;
-    rc = render_png_write(path, &im);
-    render_image_free(&im);
-    return rc;
+    return render_heatmap_write(path, NULL, z, nx, ny, x0, x1, y0, y1, o, info);
 }

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "../datasets/status.h"
-#include "font.h"
 
 #define GRID_RGB RGB(229, 229, 229)
 #define REF_RGB RGB(100, 100, 100)
@@ -222,23 +221,24 @@ static void lp_bands(lp *p, render_image *im, int panel)
  * labels can avoid it); a zero-size box when the panel has none. */
 static void lp_legend_place(lp *p, int panel)
 {
-    int sc = p->t.sub, n = 0, tw = 0;
+    double sc = p->t.sub;
+    int n = 0, tw = 0;
     for (int k = 0; k < p->o->nseries; k++)
         if (lp_legend_entry(p, k, panel)) {
             n++;
-            int w = font_text_width(p->o->series[k].label, sc);
+            int w = (int)ceil(rtext_w(p->o->series[k].label, sc));
             if (w > tw) tw = w;
         }
     for (int b = 0; panel == 0 && b < p->o->nbands; b++)
         if (lp_band_entry(p, b)) {
             n++;
-            int w = font_text_width(p->o->bands[b].label, sc);
+            int w = (int)ceil(rtext_w(p->o->bands[b].label, sc));
             if (w > tw) tw = w;
         }
     int *b = p->leg[panel];
     b[0] = b[1] = b[2] = b[3] = 0;
     if (!n || p->o->no_legend) return;
-    int bw = 8 + 32 + 8 + tw + 10, bh = n * (FONT_H * sc + 6) + 8;
+    int bw = 8 + 32 + 8 + tw + 10, bh = n * ((int)ceil(sc) + 8) + 8;
     int X0 = p->X0, X1 = p->X1, Y0 = p->Y0[panel], Y1 = p->Y1[panel];
     /* Corners in matplotlib's order of preference, then the middles of the
      * top and bottom edges (a curve with a dip can leave only those free);
@@ -269,7 +269,8 @@ static double lp_marker_px(const render_series *s)
 static void lp_legend_draw(lp *p, render_image *im, int panel)
 {
     const int *b = p->leg[panel];
-    int sc = p->t.sub, rowh = FONT_H * sc + 6, row = 0;
+    double sc = p->t.sub;
+    int rowh = (int)ceil(sc) + 8, row = 0;
     if (b[2] <= b[0]) return;
     render_rect_fill(im, b[0], b[1], b[2], b[3], RGB(255, 255, 255), 0.88);
     render_rect_frame(im, b[0], b[1], b[2], b[3], RGB(190, 190, 190));
@@ -283,8 +284,7 @@ static void lp_legend_draw(lp *p, render_image *im, int panel)
         if (s->marker)
             render_marker(im, s->marker, b[0] + 24, cy, lp_marker_px(s), c,
                           RGB(255, 255, 255));
-        render_text(im, b[0] + 48, cy - 0.5 * FONT_ASCENT * sc, s->label, sc, RENDER_LEFT | RENDER_TOP,
-                    0, RENDER_INK);
+        rtext_draw(im, b[0] + 48, cy, s->label, sc, RENDER_LEFT | RENDER_MIDDLE, 0, RENDER_INK, 0);
         row++;
     }
     for (int k = 0; panel == 0 && k < p->o->nbands; k++) {
@@ -293,8 +293,8 @@ static void lp_legend_draw(lp *p, render_image *im, int panel)
         /* The swatch over white, as the band looks on the plot. */
         render_rect_fill(im, b[0] + 8, (int)(cy - 0.35 * rowh), b[0] + 40, (int)(cy + 0.35 * rowh),
                          band_color(&p->o->bands[k]), BAND_ALPHA);
-        render_text(im, b[0] + 48, cy - 0.5 * FONT_ASCENT * sc, p->o->bands[k].label, sc,
-                    RENDER_LEFT | RENDER_TOP, 0, RENDER_INK);
+        rtext_draw(im, b[0] + 48, cy, p->o->bands[k].label, sc, RENDER_LEFT | RENDER_MIDDLE, 0,
+                   RENDER_INK, 0);
         row++;
     }
 }
@@ -333,7 +333,8 @@ static int box_overlap(const int *a, int x0, int y0, int x1, int y1)
  * legend or an earlier label. Vertical lines are labelled once, on top. */
 static void lp_ref_labels(lp *p, render_image *im, int panel)
 {
-    int sc = p->t.sub, th = FONT_ASCENT * sc, nbox = 0, boxes[8][4];
+    double sc = p->t.sub;
+    int th = (int)ceil(sc), nbox = 0, boxes[8][4];
     for (int r = 0; r < p->o->nrefs; r++) {
         const render_refline *rl = &p->o->refs[r];
         if (!rl->label || !*rl->label || (rl->vertical ? panel != 0 : (rl->panel ? 1 : 0) != panel))
@@ -341,7 +342,7 @@ static void lp_ref_labels(lp *p, render_image *im, int panel)
         double v = lp_ref_px(p, rl, panel);
         if (rl->vertical ? !(v >= p->X0 && v <= p->X1) : !(v >= p->Y0[panel] && v <= p->Y1[panel]))
             continue; /* the line is off the panel */
-        int tw = font_text_width(rl->label, sc), best = -1, bestc = 1 << 30, bx = 0, by = 0;
+        int tw = (int)ceil(rtext_w(rl->label, sc)), best = -1, bestc = 1 << 30, bx = 0, by = 0;
         for (int q = 0; q < 4; q++) {
             int x, y;
             if (rl->vertical) {
@@ -362,7 +363,7 @@ static void lp_ref_labels(lp *p, render_image *im, int panel)
         if (best < 0) continue; /* no room inside the panel */
         render_rgb c = rl->color ? render_rgb_hex(rl->color) : REF_RGB;
         render_rect_fill(im, bx - 2, by - 2, bx + tw + 2, by + th + 3, RGB(255, 255, 255), 0.75);
-        render_text(im, bx, by, rl->label, sc, RENDER_LEFT | RENDER_TOP, 0, c);
+        rtext_draw(im, bx, by, rl->label, sc, RENDER_LEFT | RENDER_TOP, 0, c, 0);
         if (nbox < 8) {
             int *b = boxes[nbox++];
             b[0] = bx - 2, b[1] = by - 2, b[2] = bx + tw + 2, b[3] = by + th + 3;
@@ -417,7 +418,8 @@ static void lp_grid(lp *p, render_image *im, int panel)
     }
 }
 
-int render_lineplot(render_image *im, const render_lineplot_opts *o, render_lineplot_info *info)
+int render_lineplot_as(render_image *im, const render_target *target, const render_lineplot_opts *o,
+                       render_lineplot_info *info)
 {
     render_lineplot_info scratch;
     if (!info) info = &scratch;
@@ -438,7 +440,7 @@ int render_lineplot(render_image *im, const render_lineplot_opts *o, render_line
     p.t = rtheme_for(W, H);
     for (int k = 0; k < o->nseries; k++)
         if (o->series[k].panel) p.np = 2;
-    int rc = render_image_init(im, W, H, RGB(255, 255, 255));
+    int rc = render_image_init_as(im, W, H, RGB(255, 255, 255), target);
     if (rc) return rc;
     const rtheme *t = &p.t;
     lp_xaxis(&p);
@@ -446,8 +448,8 @@ int render_lineplot(render_image *im, const render_lineplot_opts *o, render_line
     /* Margins from measured text. */
     int m = 14, top = m, bottom = m, left = m, right = m + 20;
     top += rdraw_titles(NULL, o->title, o->subtitle, 0.5 * W, W, top, t) + 10;
-    bottom += t->ticklen + t->pad + FONT_ASCENT * t->tick;
-    if (o->xlabel && *o->xlabel) bottom += 2 * t->pad + FONT_H * t->label;
+    bottom += t->ticklen + t->pad + (int)ceil(t->tick);
+    if (o->xlabel && *o->xlabel) bottom += 2 * t->pad + (int)ceil(t->label);
     int ylw = 0;
     for (int q = 0; q < p.np; q++) {
         int w = ryticks_width(&p.ya[q], 5, t);
@@ -455,7 +457,7 @@ int render_lineplot(render_image *im, const render_lineplot_opts *o, render_line
     }
     left += t->ticklen + t->pad + ylw;
     if ((o->ylabel && *o->ylabel) || (p.np > 1 && o->ylabel2 && *o->ylabel2))
-        left += 2 * t->pad + FONT_H * t->label;
+        left += 2 * t->pad + (int)ceil(t->label);
     p.X0 = left;
     p.X1 = W - right;
     int gap = 14, ph = H - top - bottom - (p.np > 1 ? gap : 0);
@@ -485,12 +487,13 @@ int render_lineplot(render_image *im, const render_lineplot_opts *o, render_line
         (void)w;
         const char *yl = q ? o->ylabel2 : o->ylabel;
         if (yl && *yl)
-            rc = render_text(im, p.X0 - 1 - t->ticklen - t->pad - ylw - 2 * t->pad,
-                             0.5 * (p.Y0[q] + p.Y1[q]), yl, rtext_fit_scale(yl, t->label, p.Y1[q] - p.Y0[q]),
-                             RENDER_RIGHT | RENDER_MIDDLE, 90, RENDER_INK);
+            rc = rtext_draw(im, p.X0 - 1 - t->ticklen - t->pad - ylw - 2 * t->pad,
+                            0.5 * (p.Y0[q] + p.Y1[q]), yl, rtext_fit(yl, t->label, p.Y1[q] - p.Y0[q]),
+                            RENDER_RIGHT | RENDER_MIDDLE, 90, RENDER_INK, 0);
         if (!rc && q == p.np - 1 && o->xlabel && *o->xlabel)
-            rc = render_text(im, 0.5 * (p.X0 + p.X1), p.Y1[q] + 1 + below + 2 * t->pad, o->xlabel,
-                             t->label, RENDER_CENTER | RENDER_TOP, 0, RENDER_INK);
+            rc = rtext_draw(im, 0.5 * (p.X0 + p.X1), p.Y1[q] + 1 + below + 2 * t->pad, o->xlabel,
+                            rtext_fit(o->xlabel, t->label, W - 28), RENDER_CENTER | RENDER_TOP, 0,
+                            RENDER_INK, 0);
         if (rc) goto fail;
         lp_legend_draw(&p, im, q);
         info->panel_y0[q] = p.Y0[q];
@@ -514,13 +517,24 @@ fail:
     return rc;
 }
 
+int render_lineplot(render_image *im, const render_lineplot_opts *o, render_lineplot_info *info)
+{
+    return render_lineplot_as(im, NULL, o, info);
+}
+
+int render_lineplot_write(const char *path, const render_target *t, const render_lineplot_opts *o,
+                          render_lineplot_info *info)
+{
+    render_image im;
+    int rc = render_lineplot_as(&im, t, o, info);
+    if (rc) return rc;
+    rc = render_image_write(path, &im);
+    render_image_free(&im);
+    return rc;
+}
+
 int render_lineplot_png(const char *path, const render_lineplot_opts *o,
                         render_lineplot_info *info)
 {
-    render_image im;
-    int rc = render_lineplot(&im, o, info);
-    if (rc) return rc;
-    rc = render_png_write(path, &im);
-    render_image_free(&im);
-    return rc;
+    return render_lineplot_write(path, NULL, o, info);
 }

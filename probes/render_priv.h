@@ -1,25 +1,25 @@
-/* Internals shared by the render*.c files: coverage layers for translucent
- * strokes, axes (data <-> pixel maps, tick drawing) and the text sizes a
- * figure of a given size uses. Not part of the public API. */
+/* Internals shared by the render*.c files: the cairo source color, text
+ * measuring and wrapping, axes (data <-> pixel maps, tick drawing) and the
+ * text sizes a figure of a given size uses. Not part of the public API. */
 #ifndef SADDLE_RENDER_PRIV_H
 #define SADDLE_RENDER_PRIV_H
 
 #include "render.h"
 
-/* A coverage buffer the size of an image: strokes max-combine into it and
- * it is blended once, so overlapping translucent strokes do not stack. */
-typedef struct {
-    int w, h;
-    float *a;                /* [h][w] coverage in [0, 1] */
-    int cx0, cy0, cx1, cy1;  /* clip, from the image at init */
-    int bx0, by0, bx1, by1;  /* bounding box of what was drawn */
-} rlayer;
+void rset_color(render_image *im, render_rgb c, double alpha); /* the cairo source */
+/* Cuts segment a-b to [x0,x1] x [y0,y1]; 0 when nothing is left. */
+int rclip_seg(double *ax, double *ay, double *bx, double *by, double x0, double y0, double x1,
+              double y1);
 
-int rlayer_init(rlayer *L, const render_image *im);
-void rlayer_free(rlayer *L);
-void rlayer_segment(rlayer *L, double ax, double ay, double bx, double by, double width);
-/* Blends c at alpha * coverage into im and clears the layer. */
-void rlayer_composite(rlayer *L, render_image *im, render_rgb c, double alpha);
+/* Text: the font on a new picture's context, widths at size px (bold for
+ * titles), drawing, and greedy word wrap into at most maxl lines (99 when
+ * it does not fit). */
+void rtext_setup(render_image *im);
+double rtext_w(const char *s, double px);
+double rtext_w_bold(const char *s, double px, int bold);
+int rtext_draw(render_image *im, double x, double y, const char *s, double px, int anchor, int rot,
+               render_rgb c, int bold);
+int rtext_wrap(const char *s, double px, int bold, double max_w, char lines[][256], int maxl);
 
 /* An axis: data [lo, hi] (log10 spaced when log) onto pixels [p0, p1];
  * p0 > p1 for a y axis, whose data grows upwards. */
@@ -33,14 +33,15 @@ double raxis_px(const raxis *a, double v); /* NaN when v <= 0 on a log axis */
 /* Ticks inside [lo, hi]: linear or log as the axis is. */
 int raxis_ticks(const raxis *a, int target, double *ticks, int cap, double *step);
 
-/* Text scales and lengths, chosen from the picture size. */
+/* Font sizes (px, never below RENDER_MIN_TEXT_PX) and lengths, chosen
+ * from the picture size. */
 typedef struct {
-    int tick;    /* tick label text scale */
-    int label;   /* axis titles */
-    int title;
-    int sub;     /* subtitle, legend */
-    int ticklen; /* px */
-    int pad;     /* px between text and what it labels */
+    double tick;  /* tick labels */
+    double label; /* axis titles */
+    double title;
+    double sub;   /* subtitle, legend, labels on the plot */
+    int ticklen;  /* px */
+    int pad;      /* px between text and what it labels */
 } rtheme;
 
 rtheme rtheme_for(int w, int h);
@@ -55,14 +56,15 @@ int rdraw_yticks(render_image *im, const raxis *a, int x, int side, int target, 
 /* The widest tick label a vertical axis will draw. */
 int ryticks_width(const raxis *a, int target, const rtheme *t);
 
-/* Title and subtitle, centred on cx and wrapped (or shrunk) to fit a
- * picture W wide, from row y. Measures only when im is NULL. Returns the
- * height used, or minus an NN_* status. */
+/* Title and subtitle, centred on cx and wrapped onto more lines (never
+ * shrunk below RENDER_MIN_TEXT_PX) to fit a picture W wide, from row y.
+ * Measures only when im is NULL. Returns the height used, or minus an
+ * NN_* status. */
 int rdraw_titles(render_image *im, const char *title, const char *subtitle, double cx, int W,
                  int y, const rtheme *t);
 
-/* Fits text into max_w by lowering the scale (down to 1). */
-int rtext_fit_scale(const char *s, int scale, int max_w);
+/* The size (at most px, at least RENDER_MIN_TEXT_PX) at which s fits max_w. */
+double rtext_fit(const char *s, double px, double max_w);
 
 #define RGB(r, g, b) ((render_rgb){(r), (g), (b)})
 #define RENDER_INK RGB(34, 34, 34)       /* text and frames */

