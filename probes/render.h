@@ -183,6 +183,7 @@ typedef struct {
     int cmap;                    /* RENDER_CMAP_*, 0 = viridis */
     int log_scale;               /* color (and contour) by log10 of the values */
     double vmin, vmax;           /* fixed color range when vmin < vmax (shared scales) */
+    int vmin_set, vmax_set;      /* or fix just that end (the other from the data) */
     int ncontours;               /* 0 -> 8 levels, < 0 -> no contours */
     const double *levels;        /* explicit levels [nlevels] (data units) */
     int nlevels;

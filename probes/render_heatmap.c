@@ -63,8 +63,11 @@ static void hm_range(hm *h)
             if (v > 0 && v < minpos) minpos = v;
         }
     int fixed = o->vmin < o->vmax;
-    double lo = fixed ? o->vmin : in->zmin, hi = fixed ? o->vmax : zmax;
-    if (isnan(in->zmin) && !fixed) lo = 0, hi = 1; /* nothing computed yet */
+    double lo = fixed || o->vmin_set ? o->vmin : in->zmin, hi = fixed || o->vmax_set ? o->vmax : zmax;
+    if (isnan(in->zmin) && !fixed) { /* nothing computed yet */
+        if (!o->vmin_set) lo = o->vmax_set ? hi - 1 : 0;
+        if (!o->vmax_set) hi = lo + 1;
+    }
     if (o->log_scale) {
         /* Values <= 0 have no logarithm: they are shown at a floor, the
          * smallest positive value (or the fixed vmin), and counted. */

@@ -138,7 +138,7 @@ int cmd_interp(int argc, char **argv)
     if ((rc = probe_surface_save(&s, dir, name))) goto fail;
     char png[PROBE_PATH_MAX], json[PROBE_PATH_MAX];
     if ((rc = probe_json_write(probe_out_path(&po, json, ".json"), j))) goto fail;
-    probe_out_path(&po, png, ".png");
+    probe_out_path(&po, png, picture_ext(&a.pic));
     if ((rc = probe_render(j, dir, &a, png))) goto fail;
     printf("%s: loss A %.4f, B %.4f", png, loss_end[0], loss_end[1]);
     if (dims == 2) printf(", C %.4f\n", loss_end[2]);

@@ -201,7 +201,7 @@ int cmd_pca(int argc, char **argv)
     if ((rc = probe_surface_save(&s, dir, name))) goto fail;
     char png[PROBE_PATH_MAX], json[PROBE_PATH_MAX];
     if ((rc = probe_json_write(probe_out_path(&pout, json, ".json"), j))) goto fail;
-    probe_out_path(&pout, png, ".png");
+    probe_out_path(&pout, png, picture_ext(&a.pic));
     if ((rc = probe_render(j, dir, &a, png))) goto fail;
     printf("%s: %d snapshots, PC1 %.1f%% + PC2 %.1f%% of the variance; snapshots lie up to %.3g from "
            "the plane; their true loss differs from the surface's there by up to %.3g\n",

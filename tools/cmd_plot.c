@@ -14,12 +14,14 @@
 #include "../probes/plateau.h"
 #include "../probes/render.h"
 #include "cli.h"
+#include "picture.h"
 #include "probe.h"
 #include "runlog.h"
 
 static const char PLOT_USAGE[] =
     "usage: saddle plot RUN [--out DIR] [--plateau-tol X] [--plateau-min N]\n"
-    "                       [--plateau-window F]\n"
+    "                       [--plateau-window F] [--format png|svg|pdf] [--size WxH]\n"
+    "                       [--dpi D] [--title T]\n"
     "\n"
     "Draws RUN/log.csv into DIR (default RUN/probes):\n"
     "  training.png     train (and val/test) loss and the train gradient norm against\n"
@@ -43,10 +45,11 @@ static const char PLOT_USAGE[] =
     "  --plateau-tol X      rate tolerance, > 0 (default 0.25)\n"
     "  --plateau-min N      rows per window at least, >= 2 (default 5)\n"
     "  --plateau-window F   window length, fraction of the run's steps in (0, 1]\n"
-    "                       (default 0.1)\n";
+    "                       (default 0.1)\n"
+    "pictures (.svg or .pdf instead of .png with --format):\n";
 
-static int plot_training(const char *png, const run_log *L, const char *title,
-                         const plateau *pl, int npl, const plateau_tail *tail)
+static int plot_training(const char *png, const picture_args *pic, const run_log *L,
+                         const char *title, const plateau *pl, int npl, const plateau_tail *tail)
 {
     static const char *const loss_cols[] = {"train_loss", "val_loss", "test_loss"};
     static const char *const acc_cols[] = {"train_acc", "val_acc", "test_acc"};
@@ -111,7 +114,9 @@ static int plot_training(const char *png, const run_log *L, const char *title,
     o.nseries = ns;
     o.bands = bands;
     o.nbands = nb;
-    rc = render_lineplot_png(png, &o, NULL);
+    picture_lineplot(pic, &o);
+    render_target t = picture_target(pic);
+    rc = render_lineplot_write(png, &t, &o, NULL);
 done:
     for (int i = 0; i < 8; i++) free(cols[i]);
     free(bands);
@@ -233,8 +238,8 @@ static void plateaus_print(const plateau_opts *po, int has_grad, double steps, c
     }
 }
 
-static int plot_lambda(const char *png, const run_log *L, const config *c, const char *title,
-                       char *note, size_t note_len)
+static int plot_lambda(const char *png, const picture_args *pic, const run_log *L, const config *c,
+                       const char *title, char *note, size_t note_len)
 {
     int cs = run_log_col(L, "step"), cl = run_log_col(L, "lambda_max"), clr = run_log_col(L, "lr");
     double *x = run_log_column(L, cs), *y = run_log_column(L, cl), *lim = NULL;
@@ -249,7 +254,7 @@ static int plot_lambda(const char *png, const run_log *L, const config *c, const
             x[n] = x[r];
             y[n++] = y[r];
         }
-    render_series s[2] = {{x, y, n, "lambda_max", RENDER_HEX(0x0072b2), 0, RENDER_MARK_DOT, 0, 0}};
+    render_series s[2] = {{x, y, n, "λ_{max}", RENDER_HEX(0x0072b2), 0, RENDER_MARK_DOT, 0, 0}};
     int ns = 1;
     render_refline ref;
     int nref = 0;
@@ -264,13 +269,14 @@ static int plot_lambda(const char *png, const run_log *L, const config *c, const
         snprintf(note, note_len, "no stability line: not defined for %s (adaptive steps)",
                  c->optim.type);
     } else if (!lr_varies) {
-        snprintf(label, sizeof label, "%s = %.4g",
-                 !strcmp(c->optim.type, "sgd") ? "2/lr"
-                 : !strcmp(c->optim.type, "momentum") ? "(2+2b)/lr" : "(2+2b)/((1+2b)lr)",
-                 base);
+        /* The terminal gets ASCII, the picture the symbols. */
+        int k = !strcmp(c->optim.type, "sgd") ? 0 : !strcmp(c->optim.type, "momentum") ? 1 : 2;
+        static const char *const ascii[3] = {"2/lr", "(2+2b)/lr", "(2+2b)/((1+2b)lr)"};
+        static const char *const greek[3] = {"2/η", "(2+2β)/η", "(2+2β)/((1+2β)η)"};
+        snprintf(label, sizeof label, "%s = %.4g", greek[k], base);
         ref = (render_refline){0, base, label, 0, RENDER_HEX(0xd55e00)};
         nref = 1;
-        snprintf(note, note_len, "stability line %s", label);
+        snprintf(note, note_len, "stability line %s = %.4g", ascii[k], base);
     } else {
         /* A schedule moves the line: draw it from the logged lr, per row. */
         if (!(lim = malloc(((size_t)L->nrows + 1) * sizeof *lim)) ||
@@ -291,18 +297,22 @@ static int plot_lambda(const char *png, const run_log *L, const config *c, const
     render_lineplot_opts o;
     memset(&o, 0, sizeof o);
     char sub[400];
-    snprintf(sub, sizeof sub, "%s lr %g; lambda_max on %zu training examples; %s", c->optim.type,
+    snprintf(sub, sizeof sub, "%s, η = %g; λ_{max} on %zu training examples; %s", c->optim.type,
              c->optim.lr, c->monitor.limit, note);
     o.title = title;
     o.subtitle = sub;
     o.xlabel = "step";
-    o.ylabel = "lambda_max";
+    o.ylabel = "λ_{max}";
     o.series = s;
     o.nseries = ns;
     o.refs = nref ? &ref : NULL;
     o.nrefs = nref;
     if (n == 0) rc = nn_err(NN_EFORMAT, "log.csv: the lambda_max column is empty");
-    else rc = render_lineplot_png(png, &o, NULL);
+    else {
+        picture_lineplot(pic, &o);
+        render_target t = picture_target(pic);
+        rc = render_lineplot_write(png, &t, &o, NULL);
+    }
 done:
     free(x);
     free(y);
@@ -330,13 +340,17 @@ int cmd_plot(int argc, char **argv)
     const char *run = NULL, *out = NULL;
     plateau_opts po;
     plateau_opts_default(&po);
+    picture_args pic = {0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         double v;
         int rc;
         if (cli_is_help(a)) {
             fputs(PLOT_USAGE, stdout);
+            picture_args_help();
             return EXIT_OK;
+        } else if ((rc = picture_args_parse("plot", argc, argv, &i, &pic))) {
+            if (rc < 0) return EXIT_USAGE;
         } else if (!strcmp(a, "--out")) {
             if (i + 1 >= argc) return cli_usage_error("plot", "--out needs a value");
             out = argv[++i];
@@ -375,9 +389,9 @@ int cmd_plot(int argc, char **argv)
     if (!out) strncat(dir, "/probes", sizeof dir - strlen(dir) - 1);
     if ((rc = file_mkdirs(dir))) goto fail;
     if ((rc = find_plateaus(path, &L, &po, &pl, &npl, &tail, &has_grad))) goto fail;
-    snprintf(title, sizeof title, "%s: %d rows of log.csv", run, L.nrows);
-    snprintf(png, sizeof png, "%s/training.png", dir);
-    if ((rc = plot_training(png, &L, title, pl, npl, &tail))) goto fail;
+    snprintf(title, sizeof title, "%s: training loss and accuracy", run);
+    snprintf(png, sizeof png, "%s/training%s", dir, picture_ext(&pic));
+    if ((rc = plot_training(png, &pic, &L, pic.title ? pic.title : title, pl, npl, &tail))) goto fail;
     printf("%s\n", png);
     size_t cs = (size_t)run_log_col(&L, "step"), last = (size_t)(L.nrows ? L.nrows - 1 : 0);
     double last_step = L.nrows ? L.v[last * (size_t)L.ncols + cs] : 0;
@@ -389,8 +403,10 @@ int cmd_plot(int argc, char **argv)
     printf("%s\n", png);
     if (run_log_col(&L, "lambda_max") >= 0) {
         char note[160];
-        snprintf(png, sizeof png, "%s/lambda_max.png", dir);
-        if ((rc = plot_lambda(png, &L, &c, title, note, sizeof note))) goto fail;
+        snprintf(png, sizeof png, "%s/lambda_max%s", dir, picture_ext(&pic));
+        snprintf(title, sizeof title, "%s: sharpness λ_{max} during training", run);
+        if ((rc = plot_lambda(png, &pic, &L, &c, pic.title ? pic.title : title, note, sizeof note)))
+            goto fail;
         printf("%s (%s)\n", png, note);
     } else {
         printf("no lambda_max column (the run had [monitor] every = 0)\n");

@@ -7,14 +7,17 @@
 #include "probe.h"
 
 static const char RENDER_USAGE[] =
-    "usage: saddle render RESULT.json [--log] [--levels N] [--cmap NAME] [--png FILE] [--overwrite]\n"
+    "usage: saddle render RESULT.json [--log] [--levels N] [--cmap NAME] [--format png|svg|pdf]\n"
+    "                     [--size WxH] [--dpi D] [--vmin V] [--vmax V] [--title T] [--png FILE]\n"
+    "                     [--overwrite]\n"
     "       saddle render RESULT.json --vtk [--out-file FILE] [--overwrite]\n"
     "\n"
     "Draws the result a probe saved (surface, slice, interp, plane, pca, critical)\n"
     "again from its sidecar and .npy files, with other picture options. Writes\n"
-    "RESULT.png when there is none yet, else RESULT-render.png (-render-2, ...):\n"
-    "the probe's own picture is replaced only with --overwrite, or another file\n"
-    "named with --png.\n"
+    "RESULT.png (.svg, .pdf with --format) when there is none yet, else\n"
+    "RESULT-render.png (-render-2, ...): the probe's own picture is replaced only\n"
+    "with --overwrite, or another file named with --png (FILE.svg or FILE.pdf is\n"
+    "drawn in that format).\n"
     "\n"
     "--vtk writes a 2-D surface as a VTK structured grid instead (RESULT.vtk, the\n"
     "same naming rule): points (x, y, loss), loss, accuracy and a validity flag as\n"
@@ -62,7 +65,7 @@ int cmd_render(int argc, char **argv)
         snprintf(stem, sizeof stem, "%s", json);
         char *dot = strrchr(stem, '.');
         if (dot && !strcmp(dot, ".json")) *dot = 0;
-        const char *ext = vtk ? "vtk" : "png";
+        const char *ext = vtk ? "vtk" : picture_ext(&a.pic) + 1;
         snprintf(pngbuf, sizeof pngbuf, "%s.%s", stem, ext);
         /* The picture the probe drew stays as it was: a redraw gets a name of its own. */
         for (int k = 1; !a.overwrite && access(pngbuf, F_OK) == 0 && k <= 1000; k++) {
@@ -75,6 +78,13 @@ int cmd_render(int argc, char **argv)
         }
         png = pngbuf;
     }
+    /* A file named .svg or .pdf is drawn as one. */
+    size_t pl = strlen(png);
+    if (!vtk && file_opt && pl > 4 && a.pic.format == RENDER_PNG)
+        for (int f = RENDER_SVG; f < RENDER_FORMAT_COUNT; f++)
+            if (!strcmp(png + pl - 4, ".svg") + !strcmp(png + pl - 4, ".pdf") &&
+                !strcmp(png + pl - 3, render_format_ext(f)))
+                a.pic.format = f;
     const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(j, "command");
     if (vtk)
         rc = probe_vtk(j, dir, png);

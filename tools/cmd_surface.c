@@ -538,7 +538,7 @@ int cmd_surface(int argc, char **argv)
     cJSON_ReplaceItemInObject(j, "complete", cJSON_CreateBool(1));
     cJSON_AddNumberToObject(j, "wall_seconds", nn_now() - t0);
     char png[PROBE_PATH_MAX], json[PROBE_PATH_MAX];
-    probe_path(png, dir, name, ".png");
+    probe_path(png, dir, name, picture_ext(&a.pic));
     if ((rc = probe_json_write(probe_path(json, dir, name, ".json"), j))) goto fail;
     if ((rc = probe_render(j, dir, &a, png))) goto fail;
     printf("%s: %d x %d points in %.1f s; loss at the origin %.4f, grid minimum %.4f at (%.3g, %.3g)\n",

@@ -43,6 +43,7 @@ static void probe_args_help(const probe_args *a)
         printf("  --log               color by log10 of the loss\n"
                "  --levels N          contour levels (default %d; 0 = none)\n"
                "  --cmap NAME         viridis, magma, inferno, plasma, cividis, gray\n", a->levels);
+    if (a->takes & PROBE_TAKES_PICTURE) picture_args_help();
 }
 
 void probe_args_defaults(probe_args *a)
@@ -64,6 +65,9 @@ static const struct { const char *opt; unsigned group; int value; } OPTS[] = {
     {"--overwrite", PROBE_TAKES_OUT | PROBE_TAKES_PICTURE, 0},
     {"--log", PROBE_TAKES_PICTURE, 0},  {"--levels", PROBE_TAKES_PICTURE, 1},
     {"--cmap", PROBE_TAKES_PICTURE, 1},
+    {"--format", PROBE_TAKES_PICTURE, 1}, {"--size", PROBE_TAKES_PICTURE, 1},
+    {"--dpi", PROBE_TAKES_PICTURE, 1},    {"--vmin", PROBE_TAKES_PICTURE, 1},
+    {"--vmax", PROBE_TAKES_PICTURE, 1},   {"--title", PROBE_TAKES_PICTURE, 1},
 };
 #define NOPTS (sizeof OPTS / sizeof *OPTS)
 
@@ -109,6 +113,7 @@ int probe_args_parse(const char *cmd, const char *usage, int argc, char **argv, 
                                                              : "names its output otherwise");
         return -1;
     }
+    if (picture_args_takes_value(o)) return picture_args_parse(cmd, argc, argv, i, &a->pic);
     if (!OPTS[k].value) {
         if (!strcmp(o, "--log")) a->log_scale = 1;
         else a->overwrite = 1;

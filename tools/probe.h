@@ -10,6 +10,7 @@
 #include "../probes/nnobj.h"
 #include "../probes/surface.h"
 #include "cli.h"
+#include "picture.h"
 
 typedef struct probe_args {
     const char *split;      /* "train" | "test" */
@@ -22,6 +23,7 @@ typedef struct probe_args {
     const char *name;       /* output base name, NULL = the command's default */
     int log_scale, levels;  /* rendering */
     const char *cmap;       /* checked when parsed */
+    picture_args pic;       /* --format --size --dpi --vmin --vmax --title */
     int overwrite;          /* replace a result of other options under the same name */
     unsigned takes;         /* PROBE_TAKES_*: the option groups the command uses */
 } probe_args;
@@ -31,7 +33,7 @@ typedef struct probe_args {
 enum {
     PROBE_TAKES_DATA = 1,      /* --data --limit --seed --threads --act --config */
     PROBE_TAKES_OUT = 2,       /* --out --name */
-    PROBE_TAKES_PICTURE = 4,   /* --log --levels --cmap */
+    PROBE_TAKES_PICTURE = 4,   /* --log --levels --cmap and the picture_args */
     PROBE_TAKES_ALL = 7
 };
 

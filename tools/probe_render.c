@@ -89,7 +89,9 @@ static int render_lines(const cJSON *j, const char *dir, const probe_args *a, co
             o.refs = refs;
             o.nrefs = 2;
         }
-        rc = render_lineplot_png(png, &o, NULL);
+        picture_lineplot(&a->pic, &o);
+        render_target t = picture_target(&a->pic);
+        rc = render_lineplot_write(png, &t, &o, NULL);
     }
     for (int s = 0; s < 32; s++) free(ys[s]);
     free(x);
@@ -156,7 +158,9 @@ int probe_render(const cJSON *j, const char *dir, const probe_args *a, const cha
     }
     o.marks = rm;
     o.nmarks = nm;
-    rc = render_heatmap_png(png, z, g.nx, g.ny, g.x0, g.x1, g.y0, g.y1, &o, NULL);
+    picture_heatmap(&a->pic, &o);
+    render_target t = picture_target(&a->pic);
+    rc = render_heatmap_write(png, &t, z, g.nx, g.ny, g.x0, g.x1, g.y0, g.y1, &o, NULL);
     free(xy);
     free(z);
     return rc;
