@@ -188,6 +188,7 @@ typedef struct {
     const double *levels;        /* explicit levels [nlevels] (data units) */
     int nlevels;
     int no_min_marker;           /* do not star the grid minimum */
+    const char *flat_note;       /* said in the plot when every computed value is the same */
     int stretch;                 /* fill the area instead of keeping the x:y data aspect */
     const render_path *paths;    /* trajectories [npaths] */
     int npaths;

@@ -354,6 +354,35 @@ static void hm_legend(hm *h, render_image *im)
     }
 }
 
+/* A map of one value carries no information in its colors: the note
+ * says in words what it shows, on a patch in the middle of the plot. */
+static int hm_flat_note(hm *h, render_image *im)
+{
+    const char *note = h->o->flat_note;
+    if (!note || !*note || isnan(h->info->zmin)) return NN_OK;
+    for (size_t k = 0; k < (size_t)h->nx * (size_t)h->ny; k++)
+        if (!isnan(h->z[k]) && h->z[k] != h->info->zmin) return NN_OK;
+    char lines[3][256];
+    double px = h->t.label, lh = ceil(1.3 * px);
+    int n = rtext_wrap(note, px, 1, h->X1 - h->X0 - 40, lines, 3);
+    if (n > 3) {
+        n = 1;
+        snprintf(lines[0], 256, "%s", note);
+    }
+    double w = 0;
+    for (int i = 0; i < n; i++) w = fmax(w, rtext_w_bold(lines[i], px, 1));
+    double cx = 0.5 * (h->X0 + h->X1), cy = 0.5 * (h->Y0 + h->Y1), bh = n * lh;
+    render_rect_fill(im, (int)(cx - 0.5 * w - 12), (int)(cy - 0.5 * bh - 8), (int)(cx + 0.5 * w + 12),
+                     (int)(cy + 0.5 * bh + 8), RGB(255, 255, 255), 0.9);
+    render_rect_frame(im, (int)(cx - 0.5 * w - 12), (int)(cy - 0.5 * bh - 8), (int)(cx + 0.5 * w + 12),
+                      (int)(cy + 0.5 * bh + 8), RGB(120, 120, 120));
+    int rc = NN_OK;
+    for (int i = 0; i < n && !rc; i++)
+        rc = rtext_draw(im, cx, cy - 0.5 * bh + i * lh + 0.5 * (lh - px), lines[i], px,
+                        RENDER_CENTER | RENDER_TOP, 0, RENDER_INK, 1);
+    return rc;
+}
+
 /* Places plot, colorbar and texts from their measured sizes. */
 static void hm_layout(hm *h, int W, int H)
 {
@@ -471,6 +500,7 @@ int render_heatmap_as(render_image *im, const render_target *target, const doubl
     hm_marks(&h, im);
     render_clip_reset(im);
     hm_legend(&h, im);
+    if ((rc = hm_flat_note(&h, im))) goto fail;
     info->plot_x0 = h.X0, info->plot_y0 = h.Y0, info->plot_x1 = h.X1, info->plot_y1 = h.Y1;
     info->cbar_x0 = h.CX0, info->cbar_y0 = h.CY0, info->cbar_x1 = h.CX1, info->cbar_y1 = h.CY1;
     free(h.s);

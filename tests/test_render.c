@@ -638,3 +638,37 @@ TEST(render_dashed_polylines_terminate)
     CHECK(dark > 1000);
     render_image_free(&im);
 }
+
+/* A map of one value says so in words instead of showing a plain square. */
+TEST(render_heatmap_flat_note)
+{
+    double z[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+    render_heatmap_opts o = {0};
+    o.cmap = RENDER_CMAP_GRAY;
+    o.ncontours = -1;
+    o.no_min_marker = 1;
+    for (int pass = 0; pass < 2; pass++) {
+        render_image im;
+        render_heatmap_info in;
+        o.flat_note = pass ? "every point is non-convex" : NULL;
+        CHECK_OK(render_heatmap(&im, z, 3, 3, 0, 1, 0, 1, &o, &in));
+        int cx = (in.plot_x0 + in.plot_x1) / 2, cy = (in.plot_y0 + in.plot_y1) / 2, white = 0, dark = 0;
+        for (int y = cy - 10; y < cy + 10; y++)
+            for (int x = cx - 100; x < cx + 100; x++) {
+                render_rgb c = render_image_get(&im, x, y);
+                white += c.r > 235;
+                dark += c.r < 60;
+            }
+        if (pass) CHECK_MSG(white > 1000 && dark > 50, "white %d, dark %d", white, dark);
+        else CHECK_MSG(white == 0, "white %d without a note", white);
+        render_image_free(&im);
+    }
+    /* A map with two values draws its colors, no note. */
+    z[4] = 0;
+    render_image im;
+    render_heatmap_info in;
+    CHECK_OK(render_heatmap(&im, z, 3, 3, 0, 1, 0, 1, &o, &in));
+    render_rgb c = render_image_get(&im, (in.plot_x0 + in.plot_x1) / 2 - 60, (in.plot_y0 + in.plot_y1) / 2);
+    CHECK(c.r < 235);
+    render_image_free(&im);
+}

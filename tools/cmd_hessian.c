@@ -111,8 +111,12 @@ int cmd_hessian(int argc, char **argv)
     double tol = 0;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
-        int r = probe_args_parse("hessian", HESSIAN_USAGE, argc, argv, &i, &a);
-        if (r == PROBE_HELP) return EXIT_OK;
+        int r = picture_args_parse("hessian", argc, argv, &i, &a.pic);
+        if (!r) r = probe_args_parse("hessian", HESSIAN_USAGE, argc, argv, &i, &a);
+        if (r == PROBE_HELP) {
+            picture_args_help();
+            return EXIT_OK;
+        }
         if (r < 0) return EXIT_USAGE;
         if (r) continue;
         if (!strcmp(o, "--power")) power = 1;
@@ -351,7 +355,9 @@ int cmd_hessian(int argc, char **argv)
         lo2.refs = refs;
         lo2.nrefs = nr + 1;
         lo2.no_legend = 1;
-        rc = render_lineplot_png(probe_path(fp, dir, f, ".png"), &lo2, NULL);
+        picture_lineplot(&a.pic, &lo2);
+        render_target tg = picture_target(&a.pic);
+        rc = render_lineplot_write(probe_path(fp, dir, f, picture_ext(&a.pic)), &tg, &lo2, NULL);
         free(dv);
         if (rc) goto fail;
         printf("  density: %d runs x %d steps (%d HVPs), trace ~ %.6g -> %s\n", dens.nrun, dens.m,

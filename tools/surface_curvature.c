@@ -83,27 +83,36 @@ int curvature_map(const objective *o, const float *th, const float *d1, const fl
     render_heatmap_opts ho;
     memset(&ho, 0, sizeof ho);
     char title[300], sub[300];
-    snprintf(title, sizeof title, "|lambda_min / lambda_max| over the plane: %s", arch);
-    snprintf(sub, sizeof sub, "Hessian at each point; %zu of %zu points have lambda_min < 0", nneg, np);
+    snprintf(title, sizeof title, "|λ_{min} / λ_{max}| over the plane: %s", arch);
+    snprintf(sub, sizeof sub, "Hessian at each point; %zu of %zu points have λ_{min} < 0", nneg, np);
     ho.title = title;
     ho.subtitle = sub;
     ho.xlabel = "x (direction 1)";
     ho.ylabel = "y (direction 2)";
-    ho.zlabel = "|lambda_min / lambda_max|";
+    ho.zlabel = "|λ_{min} / λ_{max}|";
     ho.no_min_marker = 1;
     ho.ncontours = a->levels > 0 ? a->levels : -1;
     if (a->cmap && (rc = render_cmap_parse(a->cmap, &ho.cmap))) goto done;
-    if ((rc = render_heatmap_png(probe_path(f, dir, name, "_curvature.png"), ratio, g->nx, g->ny, g->x0, g->x1,
-                                 g->y0, g->y1, &ho, NULL)))
+    picture_heatmap(&a->pic, &ho);
+    render_target tg = picture_target(&a->pic);
+    char ext[32];
+    snprintf(ext, sizeof ext, "_curvature%s", picture_ext(&a->pic));
+    if ((rc = render_heatmap_write(probe_path(f, dir, name, ext), &tg, ratio, g->nx, g->ny, g->x0,
+                                   g->x1, g->y0, g->y1, &ho, NULL)))
         goto done;
-    ho.title = "where the Hessian has a negative eigenvalue (lambda_min < 0)";
+    ho.title = "where the Hessian has a negative eigenvalue (λ_{min} < 0)";
     ho.zlabel = "1 = non-convex";
     ho.cmap = RENDER_CMAP_GRAY;
     ho.ncontours = -1;
     ho.vmin = 0;
     ho.vmax = 1;
-    rc = render_heatmap_png(probe_path(f, dir, name, "_convex.png"), neg, g->nx, g->ny, g->x0, g->x1, g->y0,
-                            g->y1, &ho, NULL);
+    ho.vmin_set = ho.vmax_set = 0;
+    /* One color everywhere tells nothing by itself: the picture says it. */
+    ho.flat_note = nneg == np ? "every point is non-convex (λ_{min} < 0)"
+                              : "every point is convex (λ_{min} ≥ 0)";
+    snprintf(ext, sizeof ext, "_convex%s", picture_ext(&a->pic));
+    rc = render_heatmap_write(probe_path(f, dir, name, ext), &tg, neg, g->nx, g->ny, g->x0, g->x1,
+                              g->y0, g->y1, &ho, NULL);
 done:
     free(lmax);
     free(lmin);
