@@ -164,7 +164,8 @@ static void point_label(const toy_surface *s, int i, char *buf, size_t cap)
 
 /* Heatmap of f with paths, starts (white circles), ends (squares in the
  * optimizer's color) and labelled critical points. */
-static int draw(const char *png, const toy_surface *s, const double *z, int log_scale,
+static int draw(const char *png, const picture_args *pic, const toy_surface *s, const double *z,
+                int log_scale,
                 const char *zlabel, const toy_opt *opts, int o0, int o1, toy_path *paths,
                 int nstarts, const double *starts)
 {
@@ -212,10 +213,10 @@ static int draw(const char *png, const toy_surface *s, const double *z, int log_
         rm[m++].label = lab[i];
     }
     if (o1 - o0 == 1)
-        snprintf(title, sizeof title, "%s on %s (lr %g)", opts[o0].opts.type, s->name,
+        snprintf(title, sizeof title, "%s on %s (η = %g)", opts[o0].opts.type, s->name,
                  opts[o0].lr);
     else snprintf(title, sizeof title, "optimizers on %s", s->name);
-    snprintf(sub, sizeof sub, "f = %s; o start, square end, * min, x saddle, ^ max", s->formula);
+    snprintf(sub, sizeof sub, "f = %s; ○ start, ■ end, ★ minimum, ✕ saddle, ▲ maximum", s->formula);
     render_heatmap_opts ho = {0};
     ho.width = 900;
     /* The heatmap keeps the data aspect: size the canvas to it, not to a
@@ -234,7 +235,9 @@ static int draw(const char *png, const toy_surface *s, const double *z, int log_
     ho.npaths = np;
     ho.marks = rm;
     ho.nmarks = m;
-    rc = render_heatmap_png(png, z, TOY_GRID, TOY_GRID, s->x0, s->x1, s->y0, s->y1, &ho, NULL);
+    picture_heatmap(pic, &ho);
+    render_target tg = picture_target(pic);
+    rc = render_heatmap_write(png, &tg, z, TOY_GRID, TOY_GRID, s->x0, s->x1, s->y0, s->y1, &ho, NULL);
 fail:
     free(rp);
     free(rm);
@@ -256,12 +259,17 @@ int cmd_toy(int argc, char **argv)
     double lr = 0, v = 0;
     long starts = 8, steps = 0;
     unsigned long long seed = 1;
+    picture_args pic = {0};
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         if (cli_is_help(o)) {
             fputs(TOY_USAGE, stdout);
+            picture_args_help();
             return EXIT_OK;
         }
+        int pr = picture_args_parse("toy", argc, argv, &i, &pic);
+        if (pr < 0) return EXIT_USAGE;
+        if (pr) continue;
         if (!strcmp(o, "--surface") && val) surf = argv[++i];
         else if (!strcmp(o, "--opt") && val) optlist = argv[++i];
         else if (!strcmp(o, "--out") && val) out = argv[++i];
@@ -345,12 +353,12 @@ int cmd_toy(int argc, char **argv)
     } else snprintf(zlabel, sizeof zlabel, "f");
 
     snprintf(dir, sizeof dir, "%s", out);
-    snprintf(png, sizeof png, "%s/%s.png", dir, s->name);
-    if ((rc = draw(png, s, z, s->log_scale, zlabel, opts, 0, nopt, paths, (int)starts, startxy)))
+    snprintf(png, sizeof png, "%s/%s%s", dir, s->name, picture_ext(&pic));
+    if ((rc = draw(png, &pic, s, z, s->log_scale, zlabel, opts, 0, nopt, paths, (int)starts, startxy)))
         goto fail;
     for (int oi = 0; oi < nopt && nopt > 1; oi++) {
-        snprintf(png, sizeof png, "%s/%s-%s.png", dir, s->name, opts[oi].opts.type);
-        if ((rc = draw(png, s, z, s->log_scale, zlabel, opts, oi, oi + 1, paths, (int)starts,
+        snprintf(png, sizeof png, "%s/%s-%s%s", dir, s->name, opts[oi].opts.type, picture_ext(&pic));
+        if ((rc = draw(png, &pic, s, z, s->log_scale, zlabel, opts, oi, oi + 1, paths, (int)starts,
                        startxy)))
             goto fail;
     }
@@ -433,7 +441,8 @@ int cmd_toy(int argc, char **argv)
     }
     snprintf(png, sizeof png, "%s/%s.json", dir, s->name);
     if ((rc = probe_json_write(png, j))) goto fail;
-    printf("wrote %s/%s.png, %s/%s-*.png, %s\n", dir, s->name, dir, s->name, png);
+    printf("wrote %s/%s%s, %s/%s-*%s, %s\n", dir, s->name, picture_ext(&pic), dir, s->name,
+           picture_ext(&pic), png);
 fail:
     for (int q = 0; paths && q < nopt * starts; q++) free(paths[q].xy);
     free(paths);
