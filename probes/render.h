@@ -196,6 +196,7 @@ typedef struct {
     int nmarks;
 } render_heatmap_opts;
 
+#define RENDER_MAX_LABELS 64
 typedef struct {
     double vmin, vmax;   /* color range used, data units */
     double zmin;         /* the grid minimum (NaN when no cell is computed) */
@@ -207,6 +208,8 @@ typedef struct {
     int plot_x0, plot_y0, plot_x1, plot_y1; /* plot area, pixels [x0,x1) x [y0,y1) */
     int cbar_x0, cbar_y0, cbar_x1, cbar_y1; /* colorbar gradient, pixels */
     char note[200];      /* remarks for the user ("12 values <= 0 clamped ..."), or "" */
+    int nlabels;         /* mark labels placed, and their boxes x0, y0, x1, y1 (px) */
+    int label_box[RENDER_MAX_LABELS][4];
 } render_heatmap_info;
 
 /* z [ny][nx] at x = x0 + i (x1-x0)/(nx-1), y = y0 + j (y1-y0)/(ny-1); row 0 is

@@ -293,24 +293,62 @@ static int hm_paths(hm *h, render_image *im)
     return rc;
 }
 
-/* Points with labels; the label sits right of the marker on a translucent
- * white patch so it reads on any color, flipped left near the right edge. */
+static int box_hits(const int *a, const int *b)
+{
+    return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+}
+
+/* Points with labels on a translucent white patch so they read on any
+ * color. All markers are drawn first; then each label takes the first of
+ * the spots around its marker (eight, then rings further out) that stays in the plot and covers no
+ * marker and no label placed before it (the least crowded one when none
+ * is free). The boxes are reported in info. */
 static void hm_marks(hm *h, render_image *im)
 {
-    for (int k = 0; k < h->o->nmarks; k++) {
+    int nm = h->o->nmarks, placed = 0;
+    double sc = h->t.sub;
+    for (int k = 0; k < nm; k++) {
         const render_mark *m = &h->o->marks[k];
         double x = dx_px(h, m->x), y = dy_px(h, m->y);
         if (!(x > h->X0 - 20 && x < h->X1 + 20 && y > h->Y0 - 20 && y < h->Y1 + 20)) continue;
         render_rgb fill = m->color ? render_rgb_hex(m->color) : RGB(255, 255, 255);
         render_marker(im, m->kind ? m->kind : RENDER_MARK_DIAMOND, x, y, 13, fill, RGB(0, 0, 0));
-        if (!m->label || !*m->label) continue;
-        double sc = h->t.sub;
-        int tw = (int)ceil(rtext_w(m->label, sc)), th = (int)ceil(sc);
-        int left = x + 10 + tw + 4 > h->X1 ? (int)x - 10 - tw : (int)x + 10;
-        int top = (int)(y - 0.5 * th);
-        render_rect_fill(im, left - 3, top - 2, left + tw + 3, top + th + 2, RGB(255, 255, 255), 0.7);
-        rtext_draw(im, left, top, m->label, sc, RENDER_LEFT | RENDER_TOP, 0, RENDER_INK, 0);
     }
+    for (int k = 0; k < nm; k++) {
+        const render_mark *m = &h->o->marks[k];
+        double x = dx_px(h, m->x), y = dy_px(h, m->y);
+        if (!(x > h->X0 - 20 && x < h->X1 + 20 && y > h->Y0 - 20 && y < h->Y1 + 20)) continue;
+        if (!m->label || !*m->label) continue;
+        int tw = (int)ceil(rtext_w(m->label, sc)), th = (int)ceil(sc);
+        /* right, left, above, below, then the diagonals */
+        static const int dxs[8] = {1, -1, 0, 0, 1, -1, 1, -1}, dys[8] = {0, 0, -1, 1, -1, -1, 1, 1};
+        int best[4] = {0}, bestc = 1 << 30;
+        /* Rings further out when the near spots are all taken. */
+        for (int c = 0; c < 32 && bestc > 0; c++) {
+            int d = 10 + 20 * (c / 8), e = c / 8 * (th + 4);
+            int left = dxs[c % 8] > 0 ? (int)x + d : dxs[c % 8] < 0 ? (int)x - d - tw : (int)(x - 0.5 * tw);
+            int top = dys[c % 8] < 0 ? (int)y - 10 - e - th : dys[c % 8] > 0 ? (int)y + 10 + e
+                                                                            : (int)(y - 0.5 * th);
+            int b[4] = {left - 3, top - 2, left + tw + 3, top + th + 2}, cost = 0;
+            if (b[0] < h->X0 || b[2] > h->X1 || b[1] < h->Y0 || b[3] > h->Y1) cost += 1000;
+            for (int q = 0; q < placed && q < RENDER_MAX_LABELS; q++)
+                cost += 100 * box_hits(b, h->info->label_box[q]);
+            for (int q = 0; q < nm; q++) {
+                double mx = dx_px(h, h->o->marks[q].x), my = dy_px(h, h->o->marks[q].y);
+                int mb[4] = {(int)mx - 7, (int)my - 7, (int)mx + 7, (int)my + 7};
+                cost += 10 * box_hits(b, mb);
+            }
+            if (cost < bestc) {
+                bestc = cost;
+                memcpy(best, b, sizeof best);
+            }
+        }
+        render_rect_fill(im, best[0], best[1], best[2], best[3], RGB(255, 255, 255), 0.7);
+        rtext_draw(im, best[0] + 3, best[1] + 2, m->label, sc, RENDER_LEFT | RENDER_TOP, 0, RENDER_INK, 0);
+        if (placed < RENDER_MAX_LABELS) memcpy(h->info->label_box[placed], best, sizeof best);
+        placed++;
+    }
+    h->info->nlabels = placed < RENDER_MAX_LABELS ? placed : RENDER_MAX_LABELS;
 }
 
 /* A legend of labelled paths in the plot corner their points avoid most. */

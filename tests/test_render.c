@@ -672,3 +672,35 @@ TEST(render_heatmap_flat_note)
     CHECK(c.r < 235);
     render_image_free(&im);
 }
+
+/* Crowded labels each find a free spot: no two label boxes meet, and
+ * text stays at least RENDER_MIN_TEXT_PX even on a small picture. */
+TEST(render_heatmap_labels_do_not_collide)
+{
+    double z[9] = {0, 1, 2, 1, 2, 3, 2, 3, 4};
+    render_mark mk[6];
+    const char *names[6] = {"saddle 2.23", "min 2.1", "max 2.5", "saddle 0.544", "min -0.215",
+                            "saddle 0"};
+    for (int k = 0; k < 6; k++)
+        mk[k] = (render_mark){0.45 + 0.03 * (k % 3), 0.45 + 0.04 * (k / 3), RENDER_MARK_CROSS,
+                              names[k], 0};
+    render_heatmap_opts o = {0};
+    o.width = 420;
+    o.height = 340;
+    o.marks = mk;
+    o.nmarks = 6;
+    render_image im;
+    render_heatmap_info in;
+    CHECK_OK(render_heatmap(&im, z, 3, 3, 0, 1, 0, 1, &o, &in));
+    CHECK(in.nlabels == 6);
+    for (int a = 0; a < in.nlabels; a++) {
+        const int *p = in.label_box[a];
+        CHECK_MSG(p[3] - p[1] >= RENDER_MIN_TEXT_PX, "label %d is %d px tall", a, p[3] - p[1]);
+        for (int b = a + 1; b < in.nlabels; b++) {
+            const int *q = in.label_box[b];
+            CHECK_MSG(!(p[0] < q[2] && q[0] < p[2] && p[1] < q[3] && q[1] < p[3]),
+                      "labels %d and %d overlap", a, b);
+        }
+    }
+    render_image_free(&im);
+}
