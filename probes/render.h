@@ -187,7 +187,8 @@ typedef struct {
     int ncontours;               /* 0 -> 8 levels, < 0 -> no contours */
     const double *levels;        /* explicit levels [nlevels] (data units) */
     int nlevels;
-    int no_min_marker;           /* do not star the grid minimum */
+    int no_min_marker;           /* do not star the grid minimum ("grid minimum" in the legend) */
+    const char *origin_label;    /* mark (0, 0) with a + and this legend text, e.g. "trained model" */
     const char *flat_note;       /* said in the plot when every computed value is the same */
     int stretch;                 /* fill the area instead of keeping the x:y data aspect */
     const render_path *paths;    /* trajectories [npaths] */

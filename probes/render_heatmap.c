@@ -352,16 +352,22 @@ static void hm_marks(hm *h, render_image *im)
 }
 
 /* A legend of labelled paths in the plot corner their points avoid most. */
-static void hm_legend(hm *h, render_image *im)
+static void hm_legend(hm *h, render_image *im, int min_drawn, int origin_drawn)
 {
-    int n = 0, tw = 0;
+    /* Entries: the labelled paths, then what the markers mean. */
+    enum { MAXE = 34 };
+    const char *lab[MAXE];
+    int path_of[MAXE], mark_of[MAXE], n = 0, tw = 0;
     double sc = h->t.sub;
-    for (int p = 0; p < h->o->npaths; p++)
-        if (h->o->paths[p].label && *h->o->paths[p].label) {
-            n++;
-            int w = (int)ceil(rtext_w(h->o->paths[p].label, sc));
-            if (w > tw) tw = w;
-        }
+    for (int p = 0; p < h->o->npaths && n < MAXE - 2; p++)
+        if (h->o->paths[p].label && *h->o->paths[p].label)
+            lab[n] = h->o->paths[p].label, path_of[n] = p, mark_of[n++] = 0;
+    if (origin_drawn) lab[n] = h->o->origin_label, path_of[n] = -1, mark_of[n++] = RENDER_MARK_PLUS;
+    if (min_drawn) lab[n] = "grid minimum", path_of[n] = -1, mark_of[n++] = RENDER_MARK_STAR;
+    for (int e = 0; e < n; e++) {
+        int w = (int)ceil(rtext_w(lab[e], sc));
+        if (w > tw) tw = w;
+    }
     if (!n) return;
     int rowh = (int)ceil(sc) + 8, bw = 28 + 8 + tw + 16, bh = n * rowh + 10, best = -1, bestc = 1 << 30;
     for (int corner = 0; corner < 4; corner++) {
@@ -372,23 +378,37 @@ static void hm_legend(hm *h, render_image *im)
                 double x = dx_px(h, h->o->paths[p].xy[2 * i]), y = dy_px(h, h->o->paths[p].xy[2 * i + 1]);
                 cnt += x >= bx - 6 && x < bx + bw + 6 && y >= by - 6 && y < by + bh + 6;
             }
+        for (int m = 0; m < h->o->nmarks; m++) {
+            double x = dx_px(h, h->o->marks[m].x), y = dy_px(h, h->o->marks[m].y);
+            cnt += 20 * (x >= bx - 12 && x < bx + bw + 12 && y >= by - 12 && y < by + bh + 12);
+        }
+        if (min_drawn) {
+            double x = gx_px(h, h->info->imin), y = gy_px(h, h->info->jmin);
+            cnt += 50 * (x >= bx - 12 && x < bx + bw + 12 && y >= by - 12 && y < by + bh + 12);
+        }
+        if (origin_drawn) {
+            double x = dx_px(h, 0), y = dy_px(h, 0);
+            cnt += 50 * (x >= bx - 12 && x < bx + bw + 12 && y >= by - 12 && y < by + bh + 12);
+        }
         if (cnt < bestc) bestc = cnt, best = corner;
     }
     int bx = best & 1 ? h->X1 - 8 - bw : h->X0 + 8, by = best & 2 ? h->Y1 - 8 - bh : h->Y0 + 8;
     render_rect_fill(im, bx, by, bx + bw, by + bh, RGB(255, 255, 255), 0.85);
     render_rect_frame(im, bx, by, bx + bw, by + bh, RGB(160, 160, 160));
-    int row = 0;
-    for (int p = 0; p < h->o->npaths; p++) {
-        const render_path *pa = &h->o->paths[p];
-        if (!pa->label || !*pa->label) continue;
-        render_rgb c = pa->color ? render_rgb_hex(pa->color) : RGB(255, 255, 255);
-        render_rgb edge = lum(c) > 0.5 ? RGB(20, 20, 20) : RGB(255, 255, 255);
-        double cy = by + 5 + row * rowh + 0.5 * rowh;
-        render_line(im, bx + 8, cy, bx + 36, cy, 4, edge, 0.45);
-        render_line(im, bx + 8, cy, bx + 36, cy, 2, c, 1);
-        render_marker(im, RENDER_MARK_DOT, bx + 22, cy, 5.5, c, edge);
-        rtext_draw(im, bx + 44, cy, pa->label, sc, RENDER_LEFT | RENDER_MIDDLE, 0, RENDER_INK, 0);
-        row++;
+    for (int e = 0; e < n; e++) {
+        double cy = by + 5 + e * rowh + 0.5 * rowh;
+        if (path_of[e] >= 0) {
+            const render_path *pa = &h->o->paths[path_of[e]];
+            render_rgb c = pa->color ? render_rgb_hex(pa->color) : RGB(255, 255, 255);
+            render_rgb edge = lum(c) > 0.5 ? RGB(20, 20, 20) : RGB(255, 255, 255);
+            render_line(im, bx + 8, cy, bx + 36, cy, 4, edge, 0.45);
+            render_line(im, bx + 8, cy, bx + 36, cy, 2, c, 1);
+            render_marker(im, RENDER_MARK_DOT, bx + 22, cy, 5.5, c, edge);
+        } else { /* a marker alone, no line: it is a point, not a path */
+            render_marker(im, mark_of[e], bx + 22, cy, mark_of[e] == RENDER_MARK_STAR ? 17 : 13,
+                          RGB(255, 255, 255), RGB(0, 0, 0));
+        }
+        rtext_draw(im, bx + 44, cy, lab[e], sc, RENDER_LEFT | RENDER_MIDDLE, 0, RENDER_INK, 0);
     }
 }
 
@@ -532,12 +552,20 @@ int render_heatmap_as(render_image *im, const render_target *target, const doubl
     /* Markers stay inside the frame: one on the edge is cut rather than
      * drawn over the tick labels. */
     render_clip_set(im, h.X0, h.Y0, h.X1, h.Y1);
-    if (!o->no_min_marker && info->imin >= 0)
+    int min_drawn = !o->no_min_marker && info->imin >= 0;
+    /* The point the plane is drawn around (the trained model), when the
+     * caller names it and it lies in the picture. */
+    int origin_drawn = o->origin_label && *o->origin_label && x0 <= 0 && 0 <= x1 && y0 <= 0 &&
+                       0 <= y1;
+    if (origin_drawn)
+        render_marker(im, RENDER_MARK_PLUS, dx_px(&h, 0), dy_px(&h, 0), 15, RGB(255, 255, 255),
+                      RGB(0, 0, 0));
+    if (min_drawn)
         render_marker(im, RENDER_MARK_STAR, gx_px(&h, info->imin), gy_px(&h, info->jmin), 19,
                       RGB(255, 255, 255), RGB(0, 0, 0));
     hm_marks(&h, im);
     render_clip_reset(im);
-    hm_legend(&h, im);
+    hm_legend(&h, im, min_drawn, origin_drawn);
     if ((rc = hm_flat_note(&h, im))) goto fail;
     info->plot_x0 = h.X0, info->plot_y0 = h.Y0, info->plot_x1 = h.X1, info->plot_y1 = h.Y1;
     info->cbar_x0 = h.CX0, info->cbar_y0 = h.CY0, info->cbar_x1 = h.CX1, info->cbar_y1 = h.CY1;

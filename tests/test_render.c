@@ -382,8 +382,9 @@ TEST(render_heatmap_nan_and_min)
     double ex = in.plot_x0 + (0.3 + 1) / 2 * pw, ey = in.plot_y1 - (-0.4 + 1) / 2 * ph;
     double sx = 0, sy = 0;
     int n = 0;
-    for (int y = in.plot_y0; y < in.plot_y1; y++)
-        for (int x = in.plot_x0; x < in.plot_x1; x++) {
+    /* Near it only: the legend shows a star too, saying what this one is. */
+    for (int y = (int)ey - 20; y < (int)ey + 20; y++)
+        for (int x = (int)ex - 20; x < (int)ex + 20; x++) {
             render_rgb c = render_image_get(&im, x, y);
             if (c.r == 255 && c.g == 255 && c.b == 255) sx += x + 0.5, sy += y + 0.5, n++;
         }
@@ -703,4 +704,26 @@ TEST(render_heatmap_labels_do_not_collide)
         }
     }
     render_image_free(&im);
+}
+
+/* The trained model is marked at the origin when the caller names it. */
+TEST(render_heatmap_origin_marker)
+{
+    double z[9] = {4, 3, 4, 3, 2, 3, 4, 3, 4};
+    render_heatmap_opts o = {0};
+    o.ncontours = -1;
+    o.no_min_marker = 1;
+    for (int pass = 0; pass < 2; pass++) {
+        render_image im;
+        render_heatmap_info in;
+        o.origin_label = pass ? "trained model" : NULL;
+        /* x in [-1, 3]: the origin is a quarter of the way across. */
+        CHECK_OK(render_heatmap(&im, z, 3, 3, -1, 3, -1, 1, &o, &in));
+        int ox = in.plot_x0 + (in.plot_x1 - in.plot_x0) / 4, oy = (in.plot_y0 + in.plot_y1) / 2;
+        int white = 0;
+        for (int y = oy - 3; y <= oy + 3; y++) white += render_image_get(&im, ox, y).r > 230;
+        if (pass) CHECK_MSG(white >= 4, "white %d at the origin", white);
+        else CHECK_MSG(white == 0, "white %d without the marker", white);
+        render_image_free(&im);
+    }
 }
