@@ -14,6 +14,7 @@
 #include "../nn/pool.h"
 #include "../probes/npy.h"
 #include "../probes/render.h"
+#include "picture.h"
 #include "probe.h"
 #include "progress.h"
 
@@ -49,6 +50,7 @@ typedef struct restarts_opts {
     long long limit;
     unsigned long long data_seed;
     char outbuf[1100];
+    picture_args pic;      /* --format --size --dpi --title for barriers.png */
 } restarts_opts;
 
 typedef struct seed_metrics {
@@ -77,7 +79,12 @@ static int parse_args(int argc, char **argv, restarts_opts *o)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         long long x = 0;
-        int rc;
+        int rc = picture_args_parse("restarts", argc, argv, &i, &o->pic);
+        if (rc < 0) return EXIT_USAGE;
+        if (rc && (o->pic.width || o->pic.has_vmin || o->pic.has_vmax))
+            return cli_usage_error("restarts", "%s: the barrier matrix is sized by its seeds and "
+                                   "colored from 0 to its largest barrier", a);
+        if (rc) continue;
         if (!strcmp(a, "--seeds") || !strcmp(a, "--out") || !strcmp(a, "--set") ||
             !strcmp(a, "--grid") || !strcmp(a, "--limit") || !strcmp(a, "--threads")) {
             if (i + 1 >= argc) return cli_usage_error("restarts", "%s needs a value", a);
@@ -297,8 +304,8 @@ static render_rgb rgb(uint32_t hex) { return render_rgb_hex(hex); }
 
 /* The matrix as square cells with the value written in each (while the
  * cells are large enough), seed labels on both axes and a colorbar. */
-static int draw_matrix(const char *path, const double *z, int N, const char *title,
-                       const char *subtitle)
+static int draw_matrix(const char *path, const picture_args *pic, const double *z, int N,
+                       const char *title, const char *subtitle)
 {
     double vmax = 0;
     for (int i = 0; i < N * N; i++)
@@ -312,7 +319,9 @@ static int draw_matrix(const char *path, const double *z, int N, const char *tit
         W = 640;
     }
     render_image im;
-    int rc = render_image_init(&im, W, H, rgb(0xffffff));
+    render_target tg = picture_target(pic);
+    if (pic->title) title = pic->title;
+    int rc = render_image_init_as(&im, W, H, rgb(0xffffff), &tg);
     if (rc) return rc;
     render_rgb ink = rgb(0x202020);
     render_text(&im, W / 2.0, 14, title, 2, RENDER_CENTER | RENDER_TOP, 0, ink);
@@ -362,7 +371,7 @@ static int draw_matrix(const char *path, const double *z, int N, const char *tit
         render_text(&im, cx1 + 8, y, lab, 1, RENDER_LEFT | RENDER_MIDDLE, 0, ink);
     }
     render_text(&im, cx1 + 48, top + side / 2.0, "barrier (loss)", 1, RENDER_CENTER | RENDER_MIDDLE, 90, ink);
-    rc = render_png_write(path, &im);
+    rc = render_image_write(path, &im);
     render_image_free(&im);
     return rc;
 }
@@ -393,6 +402,7 @@ int cmd_restarts(int argc, char **argv)
     for (int i = 1; i < argc; i++)
         if (cli_is_help(argv[i])) {
             fputs(RESTARTS_USAGE, stdout);
+            picture_args_help();
             return EXIT_OK;
         }
     restarts_opts o;
@@ -419,7 +429,7 @@ int cmd_restarts(int argc, char **argv)
     file_lock lock = {-1};
     char npy[PROBE_PATH_MAX], png[PROBE_PATH_MAX], json[PROBE_PATH_MAX];
     probe_path(npy, o.out, "barriers", ".npy");
-    probe_path(png, o.out, "barriers", ".png");
+    probe_path(png, o.out, "barriers", picture_ext(&o.pic));
     probe_path(json, o.out, "restarts", ".json");
     if (!bar || !at) {
         rc = cli_fail("restarts", nn_err(NN_ENOMEM, "out of memory"));
@@ -454,7 +464,7 @@ int cmd_restarts(int argc, char **argv)
              "%.0f train examples, %d points", cJSON_IsNumber(ex) ? ex->valuedouble : 0.0, o.grid);
     char title[200];
     snprintf(title, sizeof title, "restarts of %.150s: pairwise barriers", o.cfg);
-    if ((rc = draw_matrix(png, bar, N, title, sub))) {
+    if ((rc = draw_matrix(png, &o.pic, bar, N, title, sub))) {
         rc = cli_fail("restarts", rc);
         goto done;
     }
