@@ -220,8 +220,8 @@ static cJSON *point_json(const start_src *src, const crit_result *r, const crit_
 
 /* Index (at threshold t) against loss: one marker per end point, shape and
  * color by how the search ended. */
-static int draw(const char *png, const crit_result *res, int N, int t, double thr,
-                const char *title, const char *subtitle)
+static int draw(const char *png, const picture_args *pic, const crit_result *res, int N, int t,
+                double thr, const char *title, const char *subtitle)
 {
     static const uint32_t colors[3] = {RENDER_HEX(0x0072b2), RENDER_HEX(0xe69f00),
                                        RENDER_HEX(0x999999)};
@@ -258,12 +258,14 @@ static int draw(const char *png, const crit_result *res, int N, int t, double th
     o.ymin = -0.04 * fmax(top, 1), o.ymax = 1.08 * fmax(top, 1);
     o.series = s;
     o.nseries = N;
-    int rc = render_lineplot_png(png, &o, NULL);
+    picture_lineplot(pic, &o);
+    render_target tg = picture_target(pic);
+    int rc = render_lineplot_write(png, &tg, &o, NULL);
     free(s), free(xy);
     return rc;
 }
 
-int critical_render(const cJSON *j, const char *png)
+int critical_render(const cJSON *j, const picture_args *pic, const char *png)
 {
     const cJSON *pts = cJSON_GetObjectItemCaseSensitive(j, "points");
     const cJSON *opts = cJSON_GetObjectItemCaseSensitive(j, "options");
@@ -303,7 +305,7 @@ int critical_render(const cJSON *j, const char *png)
     if (cJSON_IsString(ti)) snprintf(title, sizeof title, "%s", ti->valuestring);
     else if (cJSON_IsString(arch))
         snprintf(title, sizeof title, "critical points of %s: index against loss", arch->valuestring);
-    if (!rc) rc = draw(png, res, N, t, tv->valuedouble, title, sub);
+    if (!rc) rc = draw(png, pic, res, N, t, tv->valuedouble, title, sub);
     free(res);
     return rc;
 }
@@ -318,8 +320,12 @@ int cmd_critical(int argc, char **argv)
     double starts = 20, nrand = -1, scale = 3, max_iter = 200, gtol = 1e-8, max_params = 6000;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
-        int r = probe_args_parse("critical", CRITICAL_USAGE, argc, argv, &i, &a);
-        if (r == PROBE_HELP) return EXIT_OK;
+        int r = picture_args_parse("critical", argc, argv, &i, &a.pic);
+        if (!r) r = probe_args_parse("critical", CRITICAL_USAGE, argc, argv, &i, &a);
+        if (r == PROBE_HELP) {
+            picture_args_help();
+            return EXIT_OK;
+        }
         if (r < 0) return EXIT_USAGE;
         if (r) continue;
         double *dst = !strcmp(o, "--starts") ? &starts : !strcmp(o, "--random") ? &nrand
@@ -603,8 +609,8 @@ int cmd_critical(int argc, char **argv)
     cJSON_AddNumberToObject(j, "seconds", nn_now() - t0);
     if ((rc = probe_json_write(json, j))) goto fail;
     char png[PROBE_PATH_MAX];
-    probe_out_path(&pout, png, ".png");
-    if ((rc = draw(png, res, N, opt.flat_t, opt.t[opt.flat_t], title, sub))) goto fail;
+    probe_out_path(&pout, png, picture_ext(&a.pic));
+    if ((rc = draw(png, &a.pic, res, N, opt.flat_t, opt.t[opt.flat_t], title, sub))) goto fail;
     printf("%s, %s (%.0f s)\n", png, json, nn_now() - t0);
 fail:
     probe_traj_free(names, nsnap);

@@ -89,7 +89,7 @@ int cmd_render(int argc, char **argv)
     if (vtk)
         rc = probe_vtk(j, dir, png);
     else if (cJSON_IsString(cmd) && !strcmp(cmd->valuestring, "critical"))
-        rc = critical_render(j, png);
+        rc = critical_render(j, &a.pic, png);
     else
         rc = probe_render(j, dir, &a, png);
     cJSON_Delete(j);

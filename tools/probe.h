@@ -154,7 +154,7 @@ void probe_traj_free(char **names, int m);
 int probe_vtk(const cJSON *j, const char *dir, const char *path);
 
 /* Draws a saved `saddle critical` result (its sidecar j) to png. */
-int critical_render(const cJSON *j, const char *png);
+int critical_render(const cJSON *j, const picture_args *pic, const char *png);
 
 
 #endif
