@@ -241,7 +241,8 @@ typedef struct {
     int panel;         /* 0 = top, 1 = the panel below */
     int marker;        /* RENDER_MARK_* at every point, 0 = none */
     int dashed;
-    double width;      /* line width in px, 0 -> 2; markers are 4x it, at least 8 px */
+    double width;      /* line width in px, 0 -> 2; markers are 4x it, at least 8 px;
+                        * < 0: a scatter, markers only (its legend shows no line) */
 } render_series;
 
 typedef struct {

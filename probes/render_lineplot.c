@@ -263,7 +263,7 @@ static void lp_legend_place(lp *p, int panel)
 /* Markers grow with thick lines (4x the width), never below 8 px. */
 static double lp_marker_px(const render_series *s)
 {
-    return s->width > 2 ? 4 * s->width : 8;
+    return fabs(s->width) > 2 ? 4 * fabs(s->width) : 8;
 }
 
 static void lp_legend_draw(lp *p, render_image *im, int panel)
@@ -280,7 +280,7 @@ static void lp_legend_draw(lp *p, render_image *im, int panel)
         render_rgb c = ser_color(p, k);
         double cy = b[1] + 4 + row * rowh + 0.5 * rowh, w = s->width > 0 ? s->width : 2;
         double seg[4] = {b[0] + 8, cy, b[0] + 40, cy};
-        render_polyline(im, seg, 2, w, c, 1, s->dashed ? 6 : 0);
+        if (s->width >= 0 || !s->marker) render_polyline(im, seg, 2, w > 0 ? w : 2, c, 1, s->dashed ? 6 : 0);
         if (s->marker)
             render_marker(im, s->marker, b[0] + 24, cy, lp_marker_px(s), c,
                           RGB(255, 255, 255));
@@ -389,7 +389,8 @@ static int lp_series(lp *p, render_image *im, int panel)
             xy[2 * i + 1] = isfinite(s->y[i]) ? raxis_px(&p->ya[panel], s->y[i]) : NAN;
         }
         render_rgb c = ser_color(p, k);
-        rc = render_polyline(im, xy, s->n, s->width > 0 ? s->width : 2, c, 1, s->dashed ? 8 : 0);
+        if (s->width >= 0 || !s->marker)
+            rc = render_polyline(im, xy, s->n, s->width > 0 ? s->width : 2, c, 1, s->dashed ? 8 : 0);
         if (s->marker)
             for (int i = 0; i < s->n; i++)
                 if (isfinite(xy[2 * i] + xy[2 * i + 1]))

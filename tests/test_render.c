@@ -727,3 +727,31 @@ TEST(render_heatmap_origin_marker)
         render_image_free(&im);
     }
 }
+
+/* A scatter (width < 0) draws its markers and no line between them. */
+TEST(render_lineplot_scatter_has_no_line)
+{
+    double x[2] = {0, 1}, y[2] = {0, 1};
+    for (int pass = 0; pass < 2; pass++) {
+        render_series s = {x, y, 2, "points", RENDER_HEX(0x0072b2), 0, RENDER_MARK_DOT, 0,
+                           pass ? -1 : 0};
+        render_lineplot_opts o = {0};
+        o.series = &s;
+        o.nseries = 1;
+        o.no_legend = 1;
+        o.xmin = -0.1, o.xmax = 1.1, o.ymin = -0.1, o.ymax = 1.1;
+        render_image im;
+        render_lineplot_info in;
+        CHECK_OK(render_lineplot(&im, &o, &in));
+        /* The middle of the segment, where only a line would be. */
+        int mx = (in.plot_x0 + in.plot_x1) / 2, my = (in.panel_y0[0] + in.panel_y1[0]) / 2, blue = 0;
+        for (int dy = -3; dy <= 3; dy++)
+            for (int dx = -3; dx <= 3; dx++) {
+                render_rgb c = render_image_get(&im, mx + dx, my + dy);
+                blue += c.b > 150 && c.r < 100;
+            }
+        if (pass) CHECK_MSG(blue == 0, "scatter: %d line pixels", blue);
+        else CHECK_MSG(blue > 0, "line: %d line pixels", blue);
+        render_image_free(&im);
+    }
+}

@@ -242,7 +242,7 @@ static int draw(const char *png, const picture_args *pic, const crit_result *res
         xy[2 * k + 1] = 100 * res[k].index[t];
         s[k] = (render_series){&xy[2 * k], &xy[2 * k + 1], 1,
                                seen[st]++ ? NULL : crit_status_name(st), colors[st], 0,
-                               marks[st], 0, 3.25};
+                               marks[st], 0, -3.25}; /* a scatter: no line in the legend */
     }
     char ylabel[96];
     snprintf(ylabel, sizeof ylabel, "index: %% eigenvalues < -%g lmax", thr);
