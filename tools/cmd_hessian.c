@@ -334,7 +334,7 @@ int cmd_hessian(int argc, char **argv)
         char labels[8][32];
         int nr = eig.k < 6 ? eig.k : 6;
         for (int i = 0; i < nr; i++) {
-            snprintf(labels[i], sizeof labels[i], i == 0 ? "lambda_max" : "");
+            snprintf(labels[i], sizeof labels[i], i == 0 ? "λ_{max}" : "");
             refs[i] = (render_refline){1, eig.eval[i], i == 0 ? labels[i] : NULL, 0, RENDER_HEX(0xd55e00)};
         }
         refs[nr] = (render_refline){1, eig.lmin, "lambda_min", 0, RENDER_HEX(0x0072b2)};
@@ -342,8 +342,8 @@ int cmd_hessian(int argc, char **argv)
         memset(&lo2, 0, sizeof lo2);
         char title[300], sub[300];
         snprintf(title, sizeof title, "%s spectral density: %s", mat, pm.arch);
-        snprintf(sub, sizeof sub, "SLQ, %d runs x %d steps, sigma %.3g; %zu %s examples; "
-                 "index %.2g (below -1e-4 lambda_max)", dens.nrun, dens.m, dens.sigma, pd.k, a.split,
+        snprintf(sub, sizeof sub, "SLQ, %d runs x %d steps, σ %.3g; %zu %s examples; "
+                 "index %.2g (below -10^{-4} λ_{max})", dens.nrun, dens.m, dens.sigma, pd.k, a.split,
                  dens.index[1].index);
         lo2.title = title;
         lo2.subtitle = sub;
