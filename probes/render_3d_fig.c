@@ -42,6 +42,7 @@ typedef struct {
     rtheme t;
     int W, H, line;       /* line: a text line's height at tick scale, px */
     double ext[4];        /* measuring: the labels' extent, px (x0, y0, x1, y1) */
+    int ntick[2];         /* tick counts asked of the x and y axes */
 } fig;
 
 static double fig_t(const fig *f, double sv) { return (sv - f->smin) / (f->smax - f->smin); }
@@ -84,8 +85,8 @@ static void quad_fill(render_image *im, double *xy, render_rgb c, double grow)
 
 static int fig_ticks(const fig *f, int axis, double *v, double *step)
 {
-    if (axis == 0) return render_ticks(f->x0, f->x1, 5, v, NTICKS_MAX, step);
-    if (axis == 1) return render_ticks(f->y0, f->y1, 5, v, NTICKS_MAX, step);
+    if (axis == 0) return render_ticks(f->x0, f->x1, f->ntick[0], v, NTICKS_MAX, step);
+    if (axis == 1) return render_ticks(f->y0, f->y1, f->ntick[1], v, NTICKS_MAX, step);
     if (f->o->log_z) return render_ticks_log(f->info->zlo, f->info->zhi, 4, v, NTICKS_MAX, step);
     return render_ticks(f->info->zlo, f->info->zhi, 5, v, NTICKS_MAX, step);
 }
@@ -244,6 +245,12 @@ static void mark_draw(const fig *f, render_image *im, const render_mark *m, cons
     fig_px(f, P[0], P[1], P[2], a);
     render_rgb fill = m->color ? render_rgb_hex(m->color) : RGB(255, 255, 255);
     render_marker(im, m->kind ? m->kind : RENDER_MARK_DIAMOND, a[0], a[1], size, fill, RGB(0, 0, 0));
+    if (m->label && strlen(m->label) <= 3) { /* on a light patch, legible on any colour */
+        double x = a[0] + 0.6 * size, y = a[1] - 0.4 * size, w = 6.0 * f->t.label * (double)strlen(m->label);
+        double h = 10.0 * f->t.label;
+        render_rect_fill(im, (int)(x - 3), (int)(y - h - 2), (int)(x + w + 3), (int)(y + 2), RGB(255, 255, 255), 0.75);
+        render_text(im, x, y, m->label, f->t.label, RENDER_LEFT | RENDER_BOTTOM, 0, RENDER_INK);
+    }
 }
 
 /* The lit mesh, far to near; marks are drawn right after the cell they sit
@@ -322,6 +329,26 @@ static int fig_text(fig *f, render_image *im, double x, double y, const char *s,
     return NN_OK;
 }
 
+/* A title of one line, or of two when long with a "(...)" part, centred
+ * in a block anchored at (x, y); measured only when im is NULL. */
+static int fig_title(fig *f, render_image *im, double x, double y, const char *s, int scale, int anchor)
+{
+    char l1[256], l2[256] = "";
+    snprintf(l1, sizeof l1, "%s", s);
+    char *par = strstr(l1, " (");
+    if (par && text_w(s, scale) > 0.3 * f->W) {
+        snprintf(l2, sizeof l2, "%s", par + 1);
+        *par = 0;
+    }
+    double w = fmax(text_w(l1, scale), text_w(l2, scale)), lh = 10.0 * scale, h = l2[0] ? 2 * lh : lh;
+    int ha = anchor & 3, va = anchor & 12;
+    double cx = ha == RENDER_CENTER ? x : ha == RENDER_RIGHT ? x - 0.5 * w : x + 0.5 * w;
+    double top = va == RENDER_MIDDLE ? y - 0.5 * h : va == RENDER_BOTTOM ? y - h : y;
+    int rc = fig_text(f, im, cx, top, l1, scale, RENDER_CENTER | RENDER_TOP);
+    if (!rc && l2[0]) rc = fig_text(f, im, cx, top + lh, l2, scale, RENDER_CENTER | RENDER_TOP);
+    return rc;
+}
+
 /* Where text sits beyond a point in screen direction (ux, uy). */
 static int away_anchor(double ux, double uy)
 {
@@ -348,6 +375,21 @@ static int fig_axis(fig *f, render_image *im, int axis)
     if (!(L > 0)) return NN_OK;
     ux /= L, uy /= L;
     int anchor = away_anchor(ux, uy), tl = f->t.ticklen;
+    /* Fewer ticks when their labels would touch along a short edge. */
+    double ex = b[0] - a[0], ey = b[1] - a[1], len = hypot(ex, ey), maxw = 0;
+    for (int i = 0; i < n; i++) {
+        char s[32];
+        render_tick_label(v[i], step, s, sizeof s);
+        maxw = fmax(maxw, text_w(s, f->t.tick));
+    }
+    double gap = n > 1 && len > 0 ? len * (v[1] - v[0]) / (axis == 0 ? f->x1 - f->x0 : f->y1 - f->y0) : 0;
+    double need = len > 0 ? fmin(fabs(ex) > 1e-9 ? (maxw + f->t.pad) * len / fabs(ex) : INFINITY,
+                                 fabs(ey) > 1e-9 ? 1.1 * f->line * len / fabs(ey) : INFINITY)
+                          : 0;
+    if (gap < need && f->ntick[axis] > 2) {
+        f->ntick[axis] = f->ntick[axis] > 3 ? 3 : 2;
+        return fig_axis(f, im, axis);
+    }
     for (int i = 0; i < n; i++) {
         double P[2];
         if (axis == 0) fig_px(f, fig_x(f, v[i]), f->fy, 0, P);
@@ -361,8 +403,8 @@ static int fig_axis(fig *f, render_image *im, int axis)
     }
     const char *label = axis == 0 ? (f->o->xlabel ? f->o->xlabel : "x") : (f->o->ylabel ? f->o->ylabel : "y");
     /* Beyond the tick labels, on the side they point to. */
-    double d = tl + 2 * f->t.pad + fabs(ux) * 3.2 * text_w("0", f->t.tick) + fabs(uy) * 1.1 * f->line;
-    return fig_text(f, im, mid[0] + d * ux, mid[1] + d * uy, label, f->t.label, anchor);
+    double d = tl + 2 * f->t.pad + fabs(ux) * maxw + fabs(uy) * 1.1 * f->line;
+    return fig_title(f, im, mid[0] + d * ux, mid[1] + d * uy, label, f->t.label, anchor);
 }
 
 /* The z axis on the vertical edge at the box's leftmost corner: it is on
@@ -404,8 +446,19 @@ static int fig_colorbar(fig *f, render_image *im, int x0, int y0, int x1, int y1
     rdraw_yticks(im, &ca, x1, 1, 5, &f->t);
     f->info->cbar_x0 = x0, f->info->cbar_y0 = y0, f->info->cbar_x1 = x1, f->info->cbar_y1 = y1;
     const char *label = f->o->zlabel ? f->o->zlabel : "loss";
-    return render_text(im, 0.5 * (x0 + x1), y0 - f->t.pad - 0.5 * f->line, label, f->t.label,
-                       RENDER_CENTER | RENDER_BOTTOM, 0, RENDER_INK);
+    /* Centred on the bar, or ending at the picture's edge when long. */
+    double right = fmin(0.5 * (x0 + x1) + 0.5 * text_w(label, f->t.label), f->W - 10);
+    return render_text(im, right, y0 - f->t.pad - 0.5 * f->line, label, f->t.label,
+                       RENDER_RIGHT | RENDER_BOTTOM, 0, RENDER_INK);
+}
+
+/* A mark with a long label that is on the surface is explained in the
+ * legend; a short one ("A") is written beside it. */
+static int in_legend(const fig *f, const render_mark *m)
+{
+    double P[3];
+    size_t cell;
+    return m->label && strlen(m->label) > 3 && mark_place(f, m, P, &cell);
 }
 
 /* A line under the figure: the labelled marks at the left, the note at
@@ -414,9 +467,10 @@ static int fig_footer(const fig *f, render_image *im, int y)
 {
     int rc = NN_OK;
     double x = 16, sz = 7 + 3 * f->t.tick;
-    for (int k = 0; k < f->o->nmarks && k < 4; k++) {
+    for (int k = 0, shown = 0; k < f->o->nmarks && shown < 2; k++) {
         const render_mark *m = &f->o->marks[k];
-        if (!m->label || !*m->label) continue;
+        if (!in_legend(f, m)) continue;
+        shown++;
         render_rgb fill = m->color ? render_rgb_hex(m->color) : RGB(255, 255, 255);
         render_marker(im, m->kind ? m->kind : RENDER_MARK_DIAMOND, x + 0.5 * sz, y, sz, fill, RGB(0, 0, 0));
         if ((rc = render_text(im, x + sz + f->t.pad, y, m->label, f->t.tick, RENDER_LEFT | RENDER_MIDDLE, 0,
@@ -497,7 +551,8 @@ int render_3d(render_image *im, const double *z, int nx, int ny, double x0, doub
         return nn_err(NN_EINVAL, "3-D view: bad grid range [%g, %g] x [%g, %g]", x0, x1, y0, y1);
     double az = o->azim, el = o->elev;
     if (az == 0 && el == 0) az = -60, el = 30;
-    fig f = {.o = o, .info = info, .c = &info->cam, .nx = nx, .ny = ny, .x0 = x0, .x1 = x1, .y0 = y0, .y1 = y1};
+    fig f = {.o = o, .info = info, .c = &info->cam, .nx = nx, .ny = ny, .x0 = x0, .x1 = x1, .y0 = y0, .y1 = y1,
+             .ntick = {5, 5}};
     /* The box keeps the data's aspect within limits, longer side 1. */
     double r = (y1 - y0) / (x1 - x0);
     r = r < 0.6 ? 0.6 : r > 1.6 ? 1.6 : r;
@@ -539,7 +594,7 @@ int render_3d(render_image *im, const double *z, int nx, int ny, double x0, doub
         goto fail;
     }
     int nlab = 0;
-    for (int k = 0; k < o->nmarks && k < 4; k++) nlab += o->marks[k].label && *o->marks[k].label;
+    for (int k = 0; k < o->nmarks; k++) nlab += in_legend(&f, &o->marks[k]);
     int footer = nlab || info->note[0] ? (int)(1.6 * f.line) * (1 + (nlab > 0 && info->note[0])) : 0;
     int top = 14 + titles + 8, bottom = f.H - 10 - footer;
     raxis ca = {info->zlo, info->zhi, o->log_z, bottom - 60, top + 60};
