@@ -44,6 +44,8 @@ typedef struct {
                                     1 = always, -1 = never */
     const render_mark *marks;    /* points on the surface (the trained model ...) [nmarks] */
     int nmarks;
+    const render_path *paths;    /* trajectories [npaths]: on the floor map and on the surface */
+    int npaths;
 } render_3d_opts;
 
 typedef struct {

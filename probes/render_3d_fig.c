@@ -253,6 +253,31 @@ static void mark_draw(const fig *f, render_image *im, const render_mark *m, cons
     }
 }
 
+/* Trajectories on the floor map (always in view) and on the surface,
+ * where a stretch hidden behind a nearer fold is left out. */
+static void fig_paths(const fig *f, render_image *im, int on_surface)
+{
+    for (int p = 0; p < f->o->npaths; p++) {
+        const render_path *pa = &f->o->paths[p];
+        render_rgb c = pa->color ? render_rgb_hex(pa->color) : RGB(255, 255, 255);
+        double prev[2] = {NAN, NAN};
+        for (int i = 0; i < pa->n; i++) {
+            render_mark m = {pa->xy[2 * i], pa->xy[2 * i + 1], 0, NULL, 0};
+            double P[3], a[2] = {NAN, NAN};
+            size_t cell;
+            if (mark_place(f, &m, P, &cell) && !(on_surface && mark_hidden(f, P, cell))) {
+                /* A hair above the surface, so the line is not cut by its own cells. */
+                fig_px(f, P[0], P[1], on_surface ? P[2] + 0.01 * f->zh : 0, a);
+                if (!isnan(prev[0])) {
+                    render_line(im, prev[0], prev[1], a[0], a[1], 4, RGB(0, 0, 0), 0.6);
+                    render_line(im, prev[0], prev[1], a[0], a[1], 2.2, c, 1);
+                }
+            }
+            prev[0] = a[0], prev[1] = a[1];
+        }
+    }
+}
+
 /* The lit mesh, far to near; marks are drawn right after the cell they sit
  * on, so nearer cells hide them as they hide the surface. */
 static int fig_surface(fig *f, render_image *im)
@@ -300,8 +325,6 @@ static int fig_surface(fig *f, render_image *im)
         for (int k = 0; k < nm; k++)
             if (on[k] == 1 && mcell[k] == order[q]) mark_draw(f, im, &o->marks[k], P[k], msize);
     }
-    for (int k = 0; k < nm; k++)
-        if (on[k] == 2) mark_draw(f, im, &o->marks[k], P[k], msize);
     f->info->nquads = n;
     free(order);
     return NN_OK;
@@ -461,22 +484,32 @@ static int in_legend(const fig *f, const render_mark *m)
     return m->label && strlen(m->label) > 3 && mark_place(f, m, P, &cell);
 }
 
-/* A line under the figure: the labelled marks at the left, the note at
- * the right. */
+/* The lines under the figure: the legend (marks and paths), then the
+ * note. */
 static int fig_footer(const fig *f, render_image *im, int y)
 {
     int rc = NN_OK;
     double x = 16, sz = 7 + 3 * f->t.tick;
-    for (int k = 0, shown = 0; k < f->o->nmarks && shown < 2; k++) {
-        const render_mark *m = &f->o->marks[k];
-        if (!in_legend(f, m)) continue;
-        shown++;
-        render_rgb fill = m->color ? render_rgb_hex(m->color) : RGB(255, 255, 255);
-        render_marker(im, m->kind ? m->kind : RENDER_MARK_DIAMOND, x + 0.5 * sz, y, sz, fill, RGB(0, 0, 0));
-        if ((rc = render_text(im, x + sz + f->t.pad, y, m->label, f->t.tick, RENDER_LEFT | RENDER_MIDDLE, 0,
+    for (int k = 0; k < f->o->nmarks + f->o->npaths; k++) {
+        const char *label;
+        if (k < f->o->nmarks) {
+            const render_mark *m = &f->o->marks[k];
+            if (!in_legend(f, m)) continue;
+            render_rgb fill = m->color ? render_rgb_hex(m->color) : RGB(255, 255, 255);
+            render_marker(im, m->kind ? m->kind : RENDER_MARK_DIAMOND, x + 0.5 * sz, y, sz, fill, RGB(0, 0, 0));
+            label = m->label;
+        } else {
+            const render_path *pa = &f->o->paths[k - f->o->nmarks];
+            if (!pa->label || !*pa->label) continue;
+            render_line(im, x, y, x + 2 * sz, y, 4, RGB(0, 0, 0), 0.6);
+            render_line(im, x, y, x + 2 * sz, y, 2.2, pa->color ? render_rgb_hex(pa->color) : RGB(255, 255, 255), 1);
+            x += sz;
+            label = pa->label;
+        }
+        if ((rc = render_text(im, x + sz + f->t.pad, y, label, f->t.tick, RENDER_LEFT | RENDER_MIDDLE, 0,
                               RENDER_INK)))
             return rc;
-        x += 0.5 * f->W; /* two labels a line at most */
+        x += sz + f->t.pad + text_w(label, f->t.tick) + 3 * f->t.pad;
     }
     if (f->info->note[0])
         rc = render_text(im, f->W - 16, y + (x > 16 ? f->line * 1.5 : 0), f->info->note, f->t.tick,
@@ -595,6 +628,7 @@ int render_3d(render_image *im, const double *z, int nx, int ny, double x0, doub
     }
     int nlab = 0;
     for (int k = 0; k < o->nmarks; k++) nlab += in_legend(&f, &o->marks[k]);
+    for (int k = 0; k < o->npaths; k++) nlab += o->paths[k].label && *o->paths[k].label;
     int footer = nlab || info->note[0] ? (int)(1.6 * f.line) * (1 + (nlab > 0 && info->note[0])) : 0;
     int top = 14 + titles + 8, bottom = f.H - 10 - footer;
     raxis ca = {info->zlo, info->zhi, o->log_z, bottom - 60, top + 60};
@@ -628,7 +662,16 @@ int render_3d(render_image *im, const double *z, int nx, int ny, double x0, doub
         render_marker(im, o->marks[k].kind ? o->marks[k].kind : RENDER_MARK_DIAMOND, a[0], a[1],
                       0.7 * msize, RGB(255, 255, 255), RGB(0, 0, 0));
     }
+    fig_paths(&f, im, 0);
     if ((rc = fig_surface(&f, im))) goto fail;
+    fig_paths(&f, im, 1);
+    /* Marks in plain view last, whole, over the mesh and the paths. */
+    for (int k = 0; k < o->nmarks; k++) {
+        double P[3];
+        size_t cell;
+        if (mark_place(&f, &o->marks[k], P, &cell) && !mark_hidden(&f, P, cell))
+            mark_draw(&f, im, &o->marks[k], P, msize);
+    }
     if (!info->nquads)
         render_text(im, f.c->cx, f.c->cy, "no computed cell to draw", f.t.label, RENDER_CENTER | RENDER_MIDDLE,
                     0, RENDER_INK);

@@ -97,7 +97,7 @@ int probe_render_3d(const cJSON *j, const char *dir, const probe_args *a, const 
     if (!base) return nn_err(NN_EFORMAT, "sidecar: no 'name'");
     char path[PROBE_PATH_MAX];
     probe_path(path, dir, base, ".npy");
-    double *z = NULL;
+    double *z = NULL, *xy = NULL;
     int nd;
     size_t sh[NPY_MAX_DIMS];
     int rc = npy_read_f64(path, &z, &nd, sh);
@@ -135,8 +135,27 @@ int probe_render_3d(const cJSON *j, const char *dir, const probe_args *a, const 
                                       jstr(mk, "label", NULL), 0};
     }
     o.marks = m;
+    /* The trajectory of a PCA plane. */
+    const cJSON *tr = cJSON_GetObjectItemCaseSensitive(j, "path");
+    int np = cJSON_GetArraySize(tr);
+    render_path rp = {0};
+    if (np > 0 && !(xy = malloc((size_t)np * 2 * sizeof *xy))) {
+        rc = nn_err(NN_ENOMEM, "render: out of memory");
+        goto done;
+    }
+    for (int i = 0; i < np; i++) {
+        const cJSON *pt = cJSON_GetArrayItem(tr, i), *px = cJSON_GetArrayItem(pt, 0), *py = cJSON_GetArrayItem(pt, 1);
+        xy[2 * i] = cJSON_IsNumber(px) ? px->valuedouble : NAN;
+        xy[2 * i + 1] = cJSON_IsNumber(py) ? py->valuedouble : NAN;
+    }
+    if (np > 0) {
+        rp = (render_path){xy, np, "training path", 0};
+        o.paths = &rp;
+        o.npaths = 1;
+    }
     rc = render_3d_png(png, z, g.nx, g.ny, g.x0, g.x1, g.y0, g.y1, &o, NULL);
 done:
+    free(xy);
     free(z);
     return rc;
 }
