@@ -143,7 +143,7 @@ demo: deps-demo
 	  ./$(SADDLE) train configs/fmnist-mlp.ini --out runs/fmnist-mlp; \
 	fi
 	./$(SADDLE) eval runs/fmnist-mlp --data test
-	./$(SADDLE) surface runs/fmnist-mlp
+	./$(SADDLE) surface runs/fmnist-mlp --3d
 	./$(SADDLE) pca runs/fmnist-mlp
 
 # libFuzzer targets: the readers of outside input, built with clang. The

@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "probe_3d.h"
 
 static const char RENDER_USAGE[] =
     "usage: saddle render RESULT.json [--log] [--levels N] [--cmap NAME] [--format png|svg|pdf]\n"
     "                     [--size WxH] [--dpi D] [--vmin V] [--vmax V] [--title T] [--png FILE]\n"
     "                     [--overwrite]\n"
     "       saddle render RESULT.json --vtk [--out-file FILE] [--overwrite]\n"
+    "       saddle render RESULT.json --3d [--azim DEG] [--elev DEG] [--zmax Z] [--log] [--png FILE]\n"
     "\n"
     "Draws the result a probe saved (surface, slice, interp, plane, pca, critical)\n"
     "again from its sidecar and .npy files, with other picture options. Writes\n"
@@ -22,6 +24,11 @@ static const char RENDER_USAGE[] =
     "--vtk writes a 2-D surface as a VTK structured grid instead (RESULT.vtk, the\n"
     "same naming rule): points (x, y, loss), loss, accuracy and a validity flag as\n"
     "point data, for ParaView.\n"
+    "\n"
+    "--3d draws a 2-D surface (surface, pca, an interp plane) as the shaded 3-D\n"
+    "picture instead (RESULT_3d.png, the same naming rule): a perspective view of\n"
+    "the lit mesh above its contour map, the trained model marked; --log draws\n"
+    "log10 of the loss, --zmax clips the rim so the basin shows.\n"
     "\n"
     "options:\n"
     "  --png FILE          where to draw (default as above)\n"
@@ -35,10 +42,16 @@ int cmd_render(int argc, char **argv)
     a.takes = PROBE_TAKES_PICTURE;
     const char *json = NULL, *png = NULL;
     int vtk = 0, file_opt = 0; /* 1: --png given, 2: --out-file given */
+    probe_view3d v3;
+    probe_3d_defaults(&v3);
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         int r = probe_args_parse("render", RENDER_USAGE, argc, argv, &i, &a);
-        if (r == PROBE_HELP) return EXIT_OK;
+        if (r == PROBE_HELP) {
+            fputs(PROBE_3D_HELP, stdout);
+            return EXIT_OK;
+        }
+        if (!r) r = probe_3d_parse("render", argc, argv, &i, &v3);
         if (r < 0) return EXIT_USAGE;
         if (r) continue;
         if ((!strcmp(o, "--png") || !strcmp(o, "--out-file")) && i + 1 < argc) {
@@ -51,6 +64,8 @@ int cmd_render(int argc, char **argv)
         else return cli_usage_error("render", "unexpected argument '%s'", o);
     }
     if (!json) return cli_usage_error("render", "a result .json is required");
+    if (probe_3d_check("render", &v3)) return EXIT_USAGE;
+    if (vtk && v3.on) return cli_usage_error("render", "--vtk and --3d are two outputs: one at a time");
     if (file_opt && (file_opt == 2) != vtk)
         return cli_usage_error("render", vtk ? "--vtk writes to --out-file FILE, not --png"
                                              : "--out-file goes with --vtk; a picture takes --png");
@@ -65,6 +80,7 @@ int cmd_render(int argc, char **argv)
         snprintf(stem, sizeof stem, "%s", json);
         char *dot = strrchr(stem, '.');
         if (dot && !strcmp(dot, ".json")) *dot = 0;
+        if (v3.on && strlen(stem) + 3 < sizeof stem) strcat(stem, "_3d");
         const char *ext = vtk ? "vtk" : picture_ext(&a.pic) + 1;
         snprintf(pngbuf, sizeof pngbuf, "%s.%s", stem, ext);
         /* The picture the probe drew stays as it was: a redraw gets a name of its own. */
@@ -88,6 +104,8 @@ int cmd_render(int argc, char **argv)
     const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(j, "command");
     if (vtk)
         rc = probe_vtk(j, dir, png);
+    else if (v3.on)
+        rc = probe_render_3d(j, dir, &a, &v3, png);
     else if (cJSON_IsString(cmd) && !strcmp(cmd->valuestring, "critical"))
         rc = critical_render(j, &a.pic, png);
     else

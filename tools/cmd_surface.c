@@ -13,6 +13,7 @@
 #include "../probes/directions.h"
 #include "../probes/hessian.h"
 #include "probe.h"
+#include "probe_3d.h"
 #include "progress.h"
 #include "surface_curvature.h"
 
@@ -44,7 +45,12 @@ static const char SURFACE_USAGE[] =
     "  --curvature         also lambda_max and lambda_min of the Hessian at every point\n"
     "                      (Lanczos, warm-started from the previous point): NAME_curvature.png\n"
     "                      maps |lambda_min/lambda_max|, NAME_convex.png where lambda_min < 0\n"
-    "                      (default grid 11x11, --limit 1000 and name surface-curvature with it)\n";
+    "                      (default grid 11x11, --limit 1000 and name surface-curvature with it)\n"
+    "  --vtk               also NAME.vtk: the 2-D surface as a VTK structured grid for ParaView\n"
+    "  --3d                also NAME_3d.png: the surface in 3-D (see --azim, --elev, --zmax)\n"
+    "  --azim DEG, --elev DEG, --zmax Z   the 3-D view (see `saddle render --help`)\n"
+    "                      (--3d and --vtk change no result: asked of a complete one, they\n"
+    "                      draw their files and keep the result as it is)\n";
 
 #define MAX_TARGETS 8
 
@@ -219,21 +225,37 @@ static int merge_ranks(surface *s, const uint8_t *before, int rank, int rc)
 }
 #endif
 
+/* The pictures asked for beside the heatmap, of a complete result. */
+static int extra_pictures(const cJSON *j, const char *dir, const char *name, const probe_args *a,
+                          const probe_view3d *v3, int vtk)
+{
+    char p[PROBE_PATH_MAX];
+    int rc = NN_OK;
+    if (v3->on && !(rc = probe_render_3d(j, dir, a, v3, probe_path(p, dir, name, "_3d.png"))))
+        printf("%s\n", p);
+    if (!rc && vtk && !(rc = probe_vtk(j, dir, probe_path(p, dir, name, ".vtk")))) printf("%s\n", p);
+    return rc;
+}
+
 int cmd_surface(int argc, char **argv)
 {
     probe_args a;
     probe_args_defaults(&a);
     const char *targets[MAX_TARGETS], *grid = NULL, *range = "-1:1", *dirs_in = NULL,
                *dirs_out = NULL, *norm_s = "filter", *bias_s = "zero";
-    int nt = 0, orth = 0, curvature = 0;
+    int nt = 0, orth = 0, curvature = 0, vtk = 0;
     double save_every = 2.0;
+    probe_view3d v3;
+    probe_3d_defaults(&v3);
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         int r = probe_args_parse("surface", SURFACE_USAGE, argc, argv, &i, &a);
         if (r == PROBE_HELP) return EXIT_OK;
+        if (!r) r = probe_3d_parse("surface", argc, argv, &i, &v3);
         if (r < 0) return EXIT_USAGE;
         if (r) continue;
         if (!strcmp(o, "--orth")) orth = 1;
+        else if (!strcmp(o, "--vtk")) vtk = 1;
         else if (!strcmp(o, "--curvature")) curvature = 1;
         else if (!strcmp(o, "--grid") || !strcmp(o, "--range") || !strcmp(o, "--norm") ||
                  !strcmp(o, "--bias") || !strcmp(o, "--dirs") || !strcmp(o, "--save-dirs") ||
@@ -265,6 +287,9 @@ int cmd_surface(int argc, char **argv)
     if (curvature && (dims != 2 || nt > 1))
         return cli_usage_error("surface", "--curvature maps a 2-D grid of one target");
     if (curvature && !limit_given(argc, argv)) a.limit = 1000;
+    if (probe_3d_check("surface", &v3)) return EXIT_USAGE;
+    if ((v3.on || vtk) && (dims != 2 || nt > 1))
+        return cli_usage_error("surface", "%s draws a 2-D grid of one target", v3.on ? "--3d" : "--vtk");
     if (nt > 1 && dims == 2)
         return cli_usage_error("surface", "several targets are overlaid on 1-D slices only (--grid N)");
     int norm = dir_norm_from_name(norm_s), bias = dir_bias_from_name(bias_s);
@@ -332,7 +357,8 @@ int cmd_surface(int argc, char **argv)
         if (rc) goto fail;
     }
     /* Only now, with every input checked, is anything created. */
-    static const char *const ignore[] = {"--save-dirs", "--save-every", NULL};
+    static const char *const ignore[] = {"--save-dirs FILE", "--save-every S", "--vtk", PROBE_3D_IGNORE,
+                                         NULL};
     if (rank == 0)
         rc = probe_out_open(&po, "surface", curvature ? "surface-curvature" : dims == 2 ? "surface" : "slice", pms, nt, &a, argc,
                             argv, ignore);
@@ -532,6 +558,7 @@ int cmd_surface(int argc, char **argv)
                "options); loss at the origin %.4f, grid minimum %.4f at (%.3g, %.3g)\n",
                probe_path(json, dir, name, ".json"), g.nx, g.ny, ox, s[0].loss[best],
                grid_x(&g, (int)(best % g.nx)), grid_y(&g, (int)(best / g.nx)));
+        rc = extra_pictures(j, dir, name, &a, &v3, vtk);
         goto fail;
     }
     cJSON_ReplaceItemInObject(j, "points_done", cJSON_CreateNumber((double)np));
@@ -544,6 +571,7 @@ int cmd_surface(int argc, char **argv)
     printf("%s: %d x %d points in %.1f s; loss at the origin %.4f, grid minimum %.4f at (%.3g, %.3g)\n",
            png, g.nx, g.ny, nn_now() - t0, ox, s[0].loss[best], grid_x(&g, (int)(best % g.nx)),
            grid_y(&g, (int)(best / g.nx)));
+    rc = extra_pictures(j, dir, name, &a, &v3, vtk);
 fail:
     for (int t = 0; t < nt; t++) surface_free(&s[t]);
     for (int t = 0; t < opened; t++) probe_model_close(&pm[t]);

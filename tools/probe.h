@@ -106,8 +106,9 @@ typedef struct probe_out {
  * invocation is never replaced: without --name the next free NAME-2,
  * NAME-3, ... is taken and a line says so; with --name it is an error
  * naming --overwrite. argv [argc] is the command's own argument list
- * (argv[0] the command); options in `ignore` (NULL-terminated, each taking
- * a value) change no result and are left out of the comparison. */
+ * (argv[0] the command); options in `ignore` (NULL-terminated, written as
+ * in a usage line: "--vtk" is a flag, "--save-dirs FILE" takes a value)
+ * change no result and are left out of the comparison. */
 int probe_out_open(probe_out *po, const char *cmd, const char *dflt_name,
                    const probe_model *const *pms, int npm, const probe_args *a, int argc,
                    char **argv, const char *const *ignore);

@@ -55,10 +55,14 @@ const char *probe_path(char *buf, const char *dir, const char *name, const char 
     return buf;
 }
 
+/* 0 when o is not in the ignore list, 1 when it is there as a flag
+ * ("--vtk"), 2 when as an option with a value ("--save-dirs FILE"). */
 static int in_list(const char *o, const char *const *list)
 {
-    for (; list && *list; list++)
-        if (!strcmp(o, *list)) return 1;
+    for (; list && *list; list++) {
+        size_t L = strcspn(*list, " ");
+        if (!strncmp(o, *list, L) && !o[L]) return (*list)[L] ? 2 : 1;
+    }
     return 0;
 }
 
@@ -74,10 +78,12 @@ static cJSON *invocation(const char *cmd, const probe_model *const *pms, int npm
     cJSON *args = cJSON_AddArrayToObject(j, "args");
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
-        if (probe_args_takes_value(o) || in_list(o, ignore)) {
+        int ign = in_list(o, ignore);
+        if (probe_args_takes_value(o) || ign == 2) {
             i++;
             continue;
         }
+        if (ign) continue;
         if (!strcmp(o, "--log") || !strcmp(o, "--overwrite")) continue;
         int target = 0;
         for (int k = 0; k < npm; k++)
