@@ -5,16 +5,28 @@
 #include <unistd.h>
 
 #include "probe.h"
+#include "render_kinds.h"
 
 static const char RENDER_USAGE[] =
     "usage: saddle render RESULT.json [--log] [--levels N] [--cmap NAME] [--png FILE] [--overwrite]\n"
     "       saddle render RESULT.json --vtk [--out-file FILE] [--overwrite]\n"
     "\n"
-    "Draws the result a probe saved (surface, slice, interp, plane, pca, critical)\n"
-    "again from its sidecar and .npy files, with other picture options. Writes\n"
-    "RESULT.png when there is none yet, else RESULT-render.png (-render-2, ...):\n"
-    "the probe's own picture is replaced only with --overwrite, or another file\n"
-    "named with --png.\n"
+    "Draws a saved result again, with the command's own drawing, from its sidecar\n"
+    "and the .npy/.csv files beside it; --log, --levels and --cmap apply to the\n"
+    "surface, interp and pca kinds.\n"
+    "Kinds, by the command that wrote the sidecar:\n"
+    "  surface     surface (heatmap) and slice (lines)      NAME.png\n"
+    "  interp      interp (line A -> B) and plane (A, B, C)  NAME.png\n"
+    "  pca         trajectory PCA plane                      NAME.png\n"
+    "  critical    index against loss of the end points      NAME.png\n"
+    "  hessian     spectral density (made with --density)    NAME_density.png\n"
+    "  sharpness   what each measure adds to the loss        NAME.png\n"
+    "  restarts    pairwise barrier matrix (restarts.json)   barriers.png\n"
+    "  toy         every optimizer's paths (run again)       NAME.png\n"
+    "  plot        training curves (plateaus.json, log.csv)  training.png\n"
+    "Writes the command's picture when it is not there, else PICTURE-render.png\n"
+    "(-render-2, ...): the command's own picture is replaced only with\n"
+    "--overwrite, or another file named with --png.\n"
     "\n"
     "--vtk writes a 2-D surface as a VTK structured grid instead (RESULT.vtk, the\n"
     "same naming rule): points (x, y, loss), loss, accuracy and a validity flag as\n"
@@ -52,7 +64,9 @@ int cmd_render(int argc, char **argv)
         return cli_usage_error("render", vtk ? "--vtk writes to --out-file FILE, not --png"
                                              : "--out-file goes with --vtk; a picture takes --png");
     cJSON *j;
+    const render_kind *kind = NULL;
     int rc = probe_json_read(json, &j);
+    if (!rc && !vtk && (rc = render_kind_of(j, json, &kind))) cJSON_Delete(j);
     if (rc) return cli_fail("render", rc);
     char dirbuf[4096], pngbuf[4200];
     snprintf(dirbuf, sizeof dirbuf, "%s", json);
@@ -62,6 +76,8 @@ int cmd_render(int argc, char **argv)
         snprintf(stem, sizeof stem, "%s", json);
         char *dot = strrchr(stem, '.');
         if (dot && !strcmp(dot, ".json")) *dot = 0;
+        /* A picture goes where the command put its own. */
+        if (kind) render_kind_picture(kind, json, stem, sizeof stem);
         const char *ext = vtk ? "vtk" : "png";
         snprintf(pngbuf, sizeof pngbuf, "%s.%s", stem, ext);
         /* The picture the probe drew stays as it was: a redraw gets a name of its own. */
@@ -75,14 +91,17 @@ int cmd_render(int argc, char **argv)
         }
         png = pngbuf;
     }
-    const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(j, "command");
     if (vtk)
         rc = probe_vtk(j, dir, png);
-    else if (cJSON_IsString(cmd) && !strcmp(cmd->valuestring, "critical"))
-        rc = critical_render(j, png);
     else
-        rc = probe_render(j, dir, &a, png);
+        rc = kind->draw(j, dir, &a, png);
     cJSON_Delete(j);
+    /* The drawing functions speak of "sidecar: ..."; here it has a name. */
+    if (rc && !strncmp(nn_errmsg(), "sidecar:", 8)) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", nn_errmsg() + 8);
+        rc = nn_err(rc, "%s:%s", json, why);
+    }
     if (rc) return cli_fail("render", rc);
     printf("%s\n", png);
     return EXIT_OK;

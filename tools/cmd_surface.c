@@ -13,6 +13,7 @@
 #include "../probes/directions.h"
 #include "../probes/hessian.h"
 #include "probe.h"
+#include "render_kinds.h"
 #include "progress.h"
 #include "surface_curvature.h"
 
@@ -540,7 +541,7 @@ int cmd_surface(int argc, char **argv)
     char png[PROBE_PATH_MAX], json[PROBE_PATH_MAX];
     probe_path(png, dir, name, ".png");
     if ((rc = probe_json_write(probe_path(json, dir, name, ".json"), j))) goto fail;
-    if ((rc = probe_render(j, dir, &a, png))) goto fail;
+    if ((rc = render_kind_draw(j, dir, &a, png))) goto fail;
     printf("%s: %d x %d points in %.1f s; loss at the origin %.4f, grid minimum %.4f at (%.3g, %.3g)\n",
            png, g.nx, g.ny, nn_now() - t0, ox, s[0].loss[best], grid_x(&g, (int)(best % g.nx)),
            grid_y(&g, (int)(best / g.nx)));

@@ -1,12 +1,14 @@
 /* libFuzzer target for a probe's JSON sidecar, a file saddle reads back that
- * it wrote itself and a user may hand it edited: `saddle render` redraws a
- * surface, a slice or a critical-point table from it. */
+ * it wrote itself and a user may hand it edited: `saddle render` redraws
+ * every kind of result from it (surfaces, slices, critical points, spectra,
+ * sharpness, barrier matrices, training curves). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../probes/npy.h"
 #include "../../tools/probe.h"
+#include "../../tools/render_kinds.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -35,11 +37,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (j) {
         probe_args a;
         probe_args_defaults(&a);
-        const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(j, "command");
-        if (cJSON_IsString(cmd) && !strcmp(cmd->valuestring, "critical"))
-            (void)critical_render(j, png);
-        else
-            (void)probe_render(j, fuzz_dir(), &a, png);
+        const render_kind *k;
+        /* A toy result is run again, for as long as its options say: time,
+         * not a reader's bug. */
+        if (!render_kind_of(j, "fuzz.json", &k) && strcmp(k->command, "toy"))
+            (void)k->draw(j, fuzz_dir(), &a, png);
         cJSON_Delete(j);
     }
     return 0;
