@@ -13,17 +13,22 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* The arrays a sidecar may name: a 3x3 surface "s" and a 5-point slice "l". */
+/* The arrays a sidecar may name: a 3x3 surface "s", a 5-point slice "l", a
+ * spectral density "d" ([2][5]: eigenvalues, density) and a 2-seed barrier
+ * matrix. */
 static void setup(void)
 {
     static int done;
     if (done) return;
     char path[256];
     double z[9] = {1, 2, 3, 4, 0.5, 6, 7, 8, 9};
-    size_t s2[2] = {3, 3}, s1[1] = {5};
+    double dens[10] = {-1, 0, 1, 2, 3, 1e-3, 0.5, 0.2, 1e-9, 0.01}, bar[4] = {0, 0.25, 0.25, 0};
+    size_t s2[2] = {3, 3}, s1[1] = {5}, sd[2] = {2, 5}, sb[2] = {2, 2};
     if (npy_write_f64(fuzz_path(path, sizeof path, "s.npy"), z, 2, s2) ||
         npy_write_f64(fuzz_path(path, sizeof path, "l.npy"), z, 1, s1) ||
-        npy_write_f64(fuzz_path(path, sizeof path, "l_acc.npy"), z, 1, s1))
+        npy_write_f64(fuzz_path(path, sizeof path, "l_acc.npy"), z, 1, s1) ||
+        npy_write_f64(fuzz_path(path, sizeof path, "d.npy"), dens, 2, sd) ||
+        npy_write_f64(fuzz_path(path, sizeof path, "barriers.npy"), bar, 2, sb))
         abort();
     done = 1;
 }
