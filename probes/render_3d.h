@@ -46,6 +46,7 @@ typedef struct {
     int nmarks;
     const render_path *paths;    /* trajectories [npaths]: on the floor map and on the surface */
     int npaths;
+    const render_target *target; /* format and density; NULL = PNG at 96 dpi */
 } render_3d_opts;
 
 typedef struct {
@@ -79,7 +80,8 @@ int render_3d_order(const render_camera *c, const double *zw, int nx, int ny, do
  * render_image_free); info may be NULL. */
 int render_3d(render_image *im, const double *z, int nx, int ny, double x0, double x1, double y0,
               double y1, const render_3d_opts *o, render_3d_info *info);
-int render_3d_png(const char *path, const double *z, int nx, int ny, double x0, double x1,
+/* Draws and writes path in o->target's format (PNG by default). */
+int render_3d_write(const char *path, const double *z, int nx, int ny, double x0, double x1,
                   double y0, double y1, const render_3d_opts *o, render_3d_info *info);
 
 #endif

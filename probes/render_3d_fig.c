@@ -335,7 +335,7 @@ int render_3d(render_image *im, const double *z, int nx, int ny, double x0, doub
 
     f.W = o->width > 0 ? o->width : 800;
     f.H = o->height > 0 ? o->height : 680;
-    if ((rc = render_image_init(im, f.W, f.H, RGB(255, 255, 255)))) goto fail;
+    if ((rc = render_image_init_as(im, f.W, f.H, RGB(255, 255, 255), o->target))) goto fail;
     f.t = rtheme_for(f.W, f.H);
     f.line = 10 * f.t.tick;
     int titles = rdraw_titles(NULL, o->title, o->subtitle, 0.5 * f.W, f.W, 14, &f.t);
@@ -410,13 +410,13 @@ fail:
     return rc;
 }
 
-int render_3d_png(const char *path, const double *z, int nx, int ny, double x0, double x1,
+int render_3d_write(const char *path, const double *z, int nx, int ny, double x0, double x1,
                   double y0, double y1, const render_3d_opts *o, render_3d_info *info)
 {
     render_image im;
     int rc = render_3d(&im, z, nx, ny, x0, x1, y0, y1, o, info);
     if (rc) return rc;
-    rc = render_png_write(path, &im);
+    rc = render_image_write(path, &im);
     render_image_free(&im);
     return rc;
 }

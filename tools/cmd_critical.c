@@ -17,6 +17,7 @@
 #include "critical_resume.h"
 #include "progress.h"
 #include "probe.h"
+#include "render_kinds.h"
 
 static const char CRITICAL_USAGE[] =
     "usage: saddle critical RUN [options]\n"
@@ -600,17 +601,15 @@ int cmd_critical(int argc, char **argv)
     free(li);
     size_t shape[2] = {(size_t)N, n};
     if ((rc = npy_write_f64(pts, points, 2, shape))) goto fail;
-    char title[300], sub[200];
+    char title[300];
     snprintf(title, sizeof title, "critical points of %s: index against loss", pm.arch);
-    snprintf(sub, sizeof sub, "%d starts: %d critical, %d gradient-flat, %d unconverged", N,
-             ncrit, nflat, N - ncrit - nflat);
     cJSON_AddStringToObject(j, "title", title);
     cJSON_AddNumberToObject(j, "plot_threshold", opt.flat_t);
     cJSON_AddNumberToObject(j, "seconds", nn_now() - t0);
     if ((rc = probe_json_write(json, j))) goto fail;
     char png[PROBE_PATH_MAX];
     probe_out_path(&pout, png, picture_ext(&a.pic));
-    if ((rc = draw(png, &a.pic, res, N, opt.flat_t, opt.t[opt.flat_t], title, sub))) goto fail;
+    if ((rc = render_kind_draw(j, pout.dir, &a, png))) goto fail;
     printf("%s, %s (%.0f s)\n", png, json, nn_now() - t0);
 fail:
     probe_traj_free(names, nsnap);

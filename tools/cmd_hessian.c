@@ -14,6 +14,7 @@
 #include "../probes/render.h"
 #include "probe.h"
 #include "progress.h"
+#include "render_kinds.h"
 #include "shard.h"
 
 static const char HESSIAN_USAGE[] =
@@ -97,6 +98,77 @@ static int parse_int_opt(const char *v, int lo, int hi, int *out)
     if (*end || end == v || x < lo || x > hi) return -1;
     *out = (int)x;
     return 0;
+}
+
+/* The spectral density on a log axis (the bulk near 0 and the outliers both
+ * show), the top Ritz values and lambda_min marked: from the sidecar and
+ * NAME_density.npy, so `saddle render` draws what the command drew. */
+int hessian_draw(const cJSON *j, const char *dir, const probe_args *a, const char *png)
+{
+    const cJSON *dj = cJSON_GetObjectItemCaseSensitive(j, "density");
+    const cJSON *top = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "lanczos"), "top");
+    const cJSON *ck = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "checkpoints"), 0);
+    const cJSON *t1 = cJSON_GetArrayItem(
+        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(dj, "index"), "thresholds"), 1);
+    if (!dj)
+        return nn_err(NN_EINVAL, "sidecar: no spectral density (hessian ran without --density), so no "
+                      "picture; its eigenvalues are numbers, in the file");
+    const char *file = sidecar_str(dj, "file"), *mat = sidecar_str(j, "matrix");
+    const char *arch = sidecar_str(ck, "arch"), *split = sidecar_str(j, "data.split");
+    double lmin, runs, steps, sigma, examples, index;
+    int rc = NN_OK;
+    if (!file || !mat || !arch || !split || cJSON_GetArraySize(top) < 1)
+        return nn_err(NN_EFORMAT, "sidecar: no density.file, matrix, checkpoint arch, data.split or "
+                      "lanczos.top");
+    if ((rc = sidecar_num(j, "lanczos.lambda_min", NULL, &lmin)) ||
+        (rc = sidecar_num(dj, "runs", "in density", &runs)) ||
+        (rc = sidecar_num(dj, "steps", "in density", &steps)) ||
+        (rc = sidecar_num(dj, "sigma", "in density", &sigma)) ||
+        (rc = sidecar_num(j, "data.examples", NULL, &examples)) ||
+        (rc = sidecar_num(t1, "index", "in density.index.thresholds[1]", &index)))
+        return rc;
+    size_t shape[2] = {2, 0};
+    double *arr = NULL, *dv = NULL;
+    if ((rc = sidecar_npy(dir, file, 2, shape, &arr))) return rc;
+    int ngrid = shape[1] > INT_MAX ? INT_MAX : (int)shape[1];
+    const double floor_d = 1e-7;
+    if (!(dv = malloc((size_t)ngrid * sizeof *dv))) {
+        free(arr);
+        return nn_err(NN_ENOMEM, "hessian: out of memory");
+    }
+    for (int i = 0; i < ngrid; i++) dv[i] = arr[ngrid + i] > floor_d ? arr[ngrid + i] : floor_d;
+    render_series s = {arr, dv, ngrid, "SLQ density", 0, 0, 0, 0, 0};
+    render_refline refs[8];
+    int nr = 0;
+    for (const cJSON *e = top->child; e && nr < 6; e = e->next)
+        if (cJSON_IsNumber(e) && isfinite(e->valuedouble)) {
+            refs[nr] = (render_refline){1, e->valuedouble, nr == 0 ? "λ_{max}" : NULL, 0,
+                                        RENDER_HEX(0xd55e00)};
+            nr++;
+        }
+    refs[nr] = (render_refline){1, lmin, "λ_{min}", 0, RENDER_HEX(0x0072b2)};
+    render_lineplot_opts lo;
+    memset(&lo, 0, sizeof lo);
+    char title[300], sub[300];
+    snprintf(title, sizeof title, "%s spectral density: %s", mat, arch);
+    snprintf(sub, sizeof sub, "SLQ, %.0f runs x %.0f steps, σ %.3g; %.0f %s examples; "
+             "index %.2g (below -10^{-4} λ_{max})", runs, steps, sigma, examples, split, index);
+    lo.title = title;
+    lo.subtitle = sub;
+    lo.xlabel = "eigenvalue";
+    lo.ylabel = "density (log)";
+    lo.logy = 1;
+    lo.series = &s;
+    lo.nseries = 1;
+    lo.refs = refs;
+    lo.nrefs = nr + 1;
+    lo.no_legend = 1;
+    picture_lineplot(&a->pic, &lo);
+    render_target tg = picture_target(&a->pic);
+    rc = render_lineplot_write(png, &tg, &lo, NULL);
+    free(dv);
+    free(arr);
+    return rc;
 }
 
 int cmd_hessian(int argc, char **argv)
@@ -321,44 +393,7 @@ int cmd_hessian(int argc, char **argv)
         rc = npy_write_f64(probe_path(fp, dir, f, ".npy"), arr, 2, shape);
         free(arr);
         if (rc) goto fail;
-        /* Log density axis: the bulk near 0 and the outliers both show. */
-        double floor_d = 1e-7;
-        double *dv = malloc((size_t)dens.ngrid * sizeof *dv);
-        if (!dv) {
-            rc = nn_err(NN_ENOMEM, "hessian: out of memory");
-            goto fail;
-        }
-        for (int i = 0; i < dens.ngrid; i++) dv[i] = dens.density[i] > floor_d ? dens.density[i] : floor_d;
-        render_series s = {dens.grid, dv, dens.ngrid, "SLQ density", 0, 0, 0, 0, 0};
-        render_refline refs[8];
-        char labels[8][32];
-        int nr = eig.k < 6 ? eig.k : 6;
-        for (int i = 0; i < nr; i++) {
-            snprintf(labels[i], sizeof labels[i], i == 0 ? "λ_{max}" : "");
-            refs[i] = (render_refline){1, eig.eval[i], i == 0 ? labels[i] : NULL, 0, RENDER_HEX(0xd55e00)};
-        }
-        refs[nr] = (render_refline){1, eig.lmin, "lambda_min", 0, RENDER_HEX(0x0072b2)};
-        render_lineplot_opts lo2;
-        memset(&lo2, 0, sizeof lo2);
-        char title[300], sub[300];
-        snprintf(title, sizeof title, "%s spectral density: %s", mat, pm.arch);
-        snprintf(sub, sizeof sub, "SLQ, %d runs x %d steps, σ %.3g; %zu %s examples; "
-                 "index %.2g (below -10^{-4} λ_{max})", dens.nrun, dens.m, dens.sigma, pd.k, a.split,
-                 dens.index[1].index);
-        lo2.title = title;
-        lo2.subtitle = sub;
-        lo2.xlabel = "eigenvalue";
-        lo2.ylabel = "density (log)";
-        lo2.logy = 1;
-        lo2.series = &s;
-        lo2.nseries = 1;
-        lo2.refs = refs;
-        lo2.nrefs = nr + 1;
-        lo2.no_legend = 1;
-        picture_lineplot(&a.pic, &lo2);
-        render_target tg = picture_target(&a.pic);
-        rc = render_lineplot_write(probe_path(fp, dir, f, picture_ext(&a.pic)), &tg, &lo2, NULL);
-        free(dv);
+        rc = render_kind_draw(j, dir, &a, probe_path(fp, dir, f, picture_ext(&a.pic)));
         if (rc) goto fail;
         printf("  density: %d runs x %d steps (%d HVPs), trace ~ %.6g -> %s\n", dens.nrun, dens.m,
                dens.hvps, dens.moment1 * (double)pm.m.n, fp);

@@ -11,6 +11,7 @@
 #include "../nn/pool.h"
 #include "../probes/pca.h"
 #include "probe.h"
+#include "render_kinds.h"
 #include "progress.h"
 
 static const char PCA_USAGE[] =
@@ -202,7 +203,7 @@ int cmd_pca(int argc, char **argv)
     char png[PROBE_PATH_MAX], json[PROBE_PATH_MAX];
     if ((rc = probe_json_write(probe_out_path(&pout, json, ".json"), j))) goto fail;
     probe_out_path(&pout, png, picture_ext(&a.pic));
-    if ((rc = probe_render(j, dir, &a, png))) goto fail;
+    if ((rc = render_kind_draw(j, dir, &a, png))) goto fail;
     printf("%s: %d snapshots, PC1 %.1f%% + PC2 %.1f%% of the variance; snapshots lie up to %.3g from "
            "the plane; their true loss differs from the surface's there by up to %.3g\n",
            png, m, 100 * pr.var_ratio[0], 100 * pr.var_ratio[1],

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../datasets/fileio.h"
 #include "../nn/optim.h"
@@ -16,6 +17,7 @@
 #include "cli.h"
 #include "picture.h"
 #include "probe.h"
+#include "render_kinds.h"
 #include "runlog.h"
 
 static const char PLOT_USAGE[] =
@@ -47,6 +49,12 @@ static const char PLOT_USAGE[] =
     "  --plateau-window F   window length, fraction of the run's steps in (0, 1]\n"
     "                       (default 0.1)\n"
     "pictures (.svg or .pdf instead of .png with --format):\n";
+
+/* The title of both pictures, from the run's directory as given. */
+static void training_title(char *buf, size_t len, const char *run, const run_log *L)
+{
+    snprintf(buf, len, "%.250s: training loss and accuracy", run);
+}
 
 static int plot_training(const char *png, const picture_args *pic, const run_log *L,
                          const char *title, const plateau *pl, int npl, const plateau_tail *tail)
@@ -167,6 +175,7 @@ static int plateaus_json(const char *path, const char *log, int rows, int has_gr
         cJSON_Delete(arr);
         return nn_err(NN_ENOMEM, "%s: out of memory", path);
     }
+    cJSON_AddStringToObject(j, "command", "plot");
     cJSON_AddStringToObject(j, "log", log);
     cJSON_AddNumberToObject(j, "rows", rows);
     cJSON_AddBoolToObject(j, "grad_norm_column", has_grad);
@@ -321,6 +330,53 @@ done:
     return rc;
 }
 
+/* training.png again from plateaus.json: the plateaus and the converged
+ * tail it lists, over the curves of the log.csv it names (or, moved, the
+ * one of the run it sits in, DIR/../log.csv), which must still have the
+ * rows they were found in. */
+int plot_draw(const cJSON *j, const char *dir, const probe_args *a, const char *png)
+{
+    const char *log = sidecar_str(j, "log");
+    const cJSON *arr = cJSON_GetObjectItemCaseSensitive(j, "plateaus");
+    const cJSON *conv = cJSON_GetObjectItemCaseSensitive(j, "converged");
+    char path[4200], run[4200], title[300];
+    double rows;
+    int rc, npl = cJSON_GetArraySize(arr);
+    if (!log || !cJSON_IsArray(arr)) return nn_err(NN_EFORMAT, "sidecar: no 'log' or 'plateaus'");
+    if ((rc = sidecar_num(j, "rows", NULL, &rows))) return rc;
+    snprintf(path, sizeof path, "%s", log);
+    if (access(path, F_OK) != 0) snprintf(path, sizeof path, "%s/../log.csv", dir);
+    if (access(path, F_OK) != 0)
+        return nn_err(NN_EIO, "%s: no such file (nor %s/../log.csv): the log the plateaus were found "
+                      "in", log, dir);
+    /* The title names the run as the command did: the log's path less /log.csv. */
+    size_t n = strlen(path);
+    snprintf(run, sizeof run, "%.*s", n > 8 && !strcmp(path + n - 8, "/log.csv") ? (int)n - 8 : (int)n, path);
+    run_log L;
+    if ((rc = run_log_read(path, &L))) return rc;
+    plateau *pl = calloc((size_t)npl + 1, sizeof *pl);
+    plateau_tail tail = {0};
+    if (!pl) rc = nn_err(NN_ENOMEM, "plot: out of memory");
+    else if (L.nrows != rows)
+        rc = nn_err(NN_EINVAL, "%s: %d rows, the plateaus were found in %.0f (`saddle plot` finds them "
+                    "again)", path, L.nrows, rows);
+    else if (run_log_col(&L, "step") < 0 || run_log_col(&L, "train_loss") < 0)
+        rc = nn_err(NN_EFORMAT, "%s: no step or train_loss column", path);
+    int k = 0;
+    for (const cJSON *e = arr->child; !rc && e; e = e->next, k++)
+        if (!(rc = sidecar_num(e, "start_step", "of a plateau", &pl[k].start_step)))
+            rc = sidecar_num(e, "end_step", "of a plateau", &pl[k].end_step);
+    if (!rc && cJSON_IsObject(conv)) {
+        tail.found = 1;
+        rc = sidecar_num(conv, "start_step", "of the converged tail", &tail.start_step);
+    }
+    training_title(title, sizeof title, run, &L);
+    if (!rc) rc = plot_training(png, &a->pic, &L, title, pl, npl, &tail);
+    free(pl);
+    run_log_free(&L);
+    return rc;
+}
+
 /* A number from argv[i + 1] in [lo, hi] for option a. */
 static int opt_num(int argc, char **argv, int *i, double lo, double hi, int lo_open, double *out)
 {
@@ -389,9 +445,9 @@ int cmd_plot(int argc, char **argv)
     if (!out) strncat(dir, "/probes", sizeof dir - strlen(dir) - 1);
     if ((rc = file_mkdirs(dir))) goto fail;
     if ((rc = find_plateaus(path, &L, &po, &pl, &npl, &tail, &has_grad))) goto fail;
-    snprintf(title, sizeof title, "%s: training loss and accuracy", run);
+    training_title(title, sizeof title, run, &L);
     snprintf(png, sizeof png, "%s/training%s", dir, picture_ext(&pic));
-    if ((rc = plot_training(png, &pic, &L, pic.title ? pic.title : title, pl, npl, &tail))) goto fail;
+    if ((rc = plot_training(png, &pic, &L, title, pl, npl, &tail))) goto fail;
     printf("%s\n", png);
     size_t cs = (size_t)run_log_col(&L, "step"), last = (size_t)(L.nrows ? L.nrows - 1 : 0);
     double last_step = L.nrows ? L.v[last * (size_t)L.ncols + cs] : 0;

@@ -6,6 +6,7 @@
 
 #include "probe.h"
 #include "probe_3d.h"
+#include "render_kinds.h"
 
 static const char RENDER_USAGE[] =
     "usage: saddle render RESULT.json [--log] [--levels N] [--cmap NAME] [--format png|svg|pdf]\n"
@@ -14,12 +15,23 @@ static const char RENDER_USAGE[] =
     "       saddle render RESULT.json --vtk [--out-file FILE] [--overwrite]\n"
     "       saddle render RESULT.json --3d [--azim DEG] [--elev DEG] [--zmax Z] [--log] [--png FILE]\n"
     "\n"
-    "Draws the result a probe saved (surface, slice, interp, plane, pca, critical)\n"
-    "again from its sidecar and .npy files, with other picture options. Writes\n"
-    "RESULT.png (.svg, .pdf with --format) when there is none yet, else\n"
-    "RESULT-render.png (-render-2, ...): the probe's own picture is replaced only\n"
-    "with --overwrite, or another file named with --png (FILE.svg or FILE.pdf is\n"
-    "drawn in that format).\n"
+    "Draws a saved result again, with the command's own drawing, from its sidecar\n"
+    "and the .npy/.csv files beside it; --log, --levels and --cmap apply to the\n"
+    "surface, interp and pca kinds.\n"
+    "Kinds, by the command that wrote the sidecar:\n"
+    "  surface     surface (heatmap) and slice (lines)      NAME.png\n"
+    "  interp      interp (line A -> B) and plane (A, B, C)  NAME.png\n"
+    "  pca         trajectory PCA plane                      NAME.png\n"
+    "  critical    index against loss of the end points      NAME.png\n"
+    "  hessian     spectral density (made with --density)    NAME_density.png\n"
+    "  sharpness   what each measure adds to the loss        NAME.png\n"
+    "  restarts    pairwise barrier matrix (restarts.json)   barriers.png\n"
+    "  toy         every optimizer's paths (run again)       NAME.png\n"
+    "  plot        training curves (plateaus.json, log.csv)  training.png\n"
+    "Writes the command's picture when it is not there, else PICTURE-render.png\n"
+    "(-render-2, ...): the command's own picture is replaced only with\n"
+    "--overwrite, or another file named with --png. --format svg or pdf draws\n"
+    "PICTURE.svg or .pdf instead, as does --png FILE.svg or FILE.pdf.\n"
     "\n"
     "--vtk writes a 2-D surface as a VTK structured grid instead (RESULT.vtk, the\n"
     "same naming rule): points (x, y, loss), loss, accuracy and a validity flag as\n"
@@ -70,7 +82,9 @@ int cmd_render(int argc, char **argv)
         return cli_usage_error("render", vtk ? "--vtk writes to --out-file FILE, not --png"
                                              : "--out-file goes with --vtk; a picture takes --png");
     cJSON *j;
+    const render_kind *kind = NULL;
     int rc = probe_json_read(json, &j);
+    if (!rc && !vtk && (rc = render_kind_of(j, json, &kind))) cJSON_Delete(j);
     if (rc) return cli_fail("render", rc);
     char dirbuf[4096], pngbuf[4200];
     snprintf(dirbuf, sizeof dirbuf, "%s", json);
@@ -80,6 +94,8 @@ int cmd_render(int argc, char **argv)
         snprintf(stem, sizeof stem, "%s", json);
         char *dot = strrchr(stem, '.');
         if (dot && !strcmp(dot, ".json")) *dot = 0;
+        /* A picture goes where the command put its own. */
+        if (kind) render_kind_picture(kind, json, stem, sizeof stem);
         if (v3.on && strlen(stem) + 3 < sizeof stem) strcat(stem, "_3d");
         const char *ext = vtk ? "vtk" : picture_ext(&a.pic) + 1;
         snprintf(pngbuf, sizeof pngbuf, "%s.%s", stem, ext);
@@ -98,19 +114,20 @@ int cmd_render(int argc, char **argv)
     size_t pl = strlen(png);
     if (!vtk && file_opt && pl > 4 && a.pic.format == RENDER_PNG)
         for (int f = RENDER_SVG; f < RENDER_FORMAT_COUNT; f++)
-            if (!strcmp(png + pl - 4, ".svg") + !strcmp(png + pl - 4, ".pdf") &&
-                !strcmp(png + pl - 3, render_format_ext(f)))
-                a.pic.format = f;
-    const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(j, "command");
+            if (png[pl - 4] == '.' && !strcmp(png + pl - 3, render_format_ext(f))) a.pic.format = f;
     if (vtk)
         rc = probe_vtk(j, dir, png);
     else if (v3.on)
         rc = probe_render_3d(j, dir, &a, &v3, png);
-    else if (cJSON_IsString(cmd) && !strcmp(cmd->valuestring, "critical"))
-        rc = critical_render(j, &a.pic, png);
     else
-        rc = probe_render(j, dir, &a, png);
+        rc = kind->draw(j, dir, &a, png);
     cJSON_Delete(j);
+    /* The drawing functions speak of "sidecar: ..."; here it has a name. */
+    if (rc && !strncmp(nn_errmsg(), "sidecar:", 8)) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", nn_errmsg() + 8);
+        rc = nn_err(rc, "%s:%s", json, why);
+    }
     if (rc) return cli_fail("render", rc);
     printf("%s\n", png);
     return EXIT_OK;

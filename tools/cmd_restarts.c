@@ -17,6 +17,7 @@
 #include "picture.h"
 #include "probe.h"
 #include "progress.h"
+#include "render_kinds.h"
 
 #define RESTARTS_MAX_SEEDS 64
 #define RESTARTS_MAX_SETS 64
@@ -376,6 +377,33 @@ static int draw_matrix(const char *path, const picture_args *pic, const double *
     return rc;
 }
 
+/* The barrier matrix as the command drew it, from the sidecar (config,
+ * seeds, grid, examples) and DIR/barriers.npy. */
+int restarts_draw(const cJSON *j, const char *dir, const probe_args *a, const char *png)
+{
+    double seeds, grid;
+    const char *cfg = sidecar_str(j, "options.config");
+    int rc;
+    if (!cfg) return nn_err(NN_EFORMAT, "sidecar: no options.config");
+    if ((rc = sidecar_num(j, "options.seeds", NULL, &seeds)) ||
+        (rc = sidecar_num(j, "options.grid", NULL, &grid)))
+        return rc;
+    if (!(seeds >= 1 && seeds <= RESTARTS_MAX_SEEDS))
+        return nn_err(NN_EFORMAT, "sidecar: options.seeds %g is not in 1..%d", seeds, RESTARTS_MAX_SEEDS);
+    int N = (int)seeds;
+    size_t shape[2] = {(size_t)N, (size_t)N};
+    double *bar;
+    if ((rc = sidecar_npy(dir, "barriers", 2, shape, &bar))) return rc;
+    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "data"), "examples");
+    char sub[400], title[200];
+    snprintf(sub, sizeof sub, "max loss on the line between two seeds minus the higher end; "
+             "%.0f train examples, %.0f points", cJSON_IsNumber(ex) ? ex->valuedouble : 0.0, grid);
+    snprintf(title, sizeof title, "restarts of %.150s: pairwise barriers", cfg);
+    rc = draw_matrix(png, &a->pic, bar, N, title, sub);
+    free(bar);
+    return rc;
+}
+
 static void spread(const seed_metrics *sm, int N, size_t off, double out[4])
 {
     double s = 0, s2 = 0, lo = INFINITY, hi = -INFINITY;
@@ -457,18 +485,6 @@ int cmd_restarts(int argc, char **argv)
         rc = cli_fail("restarts", rc);
         goto done;
     }
-    const cJSON *data = cJSON_GetObjectItemCaseSensitive(j, "data");
-    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(data, "examples");
-    char sub[400];
-    snprintf(sub, sizeof sub, "max loss on the line between two seeds minus the higher end; "
-             "%.0f train examples, %d points", cJSON_IsNumber(ex) ? ex->valuedouble : 0.0, o.grid);
-    char title[200];
-    snprintf(title, sizeof title, "restarts of %.150s: pairwise barriers", o.cfg);
-    if ((rc = draw_matrix(png, &o.pic, bar, N, title, sub))) {
-        rc = cli_fail("restarts", rc);
-        goto done;
-    }
-
     cJSON *opt = cJSON_AddObjectToObject(j, "options");
     cJSON_AddStringToObject(opt, "config", o.cfg);
     cJSON_AddNumberToObject(opt, "seeds", N);
@@ -515,6 +531,13 @@ int cmd_restarts(int argc, char **argv)
     }
     cJSON_AddStringToObject(j, "barrier_alpha_note", "[i][j]: where the maximum lies, alpha from seed i to seed j");
     cJSON_AddNumberToObject(j, "wall_seconds", nn_now() - t0);
+    probe_args pa;
+    probe_args_defaults(&pa);
+    pa.pic = o.pic;
+    if ((rc = render_kind_draw(j, o.out, &pa, png))) {
+        rc = cli_fail("restarts", rc);
+        goto done;
+    }
     if ((rc = probe_json_write(json, j))) {
         rc = cli_fail("restarts", rc);
         goto done;
@@ -524,6 +547,7 @@ int cmd_restarts(int argc, char **argv)
     printf("%-11s %10s %10s %10s %10s\n", "", "mean", "std", "min", "max");
     for (int m = 0; m < 4; m++)
         printf("%-11s %10.4f %10.4f %10.4f %10.4f\n", NAMES[m], st[m][0], st[m][1], st[m][2], st[m][3]);
+    const cJSON *ex = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "data"), "examples");
     printf("barriers (loss on %s):\n%6s", cJSON_IsNumber(ex) ? "the seeded train subset" : "train", "seed");
     for (int k = 0; k < N; k++) printf(" %8d", k + 1);
     putchar('\n');

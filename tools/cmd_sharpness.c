@@ -9,16 +9,19 @@
 #include <string.h>
 
 #include "../nn/pool.h"
+#include "../probes/render.h"
 #include "../probes/sharpness.h"
 #include "probe.h"
 #include "progress.h"
+#include "render_kinds.h"
 #include "shard.h"
 
 static const char SHARPNESS_USAGE[] =
     "usage: saddle sharpness TARGET [options]\n"
     "\n"
     "Prints a table of sharpness measures at a run's final weights (or a checkpoint)\n"
-    "and writes NAME.json (default sharpness).\n"
+    "and writes NAME.json (default sharpness) and NAME.png: what each measure adds\n"
+    "to the loss.\n"
     "\n"
     "options:\n"
     "  --eps E        box half-width of the epsilon-sharpness (default 1e-3)\n"
@@ -95,6 +98,101 @@ static void meter_measure(eval_meter *m, int k, const char *fmt, double x, const
     progress_phase(&m->pg, 0, "sharpness %d/%d: %s", k, SHARP_MEASURES, what);
 }
 
+/* The six measures as the loss each perturbation adds to L(theta) (the
+ * eps-sharpness's percent read back from its max_loss), the average cases
+ * with their standard error: from the sidecar alone, so `saddle render`
+ * draws what the command drew. A log axis when every increase is positive. */
+int sharpness_draw(const cJSON *j, const char *dir, const probe_args *a, const char *png)
+{
+    static const char *const keys[6] = {"eps_sharpness.full", "eps_sharpness.subspace",
+                                        "worst_l2_raw", "worst_l2_filter", "average_raw",
+                                        "average_filter"};
+    double f0, eps, examples, v[6], se[6] = {0}, scale[6], dim = 0;
+    const char *arch = sidecar_str(cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "checkpoints"), 0), "arch");
+    const char *split = sidecar_str(j, "data.split");
+    int rc;
+    if (!arch || !split) return nn_err(NN_EFORMAT, "sidecar: no checkpoint arch or data.split");
+    if ((rc = sidecar_num(j, "loss", NULL, &f0)) || (rc = sidecar_num(j, "eps_sharpness.eps", NULL, &eps)) ||
+        (rc = sidecar_num(j, "eps_sharpness.subspace.dim", NULL, &dim)) ||
+        (rc = sidecar_num(j, "data.examples", NULL, &examples)))
+        return rc;
+    for (int k = 0; k < 6; k++) {
+        char key[64];
+        snprintf(key, sizeof key, "%s.%s", keys[k], k < 2 ? "max_loss" : "sharpness");
+        if ((rc = sidecar_num(j, key, NULL, &v[k]))) return rc;
+        if (k < 2) v[k] -= f0;
+        snprintf(key, sizeof key, "%s.%s", keys[k], k < 2 ? "phi" : k < 4 ? "rho" : "sigma");
+        if ((rc = sidecar_num(j, key, NULL, &scale[k]))) return rc;
+        snprintf(key, sizeof key, "%s.stderr", keys[k]);
+        if (k >= 4 && (rc = sidecar_num(j, key, NULL, &se[k]))) return rc;
+    }
+    int logy = 1;
+    for (int k = 0; k < 6; k++) logy &= v[k] > 0 && isfinite(v[k]);
+    char label[6][96];
+    snprintf(label[0], sizeof label[0], "1 eps-sharpness, full space, eps %g: %.3g%%", eps, scale[0]);
+    snprintf(label[1], sizeof label[1], "2 eps-sharpness, subspace p = %.0f: %.3g%%", dim, scale[1]);
+    for (int k = 2; k < 6; k++)
+        snprintf(label[k], sizeof label[k], "%d %s %s %g, %s%s", k + 1,
+                 k < 4 ? "worst case, L2 ball" : "mean under noise", k < 4 ? "rho" : "sigma",
+                 scale[k], k % 2 ? "filter-normalized" : "raw", k < 4 ? "" : " (+- se)");
+    double x[6], bx[4], by[4];
+    render_series s[8];
+    int ns = 0;
+    for (int k = 0; k < 6; k++) {
+        x[k] = k + 1;
+        render_rgb c = render_palette(k);
+        uint32_t hex = RENDER_HEX(((uint32_t)c.r << 16) | ((uint32_t)c.g << 8) | c.b);
+        s[ns++] = (render_series){&x[k], &v[k], 1, label[k], hex, 0, RENDER_MARK_DOT, 0, 3};
+        if (k >= 4) {
+            double *ex = &bx[2 * (k - 4)], *ey = &by[2 * (k - 4)];
+            ex[0] = ex[1] = x[k];
+            ey[0] = v[k] - se[k];
+            ey[1] = v[k] + se[k];
+            s[ns++] = (render_series){ex, ey, 2, NULL, hex, 0, 0, 0, 2};
+        }
+    }
+    /* The legend needs the top half of the frame: the values keep the bottom. */
+    double lo = INFINITY, hi = -INFINITY;
+    for (int k = 0; k < 6; k++) {
+        double l = v[k] - se[k], h = v[k] + se[k];
+        if (isfinite(l) && (!logy || l > 0)) lo = fmin(lo, l);
+        if (isfinite(h)) hi = fmax(hi, h);
+    }
+    if (logy && isfinite(lo) && isfinite(hi)) {
+        double r = fmax(log10(hi / lo), 1);
+        lo /= pow(10, 0.1 * r);
+        hi *= pow(10, 1.2 * r);
+    } else if (isfinite(lo) && isfinite(hi)) {
+        double r = hi > lo ? hi - lo : fmax(fabs(hi), 1e-6);
+        lo = fmin(lo - 0.1 * r, 0);
+        hi += 1.2 * r;
+    }
+    render_refline zero = {0, 0.0, NULL, 0, 0};
+    render_lineplot_opts o;
+    memset(&o, 0, sizeof o);
+    char title[300], sub[300];
+    snprintf(title, sizeof title, "sharpness of %s: what each perturbation adds to the loss", arch);
+    snprintf(sub, sizeof sub, "L(θ) = %.4g on %.0f %s examples; each measure's largest or mean "
+             "loss minus L(θ)", f0, examples, split);
+    o.title = title;
+    o.subtitle = sub;
+    o.xlabel = "measure (numbered as in the legend)";
+    o.ylabel = logy ? "loss increase (log)" : "loss increase";
+    o.logy = logy;
+    o.xmin = 0.5;
+    o.xmax = 6.5;
+    o.width = 900;
+    o.height = 600;
+    if (lo < hi) o.ymin = lo, o.ymax = hi;
+    o.series = s;
+    o.nseries = ns;
+    o.refs = logy ? NULL : &zero;
+    o.nrefs = !logy;
+    picture_lineplot(&a->pic, &o);
+    render_target tg = picture_target(&a->pic);
+    return render_lineplot_write(png, &tg, &o, NULL);
+}
+
 int cmd_sharpness(int argc, char **argv)
 {
     probe_args a;
@@ -105,8 +203,12 @@ int cmd_sharpness(int argc, char **argv)
     double eps = 1e-3, rho = 0.05, sigma = 0.01, p = 100, iters = 0, samples = 20;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
-        int r = probe_args_parse("sharpness", SHARPNESS_USAGE, argc, argv, &i, &a);
-        if (r == PROBE_HELP) return EXIT_OK;
+        int r = picture_args_parse("sharpness", argc, argv, &i, &a.pic);
+        if (!r) r = probe_args_parse("sharpness", SHARPNESS_USAGE, argc, argv, &i, &a);
+        if (r == PROBE_HELP) {
+            picture_args_help();
+            return EXIT_OK;
+        }
         if (r < 0) return EXIT_USAGE;
         if (r) continue;
         if (!strcmp(o, "--eps") || !strcmp(o, "--rho") || !strcmp(o, "--sigma") ||
@@ -239,9 +341,10 @@ int cmd_sharpness(int argc, char **argv)
         cJSON_AddNumberToObject(x, "samples", av[s].samples);
     }
     cJSON_AddNumberToObject(j, "wall_seconds", nn_now() - t0);
-    char json[PROBE_PATH_MAX];
+    char json[PROBE_PATH_MAX], png[PROBE_PATH_MAX];
     rc = probe_json_write(probe_out_path(&pout, json, ".json"), j);
-    if (!rc) printf("  %s (%.1f s)\n", json, nn_now() - t0);
+    if (!rc) rc = render_kind_draw(j, pout.dir, &a, probe_out_path(&pout, png, picture_ext(&a.pic)));
+    if (!rc) printf("  %s, %s (%.1f s)\n", json, png, nn_now() - t0);
 fail:
     progress_end(&meter.pg); /* a failure starts its own line */
     nnobj_free(&ctx);

@@ -14,6 +14,7 @@
 #include "../probes/hessian.h"
 #include "probe.h"
 #include "probe_3d.h"
+#include "render_kinds.h"
 #include "progress.h"
 #include "surface_curvature.h"
 
@@ -231,7 +232,9 @@ static int extra_pictures(const cJSON *j, const char *dir, const char *name, con
 {
     char p[PROBE_PATH_MAX];
     int rc = NN_OK;
-    if (v3->on && !(rc = probe_render_3d(j, dir, a, v3, probe_path(p, dir, name, "_3d.png"))))
+    char ext[16];
+    snprintf(ext, sizeof ext, "_3d%s", picture_ext(&a->pic));
+    if (v3->on && !(rc = probe_render_3d(j, dir, a, v3, probe_path(p, dir, name, ext))))
         printf("%s\n", p);
     if (!rc && vtk && !(rc = probe_vtk(j, dir, probe_path(p, dir, name, ".vtk")))) printf("%s\n", p);
     return rc;
@@ -567,7 +570,7 @@ int cmd_surface(int argc, char **argv)
     char png[PROBE_PATH_MAX], json[PROBE_PATH_MAX];
     probe_path(png, dir, name, picture_ext(&a.pic));
     if ((rc = probe_json_write(probe_path(json, dir, name, ".json"), j))) goto fail;
-    if ((rc = probe_render(j, dir, &a, png))) goto fail;
+    if ((rc = render_kind_draw(j, dir, &a, png))) goto fail;
     printf("%s: %d x %d points in %.1f s; loss at the origin %.4f, grid minimum %.4f at (%.3g, %.3g)\n",
            png, g.nx, g.ny, nn_now() - t0, ox, s[0].loss[best], grid_x(&g, (int)(best % g.nx)),
            grid_y(&g, (int)(best / g.nx)));

@@ -2,6 +2,7 @@
  * seeded starts; paths over the heatmap with the known critical points, a
  * sidecar, and a summary naming where each path ended. */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "../probes/toysurf.h"
 #include "probe.h"
 #include "progress.h"
+#include "render_kinds.h"
 
 static const char TOY_USAGE[] =
     "usage: saddle toy --surface NAME [--opt sgd,momentum,adam] [--starts 8] [--steps N]\n"
@@ -245,6 +247,131 @@ fail:
     return rc;
 }
 
+/* The seeded starting points, inside the box with a 10% margin so paths
+ * start on the drawn surface and away from its edge, and every optimizer's
+ * path from each: startxy [starts][2], paths [nopt][starts]. */
+static int run_paths(const toy_surface *s, const toy_opt *opts, int nopt, int starts, int steps,
+                     unsigned long long seed, double *startxy, toy_path *paths)
+{
+    objective obj;
+    toy_objective(s, &obj);
+    for (int j = 0; j < starts; j++) {
+        double u = rng_uniform(seed, 0x7079, 2 * (uint64_t)j);
+        double w = rng_uniform(seed, 0x7079, 2 * (uint64_t)j + 1);
+        startxy[2 * j] = s->x0 + (0.1 + 0.8 * u) * (s->x1 - s->x0);
+        startxy[2 * j + 1] = s->y0 + (0.1 + 0.8 * w) * (s->y1 - s->y0);
+    }
+    int rc = NN_OK;
+    progress pg;
+    progress_begin(&pg, (size_t)nopt * starts, "toy: %d paths of %d steps", nopt * starts, steps);
+    for (int oi = 0; oi < nopt && !rc; oi++)
+        for (int k = 0; k < starts && !rc; k++)
+            if (!(rc = run_path(s, &obj, &opts[oi], steps, startxy[2 * k], startxy[2 * k + 1],
+                                &paths[oi * starts + k])))
+                progress_update(&pg, (size_t)oi * starts + k + 1);
+    progress_end(&pg);
+    return rc;
+}
+
+/* f on the TOY_GRID x TOY_GRID grid of the box, z [TOY_GRID][TOY_GRID].
+ * Surfaces with a floor are drawn as log10(f - fmin + c): the basins'
+ * detail lives decades below the walls. */
+static void field(const toy_surface *s, double *z, char *zlabel, size_t len)
+{
+    double fmin = toy_fmin(s), off = 0;
+    for (int r = 0; r < TOY_GRID; r++)
+        for (int c = 0; c < TOY_GRID; c++)
+            z[(size_t)r * TOY_GRID + c] =
+                s->f(s->x0 + c * (s->x1 - s->x0) / (TOY_GRID - 1),
+                     s->y0 + r * (s->y1 - s->y0) / (TOY_GRID - 1), NULL, NULL);
+    if (s->log_scale) {
+        off = fmin == 0 ? 1e-3 : 1e-2;
+        for (size_t q = 0; q < (size_t)TOY_GRID * TOY_GRID; q++) z[q] += off - fmin;
+        if (fmin != 0) snprintf(zlabel, len, "f - (%.4g) + %g", fmin, off);
+        else snprintf(zlabel, len, "f + %g", off);
+    } else snprintf(zlabel, len, "f");
+}
+
+/* x as cJSON printed it (15 digits when they read back within an epsilon)
+ * against y as computed. */
+static int same_printed(double x, double y)
+{
+    return fabs(x - y) <= 4 * DBL_EPSILON * fmax(fabs(x), fabs(y));
+}
+
+/* The picture of every optimizer, from the sidecar: the paths are not
+ * stored but are a function of its options, so they are run again (in
+ * milliseconds) and must end where the sidecar says they did. */
+int toy_draw(const cJSON *j, const char *dir, const probe_args *a, const char *png)
+{
+    const toy_surface *s;
+    const char *name = sidecar_str(j, "surface");
+    const cJSON *jo = cJSON_GetObjectItemCaseSensitive(j, "optimizers");
+    const cJSON *jp = cJSON_GetObjectItemCaseSensitive(j, "paths");
+    toy_opt opts[TOY_MAX_OPT];
+    double seed, starts, steps;
+    int nopt = cJSON_GetArraySize(jo), rc;
+    if (!name) return nn_err(NN_EFORMAT, "sidecar: no 'surface'");
+    if ((rc = toy_find(name, &s))) return rc;
+    if ((rc = sidecar_num(j, "seed", NULL, &seed)) || (rc = sidecar_num(j, "starts", NULL, &starts)) ||
+        (rc = sidecar_num(j, "steps", NULL, &steps)))
+        return rc;
+    /* The command's own bounds. */
+    if (!(starts >= 1 && starts <= TOY_MAX_STARTS && starts == floor(starts)) ||
+        !(steps >= 1 && steps <= 1e6 && steps == floor(steps)) || !(seed >= 0 && seed <= 1e15) ||
+        nopt < 1 || nopt > TOY_MAX_OPT || cJSON_GetArraySize(jp) != nopt * (int)starts)
+        return nn_err(NN_EFORMAT, "sidecar: starts, steps, seed, optimizers or paths out of the "
+                      "command's range or not matching");
+    int k = 0;
+    for (const cJSON *e = jo->child; e; e = e->next, k++) {
+        const char *type = sidecar_str(e, "type");
+        toy_opt *t = &opts[k];
+        memset(t, 0, sizeof *t);
+        if (!type || !optim_find(type))
+            return nn_err(NN_EFORMAT, "sidecar: optimizer %d: no type saddle knows", k + 1);
+        snprintf(t->opts.type, sizeof t->opts.type, "%s", type);
+        if ((rc = sidecar_num(e, "lr", "of an optimizer", &t->lr)) ||
+            (rc = sidecar_num(e, "momentum", "of an optimizer", &t->opts.momentum)) ||
+            (rc = sidecar_num(e, "beta1", "of an optimizer", &t->opts.beta1)) ||
+            (rc = sidecar_num(e, "beta2", "of an optimizer", &t->opts.beta2)) ||
+            (rc = sidecar_num(e, "alpha", "of an optimizer", &t->opts.alpha)) ||
+            (rc = sidecar_num(e, "eps", "of an optimizer", &t->opts.eps)))
+            return rc;
+        if (!(t->lr >= 1e-12 && t->lr <= 100))
+            return nn_err(NN_EFORMAT, "sidecar: optimizer %d: lr %g out of range", k + 1, t->lr);
+        t->opts.lr = t->lr;
+    }
+    int ns = (int)starts;
+    double startxy[2 * TOY_MAX_STARTS];
+    toy_path *paths = calloc((size_t)nopt * ns, sizeof *paths);
+    double *z = malloc((size_t)TOY_GRID * TOY_GRID * sizeof *z);
+    char zlabel[96];
+    if (!paths || !z) rc = nn_err(NN_ENOMEM, "toy: out of memory");
+    if (!rc) rc = run_paths(s, opts, nopt, ns, (int)steps, (unsigned long long)seed, startxy, paths);
+    k = 0;
+    for (const cJSON *e = jp->child; !rc && e; e = e->next, k++) {
+        const toy_path *p = &paths[k];
+        double x, y;
+        const cJSON *end = cJSON_GetObjectItemCaseSensitive(e, "end");
+        if (cJSON_GetArraySize(end) != 2 || sidecar_num(cJSON_GetArrayItem(end, 0), "", NULL, &x) ||
+            sidecar_num(cJSON_GetArrayItem(end, 1), "", NULL, &y))
+            rc = nn_err(NN_EFORMAT, "sidecar: path %d has no end [x, y]", k + 1);
+        else if (!same_printed(x, p->xy[2 * p->len - 2]) || !same_printed(y, p->xy[2 * p->len - 1]))
+            rc = nn_err(NN_EINVAL, "sidecar: path %d (%s from start %d) ends at (%.9g, %.9g) in it and "
+                        "at (%.9g, %.9g) when run again: a result of another version of saddle "
+                        "(`saddle toy` draws it anew)", k + 1, opts[k / ns].opts.type, k % ns, x, y,
+                        p->xy[2 * p->len - 2], p->xy[2 * p->len - 1]);
+    }
+    if (!rc) {
+        field(s, z, zlabel, sizeof zlabel);
+        rc = draw(png, &a->pic, s, z, s->log_scale, zlabel, opts, 0, nopt, paths, ns, startxy);
+    }
+    for (int q = 0; paths && q < nopt * ns; q++) free(paths[q].xy);
+    free(paths);
+    free(z);
+    return rc;
+}
+
 static cJSON *pt(double x, double y)
 {
     cJSON *a = cJSON_CreateArray();
@@ -305,17 +432,7 @@ int cmd_toy(int argc, char **argv)
     }
     if (!steps) steps = s->steps;
 
-    objective obj;
-    toy_objective(s, &obj);
     double startxy[2 * TOY_MAX_STARTS];
-    /* Inside the box with a 10% margin, so paths start on the drawn surface
-     * and away from its edge. */
-    for (int j = 0; j < starts; j++) {
-        double u = rng_uniform(seed, 0x7079, 2 * (uint64_t)j);
-        double w = rng_uniform(seed, 0x7079, 2 * (uint64_t)j + 1);
-        startxy[2 * j] = s->x0 + (0.1 + 0.8 * u) * (s->x1 - s->x0);
-        startxy[2 * j + 1] = s->y0 + (0.1 + 0.8 * w) * (s->y1 - s->y0);
-    }
     toy_path *paths = calloc((size_t)nopt * starts, sizeof *paths);
     double *z = malloc((size_t)TOY_GRID * TOY_GRID * sizeof *z);
     cJSON *j = cJSON_CreateObject();
@@ -327,30 +444,8 @@ int cmd_toy(int argc, char **argv)
     /* The output directory exists before the paths are run, so a bad --out
      * fails at once. */
     if ((rc = file_mkdirs(out))) goto fail;
-    progress pg;
-    progress_begin(&pg, (size_t)nopt * starts, "toy: %d paths of %ld steps", nopt * (int)starts, steps);
-    for (int oi = 0; oi < nopt && !rc; oi++)
-        for (int k = 0; k < starts && !rc; k++)
-            if (!(rc = run_path(s, &obj, &opts[oi], (int)steps, startxy[2 * k], startxy[2 * k + 1],
-                                &paths[oi * starts + k])))
-                progress_update(&pg, (size_t)oi * starts + k + 1);
-    progress_end(&pg);
-    if (rc) goto fail;
-
-    /* Surfaces with a floor are drawn as log10(f - fmin + c): the basins'
-     * detail lives decades below the walls. */
-    double fmin = toy_fmin(s), off = 0;
-    for (int r = 0; r < TOY_GRID; r++)
-        for (int c = 0; c < TOY_GRID; c++)
-            z[(size_t)r * TOY_GRID + c] =
-                s->f(s->x0 + c * (s->x1 - s->x0) / (TOY_GRID - 1),
-                     s->y0 + r * (s->y1 - s->y0) / (TOY_GRID - 1), NULL, NULL);
-    if (s->log_scale) {
-        off = fmin == 0 ? 1e-3 : 1e-2;
-        for (size_t q = 0; q < (size_t)TOY_GRID * TOY_GRID; q++) z[q] += off - fmin;
-        if (fmin != 0) snprintf(zlabel, sizeof zlabel, "f - (%.4g) + %g", fmin, off);
-        else snprintf(zlabel, sizeof zlabel, "f + %g", off);
-    } else snprintf(zlabel, sizeof zlabel, "f");
+    if ((rc = run_paths(s, opts, nopt, (int)starts, (int)steps, seed, startxy, paths))) goto fail;
+    field(s, z, zlabel, sizeof zlabel);
 
     snprintf(dir, sizeof dir, "%s", out);
     snprintf(png, sizeof png, "%s/%s%s", dir, s->name, picture_ext(&pic));

@@ -153,7 +153,11 @@ int probe_render_3d(const cJSON *j, const char *dir, const probe_args *a, const 
         o.paths = &rp;
         o.npaths = 1;
     }
-    rc = render_3d_png(png, z, g.nx, g.ny, g.x0, g.x1, g.y0, g.y1, &o, NULL);
+    render_target tg = picture_target(&a->pic);
+    o.target = &tg;
+    if (a->pic.width) o.width = a->pic.width, o.height = a->pic.height;
+    if (a->pic.title) o.title = a->pic.title;
+    rc = render_3d_write(png, z, g.nx, g.ny, g.x0, g.x1, g.y0, g.y1, &o, NULL);
 done:
     free(xy);
     free(z);
