@@ -425,8 +425,9 @@ int cmd_pca(int argc, char **argv)
                "surface's there by up to %.3g\n",
                png, nrun, m, runs[0].label, 100 * pr.var_ratio[0], 100 * pr.var_ratio[1], worst_gap);
     for (int r = 0; nrun > 1 && r < nrun; r++)
-        printf("  %s: %d snapshots; PC1 %.1f%% + PC2 %.1f%% of its own variance; up to %.3g from "
-               "the plane (%.1f%% of its distance from the origin)\n", runs[r].label, runs[r].m,
+        printf("  %s: %d snapshots; PC1 %.1f%% + PC2 %.1f%% of its own variance; snapshots up to "
+               "%.3g from the plane, and up to %.1f%% of a snapshot's distance from the origin\n",
+               runs[r].label, runs[r].m,
                100 * runs[r].ratio[0], 100 * runs[r].ratio[1], runs[r].far, 100 * runs[r].rfar);
 fail:
     for (int k = 0; k < nread; k++) free(snaps[k]);
