@@ -77,14 +77,14 @@ static void run_labels(pca_run *runs, int nrun)
         size_t L = strlen(tmp);
         while (L > 1 && tmp[L - 1] == '/') tmp[--L] = 0;
         const char *b = strrchr(tmp, '/') && strrchr(tmp, '/')[1] ? strrchr(tmp, '/') + 1 : tmp;
-        snprintf(runs[r].label, sizeof runs[r].label, "%s", b);
+        snprintf(runs[r].label, sizeof runs[r].label, "%.127s", b);
     }
     /* A run switches to its full argument at most once, so this ends. */
     int full[MAX_RUNS] = {0};
     for (int r = 0; r < nrun; r++)
         for (int q = 0; q < nrun; q++)
             if (q != r && !full[r] && !strcmp(runs[r].label, runs[q].label)) {
-                snprintf(runs[r].label, sizeof runs[r].label, "%s", runs[r].arg);
+                snprintf(runs[r].label, sizeof runs[r].label, "%.127s", runs[r].arg);
                 full[r] = 1;
                 q = -1; /* another run's label may now equal this one */
             }
@@ -431,16 +431,16 @@ int cmd_pca(int argc, char **argv)
                100 * runs[r].ratio[0], 100 * runs[r].ratio[1], runs[r].far, 100 * runs[r].rfar);
 fail:
     for (int k = 0; k < nread; k++) free(snaps[k]);
+    free(loss);
+    pca_free(&pr);
+    nnobj_free(&ctx); /* before the model it evaluates */
+    surface_free(&s);
+    probe_data_close(&pd);
     for (int r = 0; r < nrun; r++) {
         probe_traj_free(runs[r].names, runs[r].m);
         probe_model_close(&runs[r].pm);
     }
     free(runs);
-    free(loss);
-    pca_free(&pr);
-    nnobj_free(&ctx);
-    surface_free(&s);
-    probe_data_close(&pd);
     cJSON_Delete(j);
     probe_out_close(&pout);
     return rc ? cli_fail("pca", rc) : EXIT_OK;
