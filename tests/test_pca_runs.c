@@ -296,9 +296,7 @@ TEST(pca_runs_refuse_another_architecture_before_any_work)
     char a[512], wide[512], relu[512], out[512], args[2048];
     snprintf(a, sizeof a, "%s", run_adam());
     snprintf(wide, sizeof wide, "%s", test_run("pca-wide", SMALL "--set 'model.layers=6 tanh, 3'"));
-    /* the fixture of test_cli_help.c, asked for with its options */
-    snprintf(relu, sizeof relu, "%s", test_run("small-relu", "--set train.epochs=3 --set data.synth_n=300 "
-                                               "--set data.synth_test_n=100 --set 'model.layers=8 relu, 3'"));
+    snprintf(relu, sizeof relu, "%s", test_run("pca-relu", SMALL "--set 'model.layers=8 relu, 3'"));
     snprintf(out, sizeof out, "%s", test_path("pca-never"));
     const struct { const char *other, *arch; } bad[] = {{wide, "2-6tanh-3 (39 parameters)"},
                                                         {relu, "2-8relu-3 (51 parameters)"}};
