@@ -1,6 +1,7 @@
 /* Trajectory PCA via the m×m Gram matrix of the centered snapshot rows (no
- * n×n covariance, no LAPACK), the Jacobi eigen solver it needs, and the
- * projection of the path onto the plane with each point's distance from it. */
+ * n×n covariance, no LAPACK), the Jacobi eigen solver it needs, the
+ * projection of the path onto the plane with each point's distance from it,
+ * and how well a plane shared by several paths fits each one. */
 #include "pca.h"
 
 #include <cblas.h>
@@ -148,6 +149,7 @@ void pca_free(pca_result *r)
     free(r->dir[1]);
     free(r->coords);
     free(r->dist);
+    free(r->norm);
     memset(r, 0, sizeof *r);
 }
 
@@ -175,7 +177,9 @@ int pca_trajectory(const float *const *snaps, int m, const float *theta_final, s
     r->dir[1] = malloc(n * sizeof(float));
     r->coords = calloc((size_t)m * 2, sizeof(double));
     r->dist = calloc((size_t)m, sizeof(double));
-    if (!x || !g || !w || !v || !u || !mean || !r->dir[0] || !r->dir[1] || !r->coords || !r->dist) {
+    r->norm = calloc((size_t)m, sizeof(double));
+    if (!x || !g || !w || !v || !u || !mean || !r->dir[0] || !r->dir[1] || !r->coords || !r->dist ||
+        !r->norm) {
         rc = nn_err(NN_ENOMEM, "pca_trajectory: out of memory (%d snapshots of %zu)", m, n);
         goto fail;
     }
@@ -243,14 +247,17 @@ int pca_trajectory(const float *const *snaps, int m, const float *theta_final, s
             c0 += d * r->dir[0][j];
             c1 += d * r->dir[1][j];
         }
-        double e2 = 0;
+        double e2 = 0, d2 = 0;
         for (size_t j = 0; j < n; j++) {
-            double e = (double)s[j] - theta_final[j] - c0 * r->dir[0][j] - c1 * r->dir[1][j];
+            double d = (double)s[j] - theta_final[j];
+            double e = d - c0 * r->dir[0][j] - c1 * r->dir[1][j];
             e2 += e * e;
+            d2 += d * d;
         }
         r->coords[2 * i] = c0;
         r->coords[2 * i + 1] = c1;
         r->dist[i] = sqrt(e2);
+        r->norm[i] = sqrt(d2);
     }
     for (int k = 0; k < 2; k++) {
         int i = 0;
@@ -275,4 +282,41 @@ fail:
     free(mean);
     pca_free(r);
     return rc;
+}
+
+int pca_group_fit(const float *const *snaps, const float *origin, const pca_result *r, int first,
+                  int count, double ratio[2], double *captured)
+{
+    if (!snaps || !origin || !r || !r->coords || first < 0 || count < 1 || first > r->m - count)
+        return nn_err(NN_EINVAL, "pca_group_fit: rows %d..%d of %d", first, first + count - 1,
+                      r ? r->m : 0);
+    size_t n = r->n;
+    double *mean = calloc(n, sizeof *mean);
+    if (!mean) return nn_err(NN_ENOMEM, "pca_group_fit: out of memory for %zu parameters", n);
+    for (int i = first; i < first + count; i++)
+        for (size_t j = 0; j < n; j++) mean[j] += (double)snaps[i][j] - origin[j];
+    for (size_t j = 0; j < n; j++) mean[j] /= count;
+    /* The group's own spread straight from the rows, not as Σ||x||² − m||μ||²:
+     * a path far from the origin has a small spread beside a large norm. */
+    double total = 0, in_plane = 0, sq = 0, cm[2] = {0, 0}, along[2] = {0, 0};
+    for (int i = first; i < first + count; i++) {
+        for (size_t j = 0; j < n; j++) {
+            double d = (double)snaps[i][j] - origin[j] - mean[j];
+            total += d * d;
+        }
+        for (int k = 0; k < 2; k++) cm[k] += r->coords[2 * i + k] / count;
+        in_plane += r->coords[2 * i] * r->coords[2 * i] + r->coords[2 * i + 1] * r->coords[2 * i + 1];
+        sq += r->norm[i] * r->norm[i];
+    }
+    /* The coordinates are linear in the rows, so centering them is centering
+     * the rows: (x_i − μ)·u_k = c_ik − mean_i(c_ik). */
+    for (int i = first; i < first + count; i++)
+        for (int k = 0; k < 2; k++) {
+            double c = r->coords[2 * i + k] - cm[k];
+            along[k] += c * c;
+        }
+    for (int k = 0; k < 2; k++) ratio[k] = total > 0 ? along[k] / total : NAN;
+    *captured = sq > 0 ? in_plane / sq : 1;
+    free(mean);
+    return NN_OK;
 }

@@ -23,6 +23,7 @@ typedef struct pca_result {
     double *coords;       /* [m][2], malloc'd */
     double *dist;         /* [m], malloc'd: ||(θ_i − θ_final) − its projection||,
                              how far the drawn path is from the true one */
+    double *norm;         /* [m], malloc'd: ||θ_i − θ_final||, what dist is a part of */
 } pca_result;
 
 /* PCA of the rows θ_i − θ_final, i < m (m >= 2). The snapshots may or may
@@ -38,6 +39,17 @@ typedef struct pca_result {
 int pca_trajectory(const float *const *snaps /* [m][n] */, int m,
                    const float *theta_final /* [n] */, size_t n, pca_result *r);
 void pca_free(pca_result *r);
+
+/* How well the plane r (found over all rows) fits the rows [first, first +
+ * count) of the same snaps and origin — one path among several on a shared
+ * plane. ratio[k]: the share of the group's own variance (rows centered on
+ * the group's mean) along u_k, so a group holding every row gets
+ * r->var_ratio back; NaN when the group's rows are all equal. *captured:
+ * the share of the group's squared distance from the origin that lies in
+ * the plane, Σ(c1² + c2²) / Σ||θ_i − origin||² (1 when every row is the
+ * origin). NN_EINVAL for a bad range, NN_ENOMEM. */
+int pca_group_fit(const float *const *snaps /* [m][n] */, const float *origin /* [n] */,
+                  const pca_result *r, int first, int count, double ratio[2], double *captured);
 
 /* All eigenpairs of a symmetric m×m matrix by cyclic Jacobi rotations, in
  * double (m up to a few hundred: O(m³) per sweep, typically < 10 sweeps).

@@ -41,7 +41,9 @@ static const char COMPARE_USAGE[] =
     "options:\n"
     "  --out OUT     where the report goes (default runs/compare)\n"
     "  --limit N     training examples the probes use, seeded subset (default 2000;\n"
-    "                0 = all)\n";
+    "                0 = all)\n"
+    "  --pca         instead of the report: every run's trajectory on one shared PCA\n"
+    "                plane, exactly `saddle pca RUN...` (its options; see its --help)\n";
 
 /* Runs a saddle subcommand in this process, echoing its command line. */
 static int call(int (*fn)(int, char **), int argc, char **argv)
@@ -347,6 +349,19 @@ static void split_seed(const char *path, char *group, size_t len, long *seed)
 
 int cmd_compare(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--pca")) {
+            /* `compare --pca RUN...` is `pca RUN...`, the same result. */
+            char **av = malloc((size_t)argc * sizeof *av);
+            if (!av) return cli_fail("compare", nn_err(NN_ENOMEM, "out of memory"));
+            int n = 0;
+            av[n++] = "pca";
+            for (int k = 1; k < argc; k++)
+                if (k != i) av[n++] = argv[k];
+            int rc = cmd_pca(n, av);
+            free(av);
+            return rc;
+        }
     study *s = malloc(sizeof *s);
     if (!s) return cli_fail("compare", nn_err(NN_ENOMEM, "out of memory"));
     study_defaults(s);

@@ -147,6 +147,30 @@ int probe_render(const cJSON *j, const char *dir, const probe_args *a, const cha
         o.paths = &rp;
         o.npaths = 1;
     }
+    /* Several labelled paths on one plane (pca of several runs), each in
+     * its palette colour. */
+    render_path rps[8];
+    double *pxy[8] = {0};
+    const cJSON *paths = cJSON_GetObjectItemCaseSensitive(j, "paths");
+    int npa = cJSON_GetArraySize(paths) < 8 ? cJSON_GetArraySize(paths) : 8;
+    for (int p = 0; !o.npaths && p < npa; p++) {
+        const cJSON *e = cJSON_GetArrayItem(paths, p), *pts = cJSON_GetObjectItemCaseSensitive(e, "points");
+        int n = cJSON_GetArraySize(pts);
+        if (n > 0 && !(pxy[p] = malloc((size_t)n * 2 * sizeof *pxy[p]))) n = 0;
+        for (int i = 0; i < n; i++) {
+            const cJSON *pt = cJSON_GetArrayItem(pts, i);
+            const cJSON *x = cJSON_GetArrayItem(pt, 0), *y = cJSON_GetArrayItem(pt, 1);
+            pxy[p][2 * i] = cJSON_IsNumber(x) ? x->valuedouble : NAN;
+            pxy[p][2 * i + 1] = cJSON_IsNumber(y) ? y->valuedouble : NAN;
+        }
+        render_rgb c = render_palette(p);
+        rps[p] = (render_path){pxy[p], n, jstr(e, "label", NULL),
+                               RENDER_HEX(((uint32_t)c.r << 16) | ((uint32_t)c.g << 8) | c.b)};
+    }
+    if (!o.npaths && npa > 0) {
+        o.paths = rps;
+        o.npaths = npa;
+    }
     const cJSON *marks = cJSON_GetObjectItemCaseSensitive(j, "marks");
     int nm = cJSON_GetArraySize(marks);
     render_mark rm[8];
@@ -163,6 +187,7 @@ int probe_render(const cJSON *j, const char *dir, const probe_args *a, const cha
     picture_heatmap(&a->pic, &o);
     render_target t = picture_target(&a->pic);
     rc = render_heatmap_write(png, &t, z, g.nx, g.ny, g.x0, g.x1, g.y0, g.y1, &o, NULL);
+    for (int p = 0; p < 8; p++) free(pxy[p]);
     free(xy);
     free(z);
     return rc;
