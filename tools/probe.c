@@ -30,6 +30,7 @@ static void probe_args_help(const probe_args *a)
         printf("  --seed S            seed of the data subset and any random draws (default %llu)\n"
                "  --threads N         threads (default all cores)\n"
                "  --act NAME          hidden activation of a PyTorch checkpoint (no saddle metadata)\n"
+               "  --map A,B,...       layer order of a PyTorch checkpoint's named modules (fc1,fc2,out)\n"
                "  --config FILE       data config for a checkpoint that carries none\n",
                (unsigned long long)a->seed);
     }
@@ -60,6 +61,7 @@ static const struct { const char *opt; unsigned group; int value; } OPTS[] = {
     {"--data", PROBE_TAKES_DATA, 1},    {"--limit", PROBE_TAKES_DATA, 1},
     {"--seed", PROBE_TAKES_DATA, 1},    {"--threads", PROBE_TAKES_DATA, 1},
     {"--act", PROBE_TAKES_DATA, 1},     {"--config", PROBE_TAKES_DATA, 1},
+    {"--map", PROBE_TAKES_DATA, 1},
     {"--out", PROBE_TAKES_OUT, 1},      {"--name", PROBE_TAKES_OUT, 1},
     {"--overwrite", PROBE_TAKES_OUT | PROBE_TAKES_PICTURE, 0},
     {"--log", PROBE_TAKES_PICTURE, 0},  {"--levels", PROBE_TAKES_PICTURE, 1},
@@ -147,6 +149,7 @@ int probe_args_parse(const char *cmd, const char *usage, int argc, char **argv, 
         a->act = v;
     }
     else if (!strcmp(o, "--config")) a->config = v;
+    else if (!strcmp(o, "--map")) a->map = v;
     else if (!strcmp(o, "--name")) {
         if (!*v || strchr(v, '/') || strlen(v) > 200) {
             cli_usage_error(cmd, "--name is a file name of at most 200 bytes without '/', not '%s'", v);
@@ -207,7 +210,12 @@ int probe_model_open(probe_model *pm, const char *target, const probe_args *a)
     int rc;
     if (a->config && (rc = config_load(&pm->c, a->config))) return rc;
     ckpt_info info = {0};
-    if ((rc = ckpt_load(pm->path, &pm->m, act, pm->c.model.loss, &info, NULL, NULL, 0))) return rc;
+    char *note = NULL;
+    if ((rc = ckpt_load_map(pm->path, &pm->m, act, pm->c.model.loss, a->map, &info, &note, NULL,
+                            NULL, 0)))
+        return rc;
+    if (note) fprintf(stderr, "%s\n", note);
+    free(note);
     pm->step = info.step;
     if (info.config_text && !a->config)
         rc = config_parse(&pm->c, info.config_text, strlen(info.config_text), pm->path);

@@ -18,6 +18,7 @@ typedef struct probe_args {
     const char *out;        /* output directory, NULL = RUN/probes */
     const char *act;        /* hidden activation of a PyTorch checkpoint */
     const char *config;     /* config for a checkpoint without one */
+    const char *map;        /* layer order of a PyTorch file's named modules, or NULL */
     int threads;            /* 0 = all cores */
     const char *name;       /* output base name, NULL = the command's default */
     int log_scale, levels;  /* rendering */
@@ -29,7 +30,7 @@ typedef struct probe_args {
 /* Option groups: a command clears the ones it has no use for, and they are
  * then neither listed in its --help nor accepted. */
 enum {
-    PROBE_TAKES_DATA = 1,      /* --data --limit --seed --threads --act --config */
+    PROBE_TAKES_DATA = 1,      /* --data --limit --seed --threads --act --map --config */
     PROBE_TAKES_OUT = 2,       /* --out --name */
     PROBE_TAKES_PICTURE = 4,   /* --log --levels --cmap */
     PROBE_TAKES_ALL = 7
