@@ -284,8 +284,9 @@ int ckpt_import_note(const char *path, const st_file *f, char **out)
             }
             k += (size_t)snprintf(s + k, len - k, "%s%s", shown++ ? ", " : "", f->tensors[i].name);
         }
-        /* Halves and bfloat16 are a subset of float; doubles round. */
-        if (k < len && d == ST_F64)
+        /* Halves and bfloat16 are a subset of float; doubles round, unless
+         * they were floats to begin with (model.double()). */
+        if (k < len && d == ST_F64 && ra > 0)
             snprintf(s + k, len - k, "), largest rounding %.3g (relative %.3g)", ra, rr);
         else if (k < len)
             snprintf(s + k, len - k, "), exactly");

@@ -305,7 +305,8 @@ cJSON *probe_sidecar(const char *command, const probe_model *const *pms, int npm
     cJSON_AddNumberToObject(d, "examples", (double)pd->k);
     cJSON_AddStringToObject(d, "subset", pd->idx ? "seeded random" : "all");
     cJSON_AddNumberToObject(d, "subset_seed", (double)a->seed);
-    cJSON_AddNumberToObject(d, "normalize", pms[0]->c.data.normalize);
+    const char *norm = data_norm_name(pms[0]->c.data.normalize);
+    cJSON_AddStringToObject(d, "normalize", norm ? norm : "?");
     cJSON_AddNumberToObject(d, "resize", (double)pms[0]->c.data.resize);
     cJSON_AddNumberToObject(j, "threads", pool_threads());
     return j;
@@ -347,7 +348,37 @@ int probe_json_read(const char *path, cJSON **j)
     *j = cJSON_ParseWithLength((const char *)buf, len);
     free(buf);
     if (!*j) return nn_err(NN_EFORMAT, "%s: not valid JSON", path);
+    /* Sidecars before enums were words held data.normalize as NORM_*: read
+     * as the word, so a resume or a render of an old result still matches. */
+    cJSON *d = cJSON_GetObjectItemCaseSensitive(*j, "data");
+    cJSON *nv = cJSON_GetObjectItemCaseSensitive(d, "normalize");
+    if (cJSON_IsNumber(nv) && nv->valuedouble == (int)nv->valuedouble &&
+        data_norm_name((int)nv->valuedouble)) {
+        cJSON *w = cJSON_CreateString(data_norm_name((int)nv->valuedouble));
+        if (!w || !cJSON_ReplaceItemInObjectCaseSensitive(d, "normalize", w)) {
+            cJSON_Delete(w);
+            cJSON_Delete(*j);
+            *j = NULL;
+            return nn_err(NN_ENOMEM, "%s: out of memory", path);
+        }
+    }
     return NN_OK;
+}
+
+int probe_axes_save(const grid_spec *g, const char *dir, const char *name)
+{
+    int n = g->nx > g->ny ? g->nx : g->ny;
+    double *v = malloc((size_t)n * sizeof *v);
+    if (!v) return nn_err(NN_ENOMEM, "%s: out of memory", name);
+    char p[PROBE_PATH_MAX];
+    size_t sh[1] = {(size_t)g->nx};
+    for (int i = 0; i < g->nx; i++) v[i] = grid_x(g, i);
+    int rc = npy_write_f64(probe_path(p, dir, name, "_x.npy"), v, 1, sh);
+    sh[0] = (size_t)g->ny;
+    for (int i = 0; i < g->ny && !rc && g->ny > 1; i++) v[i] = grid_y(g, i);
+    if (!rc && g->ny > 1) rc = npy_write_f64(probe_path(p, dir, name, "_y.npy"), v, 1, sh);
+    free(v);
+    return rc;
 }
 
 int probe_surface_save(const surface *s, const char *dir, const char *name)

@@ -131,6 +131,9 @@ int probe_render(const cJSON *j, const char *dir, const probe_args *a, const cha
 /* Writes loss, accuracy and completion map of s as NAME.npy, NAME_acc.npy,
  * NAME_done.npy (shape [ny][nx], or [nx] for a line). */
 int probe_surface_save(const surface *s, const char *dir, const char *name);
+/* NAME_x.npy [nx] and, for a 2-D grid, NAME_y.npy [ny]: the coordinates
+ * along each axis of NAME.npy [ny][nx] (float64, as grid_x / grid_y). */
+int probe_axes_save(const grid_spec *g, const char *dir, const char *name);
 /* Loads them back into an allocated s of the same grid (for resuming). */
 int probe_surface_load(surface *s, const char *dir, const char *name);
 
