@@ -400,6 +400,12 @@ static int data_resize(const data_opts *o, dataset *train, dataset *val, dataset
     return NN_OK;
 }
 
+const char *data_norm_name(int norm)
+{
+    static const char *const names[] = {"none", "scale", "standardize", "whiten"};
+    return norm >= NORM_NONE && norm <= NORM_WHITEN ? names[norm] : NULL;
+}
+
 int data_load(const data_opts *o, dataset *train, dataset *val, dataset *test)
 {
     int rc, is_idx;

@@ -81,6 +81,9 @@ int synth_make(const char *kind, size_t n, int classes, size_t dim, double noise
 /* ---- loading by options (datasets/dataset.c) ----------------------------- */
 
 enum { NORM_NONE = 0, NORM_SCALE, NORM_STANDARDIZE, NORM_WHITEN };
+/* "none", "scale", "standardize", "whiten" (the config's words); NULL for
+ * any other value. */
+const char *data_norm_name(int norm);
 enum { SUBSET_FIRST = 0, SUBSET_RANDOM };
 
 typedef struct data_opts {

@@ -2,6 +2,7 @@
  * state) under the tensor names of the equivalent torch.nn.Sequential, the
  * architecture and progress in __metadata__; loading also accepts PyTorch files. */
 #include "nn.h"
+#include "ckpt_import.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -14,6 +15,8 @@
 #define CKPT_FORMAT "saddle-1"
 #define CKPT_MAX_WIDTH NN_MAX_INPUT /* the widest input model_build accepts */
 #define TORCH_LEAKY_SLOPE 0.01f    /* nn.LeakyReLU's default negative_slope */
+
+typedef char stem_table[NN_MAX_LAYERS][CKPT_STEM_MAX];
 
 int ckpt_seq_index(const model *m, int l)
 {
@@ -199,87 +202,6 @@ static int spec_from_meta(const char *path, const st_file *f, model_spec *spec)
     return NN_OK;
 }
 
-/* "<n>.weight" / "<n>.bias" with n written as torch does (no sign, no
- * leading zeros): returns n and sets *is_bias, or -1 for any other name. */
-static long seq_name_parse(const char *name, int *is_bias)
-{
-    const char *p = name;
-    if (p[0] == '0' && p[1] >= '0' && p[1] <= '9') return -1;
-    long n = digits_parse(&p);
-    if (n < 0 || *p != '.') return -1;
-    p++;
-    *is_bias = !strcmp(p, "bias");
-    return *is_bias || !strcmp(p, "weight") ? n : -1;
-}
-
-typedef struct { long seq; const st_tensor *t; } seq_weight;
-
-static int seq_weight_cmp(const void *a, const void *b)
-{
-    long x = ((const seq_weight *)a)->seq, y = ((const seq_weight *)b)->seq;
-    return (x > y) - (x < y);
-}
-
-/* A file without saddle metadata (as PyTorch writes an nn.Sequential of
- * Linear layers): the layers come from the weight shapes in index order. */
-static int spec_from_shapes(const char *path, const st_file *f, int act, int loss,
-                            model_spec *spec)
-{
-    seq_weight w[NN_MAX_LAYERS];
-    int nw = 0;
-    char shp[128];
-
-    if (act < 0)
-        return nn_err(NN_EINVAL, "%s: file has no saddle metadata, so the hidden activation "
-                      "must be given (e.g. --act relu)", path);
-    if (act >= ACT_COUNT) return nn_err(NN_EINVAL, "%s: unknown activation %d", path, act);
-    if (loss >= LOSS_COUNT) return nn_err(NN_EINVAL, "%s: unknown loss %d", path, loss);
-    for (int i = 0; i < f->ntensors; i++) {
-        const st_tensor *t = &f->tensors[i];
-        int is_bias;
-        long seq = seq_name_parse(t->name, &is_bias);
-        if (seq < 0) {
-            if (!strncmp(t->name, "optim.", 6)) continue;
-            return nn_err(NN_EFORMAT, "%s: unexpected tensor \"%s\" (a Sequential of Linear "
-                          "layers has only <index>.weight and <index>.bias)", path, t->name);
-        }
-        if (is_bias) continue;
-        if (nw == NN_MAX_LAYERS)
-            return nn_err(NN_EFORMAT, "%s: more than %d layers", path, NN_MAX_LAYERS);
-        w[nw].seq = seq;
-        w[nw++].t = t;
-    }
-    if (nw == 0) return nn_err(NN_EFORMAT, "%s: no layer weights (0.weight, ...) found", path);
-    qsort(w, (size_t)nw, sizeof *w, seq_weight_cmp);
-
-    int step = act == ACT_LINEAR ? 1 : 2;
-    for (int l = 0; l < nw; l++) {
-        const st_tensor *t = w[l].t;
-        shape_str(shp, sizeof shp, t->ndim, t->shape);
-        if (t->ndim != 2 || t->shape[0] <= 0 || t->shape[1] <= 0 ||
-            t->shape[0] > CKPT_MAX_WIDTH || t->shape[1] > CKPT_MAX_WIDTH)
-            return nn_err(NN_EFORMAT, "%s: tensor \"%s\" has shape %s, expected [out, in]",
-                          path, t->name, shp);
-        if (w[l].seq != (long)l * step)
-            return nn_err(NN_EFORMAT, "%s: tensor \"%s\": layer %d of a Sequential with %s "
-                          "activations should be at index %d", path, t->name, l,
-                          act_name(act), l * step);
-        if (l > 0 && t->shape[1] != w[l - 1].t->shape[0])
-            return nn_err(NN_EFORMAT, "%s: tensor \"%s\" has shape %s but the previous layer "
-                          "\"%s\" has %" PRId64 " outputs", path, t->name, shp,
-                          w[l - 1].t->name, w[l - 1].t->shape[0]);
-        spec->layers[l].out = (int)t->shape[0];
-        spec->layers[l].act = l + 1 < nw ? act : ACT_LINEAR;
-        spec->layers[l].init = -1;
-    }
-    spec->in = (int)w[0].t->shape[1];
-    spec->nlayers = nw;
-    spec->init = INIT_TORCH;
-    spec->leaky_slope = TORCH_LEAKY_SLOPE;
-    spec->loss = loss < 0 ? LOSS_XENT : loss;
-    return NN_OK;
-}
-
 /* ---- load ------------------------------------------------------------------ */
 
 /* The metadata's architecture against the tensors the file holds, before
@@ -324,18 +246,24 @@ static size_t first_nonfinite(const float *x, size_t cnt)
     return cnt;
 }
 
-/* Copies every "<prefix><seq>.weight|bias" of the model from f into dst [n]. */
-static int tensors_copy(const char *path, const st_file *f, const model *m,
-                        const char *prefix, float *dst)
+/* "<prefix><stem>.<part>" into a st_tensor name; 0 if it does not fit. */
+static int name_of(char *buf, size_t len, const char *prefix, const char *stem, const char *part)
 {
-    char nm[96], want[64], got[128];
+    int k = snprintf(buf, len, "%s%s.%s", prefix, stem, part);
+    return k > 0 && (size_t)k < len;
+}
+
+/* Copies every "<prefix><stem>.weight|bias" of the model from f into dst [n]. */
+static int tensors_copy(const char *path, const st_file *f, const model *m,
+                        const char *prefix, const stem_table stems, float *dst)
+{
+    char nm[200], want[64], got[128];
     for (int l = 0; l < m->nlayers; l++) {
         const layer *L = &m->layers[l];
         for (int part = 0; part < 2; part++) {
             int64_t shape[2] = {L->out, L->in};
             int ndim = part ? 1 : 2;
-            if (!name_make(nm, sizeof nm, prefix, ckpt_seq_index(m, l),
-                           part ? "bias" : "weight"))
+            if (!name_of(nm, sizeof nm, prefix, stems[l], part ? "bias" : "weight"))
                 return nn_err(NN_EINVAL, "%s: state name \"%s\" is too long", path, prefix);
             const st_tensor *t = st_find(f, nm);
             shape_str(want, sizeof want, ndim, shape);
@@ -367,17 +295,16 @@ static int tensors_copy(const char *path, const st_file *f, const model *m,
 
 /* Any tensor that is neither a layer of m nor optimizer state is an error:
  * silently dropping it would hide a mismatched architecture. */
-static int tensors_unexpected(const char *path, const st_file *f, const model *m)
+static int tensors_unexpected(const char *path, const st_file *f, const model *m,
+                              const stem_table stems)
 {
-    char nm[96];
+    char nm[200];
     for (int i = 0; i < f->ntensors; i++) {
         const char *name = f->tensors[i].name;
         int known = !strncmp(name, "optim.", 6);
-        for (int l = 0; l < m->nlayers && !known; l++) {
-            int seq = ckpt_seq_index(m, l);
-            known = (name_make(nm, sizeof nm, "", seq, "weight") && !strcmp(nm, name)) ||
-                    (name_make(nm, sizeof nm, "", seq, "bias") && !strcmp(nm, name));
-        }
+        for (int l = 0; l < m->nlayers && !known; l++)
+            known = (name_of(nm, sizeof nm, "", stems[l], "weight") && !strcmp(nm, name)) ||
+                    (name_of(nm, sizeof nm, "", stems[l], "bias") && !strcmp(nm, name));
         if (!known) {
             char arch[NN_MAX_LAYERS * 24 + 16];
             model_arch_string(m, arch, sizeof arch);
@@ -391,12 +318,23 @@ static int tensors_unexpected(const char *path, const st_file *f, const model *m
 int ckpt_load(const char *path, model *m, int act, int loss, ckpt_info *info,
               const char *const *state_names, float *const *state, int nstate)
 {
+    return ckpt_load_map(path, m, act, loss, NULL, info, NULL, state_names, state, nstate);
+}
+
+int ckpt_load_map(const char *path, model *m, int act, int loss, const char *map,
+                  ckpt_info *info, char **note_out, const char *const *state_names,
+                  float *const *state, int nstate)
+{
     int rc, built = 0;
     st_file f = {0};
     model_spec spec;
     uint64_t step = 0, epoch = 0, seed = 0;
+    stem_table stems;
+    const char *how = NULL;
+    char *note = NULL;
 
     if (info) memset(info, 0, sizeof *info);
+    if (note_out) *note_out = NULL;
     if (!path || !m || nstate < 0 || (nstate > 0 && (!state_names || !state)))
         return nn_err(NN_EINVAL, "ckpt_load: bad arguments");
     memset(m, 0, sizeof *m);
@@ -419,13 +357,19 @@ int ckpt_load(const char *path, model *m, int act, int loss, ckpt_info *info,
             (rc = meta_uint(path, &f, "epoch", INT_MAX, &epoch)) ||
             (rc = meta_uint(path, &f, "seed", UINT64_MAX, &seed)))
             goto fail;
+        /* saddle numbers its layers as the Sequential with activations between. */
+        for (int l = 0, q = 0; l < spec.nlayers; l++) {
+            snprintf(stems[l], sizeof stems[l], "%d", q);
+            q += spec.layers[l].act == ACT_LINEAR ? 1 : 2;
+        }
     } else if (fmt && !strncmp(fmt, "saddle-", 7)) {
         rc = nn_err(NN_EFORMAT, "%s: checkpoint format \"%.40s\" is not supported (this "
                     "build reads %s)", path, fmt, CKPT_FORMAT);
         goto fail;
-    } else if ((rc = spec_from_shapes(path, &f, act, loss, &spec))) {
+    } else if ((rc = ckpt_import_spec(path, &f, act, loss, map, &spec, stems, &how))) {
         goto fail;
     }
+    if (note_out && (rc = ckpt_import_note(path, &f, &note))) goto fail;
 
     if ((rc = model_build(m, &spec))) {
         char msg[512];
@@ -434,8 +378,8 @@ int ckpt_load(const char *path, model *m, int act, int loss, ckpt_info *info,
         goto fail;
     }
     built = 1;
-    if ((rc = tensors_copy(path, &f, m, "", m->theta))) goto fail;
-    if ((rc = tensors_unexpected(path, &f, m))) goto fail;
+    if ((rc = tensors_copy(path, &f, m, "", stems, m->theta))) goto fail;
+    if ((rc = tensors_unexpected(path, &f, m, stems))) goto fail;
     for (int s = 0; s < nstate; s++) {
         char prefix[96];
         if (!state_names[s] || !state[s]) {
@@ -443,7 +387,7 @@ int ckpt_load(const char *path, model *m, int act, int loss, ckpt_info *info,
             goto fail;
         }
         snprintf(prefix, sizeof prefix, "optim.%s.", state_names[s]);
-        if ((rc = tensors_copy(path, &f, m, prefix, state[s]))) goto fail;
+        if ((rc = tensors_copy(path, &f, m, prefix, stems, state[s]))) goto fail;
     }
     if (info) {
         const char *cfg = st_meta(&f, "config");
@@ -455,9 +399,29 @@ int ckpt_load(const char *path, model *m, int act, int loss, ckpt_info *info,
         info->epoch = (int)epoch;
         info->seed = seed;
     }
+    if (note_out && how) {
+        /* Which tensors became which layer, before any dtype note. */
+        char arch[NN_MAX_LAYERS * 24 + 16], order[1200];
+        size_t k = 0;
+        model_arch_string(m, arch, sizeof arch);
+        for (int l = 0; l < m->nlayers && k < sizeof order; l++)
+            k += (size_t)snprintf(order + k, sizeof order - k, "%s%s", l ? ", " : "", stems[l]);
+        size_t cap = strlen(path) + strlen(arch) + sizeof order + 160 + (note ? strlen(note) : 0);
+        char *s2 = malloc(cap);
+        if (!s2) {
+            rc = nn_err(NN_ENOMEM, "%s: out of memory", path);
+            goto fail;
+        }
+        snprintf(s2, cap, "%s: no saddle metadata; read as %s from the Linear layers %s (%s)%s%s",
+                 path, arch, order, how, note ? "\n" : "", note ? note : "");
+        free(note);
+        note = s2;
+    }
+    if (note_out) *note_out = note;
     st_free(&f);
     return NN_OK;
 fail:
+    free(note);
     if (built) model_free(m);
     memset(m, 0, sizeof *m);
     ckpt_info_free(info);

@@ -333,7 +333,11 @@ char *config_help(void);
 
 /* ---- checkpoints (nn/ckpt.c) --------------------------------------------- */
 
-/* A tensor to write: name, shape and float data. */
+/* The dtypes the reader accepts; every one is converted to float32. */
+enum { ST_F32 = 0, ST_F64, ST_F16, ST_BF16 };
+const char *st_dtype_name(int dtype);      /* "F32" ... */
+
+/* A tensor to write: name, shape and float data (written as F32). */
 typedef struct st_tensor {
     char name[96];
     int ndim;
@@ -341,10 +345,19 @@ typedef struct st_tensor {
     const float *data;   /* [prod(shape)] float32 */
 } st_tensor;
 
-/* One parsed safetensors file (F32 tensors only; other dtypes are rejected). */
+/* What the reader converted: a tensor's dtype in the file and, for F64,
+ * its largest rounding to float (absolute, and relative to the value). */
+typedef struct st_source {
+    int dtype;
+    double round_abs, round_rel;
+} st_source;
+
+/* One parsed safetensors file (F32, F64, F16 and BF16 tensors, all
+ * converted to float32; other dtypes are rejected). */
 typedef struct st_file {
     int ntensors;
     st_tensor *tensors;   /* data points into `blob` */
+    st_source *src;       /* [ntensors]: each tensor's dtype in the file */
     uint8_t *blob;        /* owned copy of the data section (aligned) */
     int nmeta;
     char **meta_keys;     /* __metadata__ string map */
@@ -361,6 +374,10 @@ int st_parse(const uint8_t *buf, size_t len, const char *name, st_file *out);
 int st_read(const char *path, st_file *out);
 void st_free(st_file *f);
 const st_tensor *st_find(const st_file *f, const char *name);
+/* For st_read/st_parse (nn/st_dtype.c): once the raw data section is in
+ * out->blob with tensor data pointing into it, converts every non-F32
+ * tensor to float (a new blob); a finite F64 beyond float range is an error. */
+int st_convert(const char *name, st_file *out);
 const char *st_meta(const st_file *f, const char *key);
 
 /* Model checkpoints on top of safetensors: tensors named as the equivalent
@@ -385,6 +402,15 @@ int ckpt_save(const char *path, const model *m, const float *theta, const ckpt_i
  * file (missing -> NN_EFORMAT). info may be NULL. */
 int ckpt_load(const char *path, model *m, int act, int loss, ckpt_info *info,
               const char *const *state_names, float *const *state, int nstate);
+/* The same, with the order of a file's named modules (a PyTorch model of
+ * fc1, fc2, ... saved without saddle metadata): "fc1,fc2,out", or NULL for
+ * a Sequential's index order or else the one order the shapes chain in.
+ * note (may be NULL) gets a text for the user (malloc'd) or NULL: how a file
+ * without saddle metadata was read and which tensors were converted from
+ * F64/F16/BF16 to float. */
+int ckpt_load_map(const char *path, model *m, int act, int loss, const char *map,
+                  ckpt_info *info, char **note, const char *const *state_names,
+                  float *const *state, int nstate);
 void ckpt_info_free(ckpt_info *info);
 
 /* ---- training (nn/train.c) ----------------------------------------------- */

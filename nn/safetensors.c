@@ -62,6 +62,11 @@ static void shape_format(char *buf, size_t len, int ndim, const int64_t *shape)
     if (k < len) snprintf(buf + k, len - k, "]");
 }
 
+static uint64_t dtype_size(int dtype)
+{
+    return dtype == ST_F64 ? 8 : dtype == ST_F32 ? 4 : 2;
+}
+
 /* ---- writer ---------------------------------------------------------------- */
 
 static cJSON *json_tensor(const st_tensor *t, uint64_t begin, uint64_t end)
@@ -235,6 +240,7 @@ void st_free(st_file *f)
 {
     if (!f) return;
     free(f->tensors);
+    free(f->src);
     free(f->blob);
     for (int i = 0; i < f->nmeta; i++) {
         if (f->meta_keys) free(f->meta_keys[i]);
@@ -298,7 +304,7 @@ static int parse_metadata(const char *name, const cJSON *meta, st_file *out)
 
 /* One tensor entry: dtype, shape, data_offsets; fills t and sp. */
 static int parse_entry(const char *name, const cJSON *e, uint64_t data_len, st_tensor *t,
-                       span *sp)
+                       st_source *src, span *sp)
 {
     const char *tn = e->string;
     size_t nl = strlen(tn);
@@ -317,9 +323,13 @@ static int parse_entry(const char *name, const cJSON *e, uint64_t data_len, st_t
                       !dt ? "dtype" : !sh ? "shape" : "data_offsets");
     if (!cJSON_IsString(dt))
         return nn_err(NN_EFORMAT, "%s: tensor \"%s\": dtype is not a string", name, tn);
-    if (strcmp(dt->valuestring, "F32"))
-        return nn_err(NN_EFORMAT, "%s: tensor \"%s\": dtype %.32s is not supported (only F32)",
-                      name, tn, dt->valuestring);
+    src->dtype = -1;
+    for (int k = ST_F32; k <= ST_BF16; k++)
+        if (!strcmp(dt->valuestring, st_dtype_name(k))) src->dtype = k;
+    if (src->dtype < 0)
+        return nn_err(NN_EFORMAT, "%s: tensor \"%s\": dtype %.32s is not supported (F32, F64, "
+                      "F16 or BF16)", name, tn, dt->valuestring);
+    uint64_t esize = dtype_size(src->dtype);
 
     if (!cJSON_IsArray(sh))
         return nn_err(NN_EFORMAT, "%s: tensor \"%s\": shape is not an array", name, tn);
@@ -355,12 +365,12 @@ static int parse_entry(const char *name, const cJSON *e, uint64_t data_len, st_t
         return nn_err(NN_EFORMAT, "%s: tensor \"%s\": data_offsets end %" PRIu64
                       " is beyond the data section (%" PRIu64 " bytes)",
                       name, tn, sp->end, data_len);
-    if (sp->end - sp->begin != 4 * (uint64_t)cnt) {
+    if (sp->end - sp->begin != esize * (uint64_t)cnt) {
         char shp[128];
         shape_format(shp, sizeof shp, nd, t->shape);
         return nn_err(NN_EFORMAT, "%s: tensor \"%s\": data_offsets span %" PRIu64
-                      " bytes but F32 shape %s needs %" PRIu64,
-                      name, tn, sp->end - sp->begin, shp, 4 * (uint64_t)cnt);
+                      " bytes but %s shape %s needs %" PRIu64, name, tn,
+                      sp->end - sp->begin, st_dtype_name(src->dtype), shp, esize * (uint64_t)cnt);
     }
     sp->name = t->name;
     return NN_OK;
@@ -419,8 +429,9 @@ static int parse_header(const char *name, const char *hdr, size_t hlen, uint64_t
     for (const cJSON *c = root->child; c; c = c->next) nent++;
     if (nent > 0) {
         out->tensors = calloc((size_t)nent, sizeof *out->tensors);
+        out->src = calloc((size_t)nent, sizeof *out->src);
         sp = calloc((size_t)nent, sizeof *sp);
-        if (!out->tensors || !sp) goto nomem;
+        if (!out->tensors || !out->src || !sp) goto nomem;
     }
     for (const cJSON *c = root->child; c; c = c->next) {
         if (!strcmp(c->string, "__metadata__")) {
@@ -431,7 +442,7 @@ static int parse_header(const char *name, const char *hdr, size_t hlen, uint64_t
             if ((rc = parse_metadata(name, c, out))) goto fail;
             continue;
         }
-        if ((rc = parse_entry(name, c, data_len, &out->tensors[nt], &sp[nt]))) goto fail;
+        if ((rc = parse_entry(name, c, data_len, &out->tensors[nt], &out->src[nt], &sp[nt]))) goto fail;
         sp[nt].idx = nt;
         nt++;
     }
@@ -552,6 +563,7 @@ int st_parse(const uint8_t *buf, size_t len, const char *name, st_file *out)
     size_t data_len = len - 8 - (size_t)n;
     if ((rc = parse_header(name, hdr, (size_t)n, data_len, out))) goto fail;
     if (data_len) memcpy(out->blob, buf + 8 + n, data_len);
+    if ((rc = st_convert(name, out))) goto fail;
     free(hdr);
     return NN_OK;
 fail:
@@ -599,6 +611,7 @@ int st_read(const char *path, st_file *out)
     if ((rc = parse_header(path, hdr, (size_t)n, data_len, out))) goto fail;
     if (data_len && fread(out->blob, 1, (size_t)data_len, f) != (size_t)data_len)
         goto short_read;
+    if ((rc = st_convert(path, out))) goto fail;
     free(hdr);
     fclose(f);
     return NN_OK;

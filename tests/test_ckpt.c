@@ -282,10 +282,14 @@ TEST(st_reject_wrong_types)
 
 TEST(st_reject_dtype)
 {
-    REJECT("{\"t\":{\"dtype\":\"BF16\",\"shape\":[2],\"data_offsets\":[0,4]}}", 4,
-           "dtype BF16 is not supported");
-    REJECT("{\"t\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8,
-           "dtype F64 is not supported");
+    /* F64, F16 and BF16 are read (tests/test_st_dtype.c); integers are not. */
+    REJECT("{\"t\":{\"dtype\":\"I64\",\"shape\":[1],\"data_offsets\":[0,8]}}", 8,
+           "dtype I64 is not supported (F32, F64, F16 or BF16)");
+    REJECT("{\"t\":{\"dtype\":\"U8\",\"shape\":[4],\"data_offsets\":[0,4]}}", 4,
+           "dtype U8 is not supported");
+    /* The span is checked against the dtype's size, not F32's. */
+    REJECT("{\"t\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,4]}}", 4,
+           "F64 shape [1] needs 8");
 }
 
 TEST(st_reject_shape)

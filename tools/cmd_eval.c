@@ -26,11 +26,13 @@ static const char EVAL_USAGE[] =
     "  --limit N          the first N examples of the split (0 = all; default: as the run)\n"
     "  --config FILE      config for a checkpoint without one (a PyTorch file)\n"
     "  --act NAME         hidden activation of a PyTorch file (relu, tanh, ...)\n"
+    "  --map A,B,...      layer order of a PyTorch file's named modules, e.g. fc1,fc2,out\n"
+    "                     (default: a Sequential's index order, else the order the shapes chain)\n"
     "  --set S.K=V        override a config key, e.g. --set data.dir=/path/to/mnist\n";
 
 int cmd_eval(int argc, char **argv)
 {
-    const char *ckpt = NULL, *split = "test", *cfg_path = NULL, *act_s = NULL;
+    const char *ckpt = NULL, *split = "test", *cfg_path = NULL, *act_s = NULL, *map = NULL;
     const char *sets[64];
     int nsets = 0;
     long long limit = -1; /* -1: the examples the run reported on */
@@ -46,6 +48,7 @@ int cmd_eval(int argc, char **argv)
             if (!strcmp(a, "--data")) split = v;
             else if (!strcmp(a, "--config")) cfg_path = v;
             else if (!strcmp(a, "--act")) act_s = v;
+            else if (!strcmp(a, "--map")) map = v;
             else if (!strcmp(a, "--set") && nsets < 64) sets[nsets++] = v;
             else if (!strcmp(a, "--limit")) {
                 char *end;
@@ -86,8 +89,12 @@ int cmd_eval(int argc, char **argv)
         if (L >= 17 && !strcmp(ckpt + L - 17, "final.safetensors") && L - 17 < sizeof summary - 13)
             snprintf(summary, sizeof summary, "%.*ssummary.json", (int)(L - 17), ckpt);
     }
-    int rc = ckpt_load(ckpt, &m, act >= 0 ? act : -1, c.model.loss, &info, NULL, NULL, 0);
+    char *note = NULL;
+    int rc = ckpt_load_map(ckpt, &m, act >= 0 ? act : -1, c.model.loss, map, &info, &note, NULL,
+                           NULL, 0);
     if (rc) return cli_fail("eval", rc);
+    if (note) fprintf(stderr, "%s\n", note);
+    free(note);
     if (info.config_text && !cfg_path) {
         rc = config_parse(&c, info.config_text, strlen(info.config_text), ckpt);
         if (rc) {

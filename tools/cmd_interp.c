@@ -136,7 +136,7 @@ int cmd_interp(int argc, char **argv)
     cJSON_AddStringToObject(j, "ylabel", "y (towards C)");
     cJSON_AddBoolToObject(j, "complete", 1);
     cJSON_AddNumberToObject(j, "wall_seconds", nn_now() - t0);
-    if ((rc = probe_surface_save(&s, dir, name))) goto fail;
+    if ((rc = probe_surface_save(&s, dir, name)) || (rc = probe_axes_save(&s.g, dir, name))) goto fail;
     char png[PROBE_PATH_MAX], json[PROBE_PATH_MAX];
     if ((rc = probe_json_write(probe_out_path(&po, json, ".json"), j))) goto fail;
     probe_out_path(&po, png, picture_ext(&a.pic));

@@ -402,7 +402,7 @@ int cmd_pca(int argc, char **argv)
     cJSON_AddNumberToObject(j, "max_gap_true_vs_surface", worst_gap);
     cJSON_AddBoolToObject(j, "complete", 1);
     cJSON_AddNumberToObject(j, "wall_seconds", nn_now() - t0);
-    if ((rc = probe_surface_save(&s, dir, name))) goto fail;
+    if ((rc = probe_surface_save(&s, dir, name)) || (rc = probe_axes_save(&s.g, dir, name))) goto fail;
     char png[PROBE_PATH_MAX], json[PROBE_PATH_MAX], extra[PROBE_PATH_MAX];
     if (nrun > 1) {
         if ((rc = paths_csv(probe_out_path(&pout, extra, "_paths.csv"), runs, nrun, steps, &pr, loss)))

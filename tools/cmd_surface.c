@@ -524,6 +524,7 @@ int cmd_surface(int argc, char **argv)
             if (nranks > 1) rc = merge_ranks(&s[t], before, rank, rc);
 #endif
             if (!rc && rank == 0) rc = probe_surface_save(&s[t], dir, sname);
+            if (!rc && rank == 0) rc = probe_axes_save(&g, dir, sname);
             if (!rc && rank == 0 && nt == 1) remove_rank_parts(dir, sname);
             if (!rc && rank == 0 && curvature)
                 rc = curvature_map(&o, th, d[0], d[1], &g, dir, name, j, &a, pm[0].arch);

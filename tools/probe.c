@@ -30,6 +30,7 @@ static void probe_args_help(const probe_args *a)
         printf("  --seed S            seed of the data subset and any random draws (default %llu)\n"
                "  --threads N         threads (default all cores)\n"
                "  --act NAME          hidden activation of a PyTorch checkpoint (no saddle metadata)\n"
+               "  --map A,B,...       layer order of a PyTorch checkpoint's named modules (fc1,fc2,out)\n"
                "  --config FILE       data config for a checkpoint that carries none\n",
                (unsigned long long)a->seed);
     }
@@ -61,6 +62,7 @@ static const struct { const char *opt; unsigned group; int value; } OPTS[] = {
     {"--data", PROBE_TAKES_DATA, 1},    {"--limit", PROBE_TAKES_DATA, 1},
     {"--seed", PROBE_TAKES_DATA, 1},    {"--threads", PROBE_TAKES_DATA, 1},
     {"--act", PROBE_TAKES_DATA, 1},     {"--config", PROBE_TAKES_DATA, 1},
+    {"--map", PROBE_TAKES_DATA, 1},
     {"--out", PROBE_TAKES_OUT, 1},      {"--name", PROBE_TAKES_OUT, 1},
     {"--overwrite", PROBE_TAKES_OUT | PROBE_TAKES_PICTURE, 0},
     {"--log", PROBE_TAKES_PICTURE, 0},  {"--levels", PROBE_TAKES_PICTURE, 1},
@@ -152,6 +154,7 @@ int probe_args_parse(const char *cmd, const char *usage, int argc, char **argv, 
         a->act = v;
     }
     else if (!strcmp(o, "--config")) a->config = v;
+    else if (!strcmp(o, "--map")) a->map = v;
     else if (!strcmp(o, "--name")) {
         if (!*v || strchr(v, '/') || strlen(v) > 200) {
             cli_usage_error(cmd, "--name is a file name of at most 200 bytes without '/', not '%s'", v);
@@ -212,7 +215,12 @@ int probe_model_open(probe_model *pm, const char *target, const probe_args *a)
     int rc;
     if (a->config && (rc = config_load(&pm->c, a->config))) return rc;
     ckpt_info info = {0};
-    if ((rc = ckpt_load(pm->path, &pm->m, act, pm->c.model.loss, &info, NULL, NULL, 0))) return rc;
+    char *note = NULL;
+    if ((rc = ckpt_load_map(pm->path, &pm->m, act, pm->c.model.loss, a->map, &info, &note, NULL,
+                            NULL, 0)))
+        return rc;
+    if (note) fprintf(stderr, "%s\n", note);
+    free(note);
     pm->step = info.step;
     if (info.config_text && !a->config)
         rc = config_parse(&pm->c, info.config_text, strlen(info.config_text), pm->path);
@@ -302,7 +310,8 @@ cJSON *probe_sidecar(const char *command, const probe_model *const *pms, int npm
     cJSON_AddNumberToObject(d, "examples", (double)pd->k);
     cJSON_AddStringToObject(d, "subset", pd->idx ? "seeded random" : "all");
     cJSON_AddNumberToObject(d, "subset_seed", (double)a->seed);
-    cJSON_AddNumberToObject(d, "normalize", pms[0]->c.data.normalize);
+    const char *norm = data_norm_name(pms[0]->c.data.normalize);
+    cJSON_AddStringToObject(d, "normalize", norm ? norm : "?");
     cJSON_AddNumberToObject(d, "resize", (double)pms[0]->c.data.resize);
     cJSON_AddNumberToObject(j, "threads", pool_threads());
     return j;
@@ -344,7 +353,37 @@ int probe_json_read(const char *path, cJSON **j)
     *j = cJSON_ParseWithLength((const char *)buf, len);
     free(buf);
     if (!*j) return nn_err(NN_EFORMAT, "%s: not valid JSON", path);
+    /* Sidecars before enums were words held data.normalize as NORM_*: read
+     * as the word, so a resume or a render of an old result still matches. */
+    cJSON *d = cJSON_GetObjectItemCaseSensitive(*j, "data");
+    cJSON *nv = cJSON_GetObjectItemCaseSensitive(d, "normalize");
+    if (cJSON_IsNumber(nv) && nv->valuedouble == (int)nv->valuedouble &&
+        data_norm_name((int)nv->valuedouble)) {
+        cJSON *w = cJSON_CreateString(data_norm_name((int)nv->valuedouble));
+        if (!w || !cJSON_ReplaceItemInObjectCaseSensitive(d, "normalize", w)) {
+            cJSON_Delete(w);
+            cJSON_Delete(*j);
+            *j = NULL;
+            return nn_err(NN_ENOMEM, "%s: out of memory", path);
+        }
+    }
     return NN_OK;
+}
+
+int probe_axes_save(const grid_spec *g, const char *dir, const char *name)
+{
+    int n = g->nx > g->ny ? g->nx : g->ny;
+    double *v = malloc((size_t)n * sizeof *v);
+    if (!v) return nn_err(NN_ENOMEM, "%s: out of memory", name);
+    char p[PROBE_PATH_MAX];
+    size_t sh[1] = {(size_t)g->nx};
+    for (int i = 0; i < g->nx; i++) v[i] = grid_x(g, i);
+    int rc = npy_write_f64(probe_path(p, dir, name, "_x.npy"), v, 1, sh);
+    sh[0] = (size_t)g->ny;
+    for (int i = 0; i < g->ny && !rc && g->ny > 1; i++) v[i] = grid_y(g, i);
+    if (!rc && g->ny > 1) rc = npy_write_f64(probe_path(p, dir, name, "_y.npy"), v, 1, sh);
+    free(v);
+    return rc;
 }
 
 int probe_surface_save(const surface *s, const char *dir, const char *name)

@@ -19,6 +19,7 @@ typedef struct probe_args {
     const char *out;        /* output directory, NULL = RUN/probes */
     const char *act;        /* hidden activation of a PyTorch checkpoint */
     const char *config;     /* config for a checkpoint without one */
+    const char *map;        /* layer order of a PyTorch file's named modules, or NULL */
     int threads;            /* 0 = all cores */
     const char *name;       /* output base name, NULL = the command's default */
     int log_scale, levels;  /* rendering */
@@ -31,7 +32,7 @@ typedef struct probe_args {
 /* Option groups: a command clears the ones it has no use for, and they are
  * then neither listed in its --help nor accepted. */
 enum {
-    PROBE_TAKES_DATA = 1,      /* --data --limit --seed --threads --act --config */
+    PROBE_TAKES_DATA = 1,      /* --data --limit --seed --threads --act --map --config */
     PROBE_TAKES_OUT = 2,       /* --out --name */
     PROBE_TAKES_PICTURE = 4,   /* --log --levels --cmap and the picture_args */
     PROBE_TAKES_ALL = 7
@@ -133,6 +134,9 @@ int probe_render(const cJSON *j, const char *dir, const probe_args *a, const cha
 /* Writes loss, accuracy and completion map of s as NAME.npy, NAME_acc.npy,
  * NAME_done.npy (shape [ny][nx], or [nx] for a line). */
 int probe_surface_save(const surface *s, const char *dir, const char *name);
+/* NAME_x.npy [nx] and, for a 2-D grid, NAME_y.npy [ny]: the coordinates
+ * along each axis of NAME.npy [ny][nx] (float64, as grid_x / grid_y). */
+int probe_axes_save(const grid_spec *g, const char *dir, const char *name);
 /* Loads them back into an allocated s of the same grid (for resuming). */
 int probe_surface_load(surface *s, const char *dir, const char *name);
 

@@ -117,6 +117,7 @@ static cJSON *invocation(const char *cmd, const probe_model *const *pms, int npm
     cJSON_AddNumberToObject(d, "seed", (double)a->seed);
     cJSON_AddStringToObject(d, "act", a->act ? a->act : "");
     cJSON_AddStringToObject(d, "config", a->config ? a->config : "");
+    if (a->map) cJSON_AddStringToObject(d, "map", a->map); /* absent before --map existed */
     unsigned long crc;
     long long bytes;
     if (a->config && probe_file_crc(a->config, &crc, &bytes) == NN_OK)

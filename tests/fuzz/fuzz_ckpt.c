@@ -1,7 +1,8 @@
 /* libFuzzer target for checkpoint loading through to the model: the file
- * (saddle metadata or a PyTorch-style Sequential) becomes a model whose θ
- * is all finite, the stored config parses or is refused, and the same file
- * read as directions (--dirs) either yields θ-sized vectors or is refused. */
+ * (saddle metadata, a PyTorch-style Sequential or named modules, in any
+ * dtype the reader converts) becomes a model whose θ is all finite, the
+ * stored config parses or is refused, and the same file read as directions
+ * (--dirs) either yields θ-sized vectors or is refused. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -41,10 +42,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (int act = -1; act <= ACT_RELU; act += 1 + ACT_RELU) {
         model m;
         ckpt_info info;
-        if (ckpt_load(path, &m, act, -1, &info, NULL, NULL, 0) != NN_OK) {
-            if (m.theta || info.config_text) abort();
+        char *note = NULL;
+        if (ckpt_load_map(path, &m, act, -1, NULL, &info, &note, NULL, NULL, 0) != NN_OK) {
+            if (m.theta || info.config_text || note) abort();
             continue;
         }
+        free(note);
         check_model(&m);
         n_dirs = m.n;
         if (info.config_text) {
@@ -70,6 +73,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         ckpt_info_free(&info);
         model_free(&m);
+    }
+    /* Named modules in a given order (fc1, fc2) rather than by shape. */
+    model mm;
+    if (ckpt_load_map(path, &mm, ACT_RELU, -1, "fc1,fc2", NULL, NULL, NULL, NULL, 0) == NN_OK) {
+        check_model(&mm);
+        model_free(&mm);
+    } else if (mm.theta) {
+        abort();
     }
     float *dirs[2] = {NULL, NULL};
     int nd = 2;
