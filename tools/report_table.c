@@ -253,7 +253,8 @@ void report_tab_write(report_tab *t, report_out *o)
             cell_format(cell(t, r, c), c < t->by_row ? rowf : colf[c], buf, sizeof buf);
             report_pr(o->md, " %s |", buf);
             fputs(num[c] ? "<td>" : "<td class=\"t\">", o->html);
-            html_cell(o->html, buf);
+            if (cell(t, r, c)->kind == CELL_TEXT) report_html_escape(o->html, buf);
+            else html_cell(o->html, buf);
             fputs("</td>", o->html);
         }
         fputs("\n", o->md);
