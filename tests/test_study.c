@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../datasets/base64.h"
 #include "../datasets/fileio.h"
 #include "../probes/render.h"
 #include "test.h"
@@ -20,9 +21,11 @@ static double json_number_after(const char *text, const char *key)
     return p ? strtod(p + 1, NULL) : NAN;
 }
 
-/* Every <img src="X"> of report.html: the file exists beside it and decodes. */
+/* Every <img> of report.html is a PNG carried inside it (a data: URI) that
+ * decodes, and is also on disk beside the page. */
 static int check_images(const char *dir, int *count)
 {
+    static const char pre[] = "<img src=\"data:image/png;base64,";
     char p[1024];
     snprintf(p, sizeof p, "%s/report.html", dir);
     size_t len;
@@ -30,20 +33,30 @@ static int check_images(const char *dir, int *count)
     if (!html) return -1;
     int bad = 0;
     *count = 0;
-    for (const char *s = (const char *)html; (s = strstr(s, "<img src=\"")); ) {
-        s += 10;
+    for (const char *s = (const char *)html; (s = strstr(s, "<img ")); ) {
+        if (strncmp(s, pre, strlen(pre))) {
+            test_fail(__FILE__, __LINE__, "report image not carried in the page: %.60s", s);
+            bad++;
+            s++;
+            continue;
+        }
+        s += strlen(pre);
         const char *e = strchr(s, '"');
         if (!e) break;
+        uint8_t *png = malloc((size_t)(e - s));
+        size_t n = 0;
         char f[1024];
-        snprintf(f, sizeof f, "%s/%.*s", dir, (int)(e - s), s);
+        snprintf(f, sizeof f, "%s/decoded-%d.png", test_tmpdir(), *count);
         render_image im;
-        if (render_png_read(f, &im) != 0) {
-            test_fail(__FILE__, __LINE__, "report image %s does not decode: %s", f, nn_errmsg());
+        if (!png || base64_decode(s, (size_t)(e - s), png, &n) || test_write_file(f, png, n) ||
+            render_png_read(f, &im) != 0) {
+            test_fail(__FILE__, __LINE__, "report image %d does not decode: %s", *count, nn_errmsg());
             bad++;
         } else {
             CHECK(im.w > 100 && im.h > 100);
             render_image_free(&im);
         }
+        free(png);
         (*count)++;
         s = e;
     }

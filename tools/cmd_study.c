@@ -316,6 +316,7 @@ int cmd_study(int argc, char **argv)
         return cli_fail("study", rc);
     }
     if (out) snprintf(s->out, sizeof s->out, "%s", out);
+    s->argc = argc, s->argv = argv;
     char notes[1024] = "";
     if ((rc = file_mkdirs(s->out))) rc = cli_fail("study", rc);
     if (!rc) rc = train_all(s);
@@ -368,6 +369,7 @@ int cmd_compare(int argc, char **argv)
     snprintf(s->name, sizeof s->name, "compare");
     snprintf(s->out, sizeof s->out, "runs/compare");
     s->nseeds = 0;
+    s->argc = argc, s->argv = argv;
     int rc = EXIT_OK;
     for (int i = 1; i < argc && !rc; i++) {
         const char *a = argv[i];

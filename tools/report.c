@@ -260,7 +260,7 @@ done:
     return rc;
 }
 
-static void rescale_section(const study *s, report_out *o)
+static int rescale_section(const study *s, report_out *o)
 {
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/rescale", s->out);
@@ -278,7 +278,7 @@ static void rescale_section(const study *s, report_out *o)
     }
     if (!isfinite(diff) || !isfinite(before[0])) {
         report_para(o, "No rescaling demonstration (probes.rescale = no, or it did not run).");
-        return;
+        return NN_OK;
     }
     report_para(o, "`saddle rescale` multiplied layer %d of %s (seed 1) by %g and layer %d's weights by 1/%g "
          "(Dinh et al. 2017). The function is unchanged: the largest logit difference is %.3g. Raw "
@@ -287,29 +287,45 @@ static void rescale_section(const study *s, report_out *o)
          json_num(dir, "rescaled.json", "factor"), (int)json_num(dir, "rescaled.json", "layer") + 1,
          json_num(dir, "rescaled.json", "factor"), diff);
     static const char *cols[3] = {"before", "after", "after / before"};
-    report_table_head(o, "measure", cols, 3);
+    /* Rows are different measures: before and after share a row's format,
+     * the ratios one of their own. */
+    report_tab *t = report_tab_new("measure", cols, 3, 6);
+    if (!t) return NN_ENOMEM;
+    report_tab_by_row(t, 2);
     for (int k = 0; k < 6; k++) {
-        char cells[3][64];
-        snprintf(cells[0], 64, "%.4g", before[k]);
-        snprintf(cells[1], 64, "%.4g", after[k]);
-        snprintf(cells[2], 64, "%.3g", after[k] / before[k]);
-        report_table_row(o, names[k], -1, cells, 3);
+        double ratio = after[k] / before[k];
+        int r = report_tab_add(t, names[k], -1);
+        report_tab_num(t, r, 0, &before[k], 1, 0);
+        report_tab_num(t, r, 1, &after[k], 1, 0);
+        report_tab_num(t, r, 2, &ratio, 1, 0);
     }
-    report_both(o, "\n", "</table>\n");
+    report_tab_write(t, o);
+    report_tab_free(t);
+    return NN_OK;
 }
 
-static const char HTML_HEAD[] =
-    "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>saddle study</title>\n"
-    "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
-    "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;"
-    "text-align:right}td:first-child{text-align:left}figure{display:inline-block;margin:0.5em}"
+/* Everything the page needs is in it: no fonts, styles or scripts from
+ * elsewhere, pictures as data: URIs (report_figure). */
+static const char HTML_STYLE[] =
+    "<style>body{font-family:'DejaVu Sans',sans-serif;max-width:1300px;margin:2em auto;padding:0 1em;"
+    "color:#222}.tw{overflow-x:auto}table{border-collapse:collapse;margin:1em 0;font-size:0.9em;"
+    "font-variant-numeric:tabular-nums}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}"
+    "th{vertical-align:bottom}.n{white-space:nowrap}td:first-child{white-space:nowrap}"
+    "td:first-child,th:first-child,td.t,th.t{text-align:left}"
+    "dl.prov{display:grid;grid-template-columns:max-content auto;gap:2px 1em}dl.prov dt{font-weight:bold}"
+    "dl.prov dd{margin:0}code{overflow-wrap:anywhere}figure{display:inline-block;margin:0.5em}"
     "img{max-width:100%}</style>\n"
-    /* Counts loaded pictures into the page on load: the headless check reads it. */
+    /* The headless check (tests/report_check.sh) reads what this counts into
+     * a hidden element: pictures decoded, and resources fetched from
+     * anywhere (a self-contained page fetches none). Readers never see it. */
     "<script>window.addEventListener('load',function(){var im=document.images,ok=0;"
     "for(var i=0;i<im.length;i++)if(im[i].complete&&im[i].naturalWidth>0)ok++;"
-    "var p=document.getElementById('imgcheck');p.textContent='images loaded: '+ok+' of '+im.length;"
-    "p.setAttribute('data-status',ok===im.length?'all-images-loaded':'images-missing');});</script>\n"
-    "</head><body>\n";
+    "var req=performance.getEntriesByType('resource').length;"
+    "var p=document.getElementById('imgcheck');p.textContent='images loaded: '+ok+' of '+im.length+"
+    "', requests: '+req;p.setAttribute('data-images',ok+' of '+im.length);"
+    "p.setAttribute('data-requests',String(req));"
+    "p.setAttribute('data-status',ok===im.length&&req===0?'all-images-loaded':'images-missing');});"
+    "</script>\n";
 
 int report_write(const study *s, const char *notes)
 {
@@ -378,23 +394,26 @@ int report_write(const study *s, const char *notes)
     size_t mdlen = 0, htlen = 0;
     snprintf(pmd, sizeof pmd, "%s/report.md", s->out);
     snprintf(phtml, sizeof phtml, "%s/report.html", s->out);
-    report_out o = {open_memstream(&mdbuf, &mdlen), open_memstream(&htbuf, &htlen)};
+    report_out o = {open_memstream(&mdbuf, &mdlen), open_memstream(&htbuf, &htlen), s->out, NN_OK};
+    report_tab *t = NULL;
     if (!o.md || !o.html) {
         rc = nn_err(NN_ENOMEM, "%s: out of memory for the report", s->out);
         goto done;
     }
     report_pr(o.md, "# Study: %s\n\n", s->name);
-    fputs(HTML_HEAD, o.html);
-    fputs("<h1>Study: ", o.html);
+    fputs("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>Study: ", o.html);
     report_html_escape(o.html, s->name);
-    fputs("</h1>\n<p id=\"imgcheck\">images not checked (scripts off)</p>\n", o.html);
+    fputs(" (saddle report)</title>\n", o.html);
+    fputs(HTML_STYLE, o.html);
+    fputs("</head><body>\n<h1>Study: ", o.html);
+    report_html_escape(o.html, s->name);
+    fputs("</h1>\n<div id=\"imgcheck\" hidden data-status=\"not-run\"></div>\n", o.html);
+    if ((rc = report_provenance(s, &o))) goto done;
     report_para(&o, "%d run(s) x up to %d seed(s). Cells are mean ± standard deviation over seeds, with "
          "the median (med) from three seeds on; every seed's own value is in the per-seed table. A "
-         "few seeds do not pin down a ratio between runs: read the per-seed values before the means.",
+         "few seeds do not pin down a ratio between runs: read the per-seed values before the means. "
+         "Each column has one number format; a column that no row has a value for is left out.",
          s->nruns, s->nseeds);
-    for (int i = 0; i < s->nruns; i++)
-        report_para(&o, "%s: %s (%s)", s->runs[i].id, s->runs[i].label,
-             s->runs[i].config[0] ? s->runs[i].config : s->runs[i].dirs[0]);
     if (notes && *notes) report_para(&o, "Note: %s", notes);
 
     report_heading(&o, "At matched epochs (end of training)");
@@ -411,32 +430,39 @@ int report_write(const study *s, const char *notes)
         snprintf(epsn[e], sizeof epsn[e], "eps-sharpness %g (%%)", pp->eps[e]);
         cols[nc++] = epsn[e];
     }
-    report_table_head(&o, "run", cols, nc);
-    for (int i = 0; i < s->nruns; i++) {
-        char cells[M_COUNT][64];
-        for (int c = 0; c < nc; c++) report_fmt_msm(m[i][c], s->runs[i].ndirs, cells[c], 64);
-        report_table_row(&o, s->runs[i].label, s->runs[i].ndirs, cells, nc);
+    if (!(t = report_tab_new("run", cols, nc, STUDY_MAX_RUNS))) {
+        rc = NN_ENOMEM;
+        goto done;
     }
-    report_both(&o, "\n", "</table>\n");
+    for (int i = 0; i < s->nruns; i++) {
+        int r = report_tab_add(t, s->runs[i].label, s->runs[i].ndirs);
+        for (int c = 0; c < nc; c++) report_tab_num(t, r, c, m[i][c], s->runs[i].ndirs, 1);
+    }
+    report_tab_write(t, &o);
+    report_tab_free(t);
     report_examples_section(s, &o);
-    report_subset_section(s, &o);
+    if ((rc = report_subset_section(s, &o))) goto done;
 
     report_heading(&o, "Per seed");
     report_para(&o, "Every run and seed at the end of training. A run marked (spike) ends in a loss spike: "
          "its last logged training loss is above %g times the median of its last %d logged values, "
          "so its end-of-run numbers describe an excursion, not the minimum it had settled in; it "
          "moves the mean more than the median.", REPORT_SPIKE_RATIO, REPORT_SPIKE_ROWS);
-    report_table_head(&o, "run", cols, nc);
+    if (!(t = report_tab_new("run", cols, nc, STUDY_MAX_RUNS * STUDY_MAX_SEEDS))) {
+        rc = NN_ENOMEM;
+        goto done;
+    }
     for (int i = 0; i < s->nruns; i++)
         for (int k = 0; k < s->runs[i].ndirs; k++) {
-            char cells[M_COUNT][64], label[4400];
+            char label[4400];
             const char *d = s->runs[i].dirs[k], *bn = strrchr(d, '/');
             snprintf(label, sizeof label, "%s: %s%s", s->runs[i].label, bn ? bn + 1 : d,
                      spike[i][k] ? " (spike)" : "");
-            for (int c = 0; c < nc; c++) report_fmt_ms(&m[i][c][k], 1, cells[c], 64);
-            report_table_row(&o, label, -1, cells, nc);
+            int r = report_tab_add(t, label, -1);
+            for (int c = 0; c < nc; c++) report_tab_num(t, r, c, &m[i][c][k], 1, 0);
         }
-    report_both(&o, "\n", "</table>\n");
+    report_tab_write(t, &o);
+    report_tab_free(t);
     if (nspikes) {
         for (int i = 0; i < s->nruns; i++)
             for (int k = 0; k < s->runs[i].ndirs; k++)
@@ -455,13 +481,16 @@ int report_write(const study *s, const char *notes)
              "training losses, so a final spike does not set it): the runs compared when they fit the "
              "training set equally well.", thr, REPORT_SPIKE_ROWS);
         static const char *xc[X_COUNT] = {"epoch", "step", "train loss", "test loss", "test acc"};
-        report_table_head(&o, "run", xc, X_COUNT);
-        for (int i = 0; i < s->nruns; i++) {
-            char cells[X_COUNT][64];
-            for (int c = 0; c < X_COUNT; c++) report_fmt_msm(x[i][c], s->runs[i].ndirs, cells[c], 64);
-            report_table_row(&o, s->runs[i].label, s->runs[i].ndirs, cells, X_COUNT);
+        if (!(t = report_tab_new("run", xc, X_COUNT, STUDY_MAX_RUNS))) {
+            rc = NN_ENOMEM;
+            goto done;
         }
-        report_both(&o, "\n", "</table>\n");
+        for (int i = 0; i < s->nruns; i++) {
+            int r = report_tab_add(t, s->runs[i].label, s->runs[i].ndirs);
+            for (int c = 0; c < X_COUNT; c++) report_tab_num(t, r, c, x[i][c], s->runs[i].ndirs, 1);
+        }
+        report_tab_write(t, &o);
+        report_tab_free(t);
     } else {
         report_para(&o, "No log.csv with a training loss: no matched-loss comparison.");
     }
@@ -485,8 +514,9 @@ int report_write(const study *s, const char *notes)
     report_heading(&o, "Hessian spectral density");
     if ((rc = draw_density(s, &o))) goto done;
     report_heading(&o, "Rescaling: why filter normalization matters");
-    rescale_section(s, &o);
+    if ((rc = rescale_section(s, &o))) goto done;
     fputs("</body></html>\n", o.html);
+    rc = o.rc;
 done:
     if (o.md && fclose(o.md) && !rc) rc = nn_err(NN_ENOMEM, "%s: out of memory for the report", pmd);
     if (o.html && fclose(o.html) && !rc)

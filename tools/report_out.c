@@ -3,9 +3,12 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../datasets/base64.h"
+#include "../datasets/fileio.h"
 #include "report_priv.h"
 
 void report_mean_std(const double *v, int n, double *mean, double *sd, int *count)
@@ -91,6 +94,7 @@ void report_html_escape(FILE *f, const char *s)
         if (*s == '<') fputs("&lt;", f);
         else if (*s == '>') fputs("&gt;", f);
         else if (*s == '&') fputs("&amp;", f);
+        else if (*s == '"') fputs("&quot;", f);
         else fputc(*s, f);
     }
 }
@@ -131,7 +135,28 @@ void report_table_row(report_out *o, const char *label, int nseeds, char cells[]
 void report_figure(report_out *o, const char *png, const char *caption)
 {
     report_pr(o->md, "![%s](%s)\n\n", caption, png);
-    report_pr(o->html, "<figure><img src=\"%s\" alt=\"", png);
+    char path[4400];
+    snprintf(path, sizeof path, "%s/%s", o->dir ? o->dir : ".", png);
+    uint8_t *buf = NULL;
+    size_t len = 0, pl = strlen(png);
+    int rc = file_read_all(path, REPORT_MAX_PICTURE, &buf, &len);
+    size_t elen = rc ? 0 : base64_encoded_len(len);
+    char *b64 = rc || elen == SIZE_MAX ? NULL : malloc(elen + 1);
+    if (!rc && !b64) rc = nn_err(NN_ENOMEM, "%s: out of memory to carry it in report.html", path);
+    if (rc) {
+        if (!o->rc) o->rc = rc;
+        free(buf);
+        return;
+    }
+    base64_encode(buf, len, b64);
+    free(buf);
+    /* SVG goes in as a data: URI too, not inline: two inline SVGs from the
+     * same renderer share element ids and would draw each other's glyphs. */
+    const char *mime = pl > 4 && !strcmp(png + pl - 4, ".svg") ? "image/svg+xml" : "image/png";
+    report_pr(o->html, "<figure><img src=\"data:%s;base64,", mime);
+    fputs(b64, o->html);
+    free(b64);
+    fputs("\" alt=\"", o->html);
     report_html_escape(o->html, caption);
     fputs("\"><figcaption>", o->html);
     report_html_escape(o->html, caption);

@@ -164,7 +164,11 @@ int report_plateau_section(const study *s, report_out *o)
     static const char *cols[9] = {"seeds with a plateau", "first plateau: start", "end", "level",
                                   "left at", "loss halved at", "steps on plateaus", "converged from",
                                   "final train loss"};
-    report_table_head(o, "run", cols, 9);
+    report_tab *t = report_tab_new("run", cols, 9, STUDY_MAX_RUNS);
+    if (!t) {
+        rc = NN_ENOMEM;
+        goto done;
+    }
     for (int i = 0; i < s->nruns; i++) {
         double v[8][STUDY_MAX_SEEDS];
         int with = 0, nd = s->runs[i].ndirs;
@@ -188,35 +192,42 @@ int report_plateau_section(const study *s, report_out *o)
             if (p->tail.found) v[6][k] = p->tail.start_step;
             v[7][k] = p->loss[p->n - 1];
         }
-        char cells[9][64];
-        snprintf(cells[0], 64, "%d of %d", with, nd);
-        for (int c = 0; c < 8; c++) report_fmt_ms(v[c], nd, cells[c + 1], 64);
-        report_table_row(o, s->runs[i].label, nd, cells, 9);
+        char with_text[64];
+        int r = report_tab_add(t, s->runs[i].label, nd);
+        snprintf(with_text, sizeof with_text, "%d of %d", with, nd);
+        report_tab_text(t, r, 0, with_text);
+        for (int c = 0; c < 8; c++) report_tab_num(t, r, c + 1, v[c], nd, 0);
     }
-    report_both(o, "\n", "</table>\n");
+    report_tab_write(t, o);
+    report_tab_free(t);
     report_para(o, "Cells are mean ± standard deviation over the seeds that have the value ('left "
                 "at': seeds whose first plateau was left; 'loss halved at': seeds whose loss halved; "
                 "'converged from': seeds with a converged tail). Per seed:");
     static const char *cols2[5] = {"directory", "plateaus: steps (level) then", "loss halved at",
                                    "converged from (level)", "final train loss"};
-    report_table_head(o, "run", cols2, 5);
+    if (!(t = report_tab_new("run", cols2, 5, STUDY_MAX_RUNS * STUDY_MAX_SEEDS))) {
+        rc = NN_ENOMEM;
+        goto done;
+    }
     for (int i = 0; i < s->nruns; i++)
         for (int k = 0; k < s->runs[i].ndirs; k++) {
             const seed_pl *p = &sp[i][k];
-            char cells[5][64];
+            char cells[4][64];
             const char *d = strrchr(s->runs[i].dirs[k], '/');
-            snprintf(cells[0], 64, "%.63s", d && d[1] ? d + 1 : s->runs[i].dirs[k]);
-            plateau_cell(p, cells[1], 64);
-            if (isfinite(p->halved)) snprintf(cells[2], 64, "%.0f", p->halved);
-            else snprintf(cells[2], 64, "never");
+            int r = report_tab_add(t, s->runs[i].label, -1);
+            report_tab_text(t, r, 0, d && d[1] ? d + 1 : s->runs[i].dirs[k]);
+            plateau_cell(p, cells[0], 64);
+            if (isfinite(p->halved)) snprintf(cells[1], 64, "%.0f", p->halved);
+            else snprintf(cells[1], 64, "never");
             if (p->tail.found)
-                snprintf(cells[3], 64, "%.0f (%.3g)", p->tail.start_step, p->tail.level);
-            else snprintf(cells[3], 64, "%s", p->n ? "no" : "–");
-            if (p->n) snprintf(cells[4], 64, "%.4g", p->loss[p->n - 1]);
-            else snprintf(cells[4], 64, "–");
-            report_table_row(o, s->runs[i].label, -1, cells, 5);
+                snprintf(cells[2], 64, "%.0f (%.3g)", p->tail.start_step, p->tail.level);
+            else snprintf(cells[2], 64, "%s", p->n ? "no" : "–");
+            for (int c = 0; c < 3; c++) report_tab_text(t, r, c + 1, cells[c]);
+            double last = p->n ? p->loss[p->n - 1] : NAN;
+            report_tab_num(t, r, 4, &last, 1, 0);
         }
-    report_both(o, "\n", "</table>\n");
+    report_tab_write(t, o);
+    report_tab_free(t);
     rc = draw_curves(s, sp, o);
 done:
     for (int i = 0; i < s->nruns; i++)

@@ -10,6 +10,8 @@
 
 typedef struct report_out {
     FILE *md, *html;
+    const char *dir;   /* where the pictures are: report.html carries them inside */
+    int rc;            /* the first picture that could not be carried, else NN_OK */
 } report_out;
 
 /* Mean and sample standard deviation of the finite values of v [n]; *count
@@ -40,7 +42,42 @@ void report_html_escape(FILE *f, const char *s);
 void report_table_head(report_out *o, const char *first, const char *const *cols, int nc);
 /* A row: label (with " (N seeds)" when nseeds >= 0), then nc cells. */
 void report_table_row(report_out *o, const char *label, int nseeds, char cells[][64], int nc);
+/* A picture of o->dir: linked from report.md, carried inside report.html as
+ * a base64 data: URI (so the page can be sent on its own); a picture that
+ * cannot be read sets o->rc. */
 void report_figure(report_out *o, const char *png, const char *caption);
+/* Pictures larger than this are not carried inside the page. */
+#define REPORT_MAX_PICTURE (64u << 20)
+
+/* Tables whose cells are collected before they are written: every column
+ * gets one number format, chosen from all its values (REPORT_SIG
+ * significant digits on the smallest, fixed point or, when the column spans
+ * too many decades, scientific), and a column with no value is left out. */
+#define REPORT_SIG 4
+#define REPORT_TAB_MAX_COLS 24
+typedef struct report_numfmt {
+    int sci, dec;      /* %.*e or %.*f, dec digits after the point */
+} report_numfmt;
+report_numfmt report_numfmt_choose(const double *v /* [n], NaN skipped */, int n);
+void report_numfmt_put(report_numfmt f, double x, char *buf, size_t len);
+typedef struct report_tab report_tab;
+/* NULL (with the reason recorded) when out of memory. */
+report_tab *report_tab_new(const char *first, const char *const *cols, int nc, int max_rows);
+void report_tab_free(report_tab *t);
+/* Rows that are different measures: the first ncols columns share each
+ * row's format instead of each column's. */
+void report_tab_by_row(report_tab *t, int ncols);
+/* A new row (label, with " (N seeds)" when nseeds >= 0): its index, -1 when full. */
+int report_tab_add(report_tab *t, const char *label, int nseeds);
+/* A cell of values over seeds v [n]: "m", "m ± sd", with median from three
+ * values on "m ± sd (med x)"; "–" when none is finite. */
+void report_tab_num(report_tab *t, int row, int col, const double *v, int n, int median);
+void report_tab_text(report_tab *t, int row, int col, const char *text);
+void report_tab_write(report_tab *t, report_out *o);
+
+/* Date, saddle version, command line, machine and every run's config.ini
+ * and checkpoint crc32, at the top of the report. */
+int report_provenance(const study *s, report_out *o);
 void report_para(report_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void report_heading(report_out *o, const char *h);
 
@@ -54,6 +91,6 @@ int report_plateau_section(const study *s, report_out *o);
 void report_examples_section(const study *s, report_out *o);
 /* λmax and the first ε-sharpness of seed 1 of every run on its probe
  * subset and on a second one (the *-subset2.json sidecars), when there are any. */
-void report_subset_section(const study *s, report_out *o);
+int report_subset_section(const study *s, report_out *o);
 
 #endif

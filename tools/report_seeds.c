@@ -121,7 +121,7 @@ static double sidecar_num(const char *path, const char *obj, const char *key, co
     return x;
 }
 
-void report_subset_section(const study *s, report_out *o)
+int report_subset_section(const study *s, report_out *o)
 {
     double v[STUDY_MAX_RUNS][4];
     int any = 0;
@@ -140,7 +140,7 @@ void report_subset_section(const study *s, report_out *o)
         v[i][3] = *e0 ? sidecar_num(p, "eps_sharpness", "full", "phi") : NAN;
         any |= isfinite(v[i][1]) || isfinite(v[i][3]);
     }
-    if (!any) return;
+    if (!any) return NN_OK;
     report_heading(o, "From one subset to another");
     report_para(o, "Seed 1 of every run probed again on a second seeded subset of the same size "
                 "(--seed 2): how much of a probe's value belongs to the subset rather than to the "
@@ -149,11 +149,13 @@ void report_subset_section(const study *s, report_out *o)
     snprintf(c2, sizeof c2, "eps-sharpness %s, subset 1 (%%)", e0);
     snprintf(c3, sizeof c3, "eps-sharpness %s, subset 2 (%%)", e0);
     const char *cols[4] = {"lambda_max, subset 1", "lambda_max, subset 2", c2, c3};
-    report_table_head(o, "run (seed 1)", cols, 4);
+    report_tab *t = report_tab_new("run (seed 1)", cols, 4, STUDY_MAX_RUNS);
+    if (!t) return NN_ENOMEM;
     for (int i = 0; i < s->nruns; i++) {
-        char cells[4][64];
-        for (int c = 0; c < 4; c++) report_fmt_ms(&v[i][c], 1, cells[c], 64);
-        report_table_row(o, s->runs[i].label, -1, cells, 4);
+        int r = report_tab_add(t, s->runs[i].label, -1);
+        for (int c = 0; c < 4; c++) report_tab_num(t, r, c, &v[i][c], 1, 0);
     }
-    report_both(o, "\n", "</table>\n");
+    report_tab_write(t, o);
+    report_tab_free(t);
+    return NN_OK;
 }

@@ -49,6 +49,8 @@ typedef struct study {
     int nruns;
     study_run runs[STUDY_MAX_RUNS];
     study_probes probes;
+    int argc;                     /* the command that asked for the report, */
+    char **argv;                  /* argv[0] the subcommand: its provenance */
 } study;
 
 void study_defaults(study *s);
