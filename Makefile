@@ -8,6 +8,9 @@
 #   make test-report   the tiny study's report.html alone in headless Chromium, offline: every
 #                      image loads from the page itself and a screenshot is not blank
 #   make fuzz          each libFuzzer target for FUZZ_SECONDS (default 60)
+#   make install       bin/saddle, man pages, bash completion, example configs
+#                      under PREFIX (default /usr/local) and DESTDIR; make uninstall
+#   make dist          saddle-VERSION.tar.gz of the committed tree
 #   make clean
 
 SHELL   := /bin/bash
@@ -169,6 +172,8 @@ FUZZ_BINS = $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
 .SECONDARY: $(FUZZ_OBJ)
 
 $(FUZZ_BUILD)/obj/tools/saddle.o: FUZZ_DEFS = -Dmain=saddle_main
+$(FUZZ_BUILD)/obj/tools/version.o: FUZZ_DEFS = -I$(BUILD)
+$(FUZZ_BUILD)/obj/tools/version.o: $(BUILD)/saddle_version.h
 $(FUZZ_BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(FUZZ_DEFS) -MMD -MP -c -o $@ $<
@@ -186,6 +191,46 @@ fuzz: deps-fuzz
 	  $$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 $$corpus 2>&1 | tail -4; \
 	  test $${PIPESTATUS[0]} -eq 0; \
 	done
+
+# Version, man pages, install, dist. The version is `git describe` of this
+# checkout (or the VERSION file a release tarball carries); only
+# tools/version.o is rebuilt when it changes.
+SADDLE_VERSION := $(shell bash tools/version.sh)
+.PHONY: man install uninstall dist FORCE
+PKGS += man-db
+
+$(BUILD)/saddle_version.h: FORCE
+	@mkdir -p $(dir $@)
+	@v='#define SADDLE_VERSION_STRING "$(SADDLE_VERSION)"'; \
+	  [ "$$(cat $@ 2>/dev/null)" = "$$v" ] || echo "$$v" > $@
+$(BUILD)/tools/version.o: $(BUILD)/saddle_version.h
+$(BUILD)/tools/version.o: CFLAGS += -I$(BUILD)
+FORCE:
+
+# Generated from each command's --help by the binary itself, so they cannot
+# drift from it.
+MAN_DIR = $(BUILD)/man
+$(MAN_DIR)/.stamp: $(SADDLE) tools/man/mkman.sh
+	bash tools/man/mkman.sh $(SADDLE) $(MAN_DIR) $(SADDLE_VERSION)
+	@touch $@
+man: $(MAN_DIR)/.stamp
+all: man
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+# tools/install.sh records what it installed, and uninstall removes exactly that.
+install: $(SADDLE) man
+	bash tools/install.sh install "$(DESTDIR)" "$(PREFIX)" $(SADDLE) $(MAN_DIR)
+uninstall:
+	bash tools/install.sh uninstall "$(DESTDIR)" "$(PREFIX)"
+
+# The committed tree (uncommitted changes are not in it) and its version.
+dist:
+	@git diff --quiet HEAD 2>/dev/null || echo "dist: uncommitted changes are left out of the tarball"
+	@set -e; v=$$(bash tools/version.sh --clean); tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	  echo "$$v" > "$$tmp/VERSION"; \
+	  git archive --format=tar --prefix=saddle-$$v/ --add-file="$$tmp/VERSION" HEAD | gzip -9n > saddle-$$v.tar.gz.tmp; \
+	  mv saddle-$$v.tar.gz.tmp saddle-$$v.tar.gz; echo "saddle-$$v.tar.gz"
 
 clean:
 	rm -rf build bin

@@ -28,7 +28,7 @@ TEST(cli_version_and_help_command)
 {
     const char *out;
     CHECK_MSG(test_saddle("--version", &out) == 0 && !strncmp(out, "saddle ", 7), "%s", out);
-    CHECK_MSG(strchr(out, '.') != NULL, "no version number: %s", out);
+    CHECK_MSG(strlen(out) > 8 && !strstr(out, "unknown"), "no version: %s", out); /* git describe's */
     /* `saddle help CMD` is `saddle CMD --help`, for every command. */
     static const char *const CMDS[] = {"train", "eval", "surface", "interp", "pca", "render",
                                        "hessian", "sharpness", "plot", "study", "compare",

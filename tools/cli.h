@@ -6,8 +6,9 @@
 
 #include "../nn/nn.h"
 
-/* The one place the version is written: `saddle --version` prints it. */
-#define SADDLE_VERSION "0.1.0"
+/* `git describe` at build time, or a release's VERSION (tools/version.c). */
+extern const char saddle_version[];
+#define SADDLE_VERSION saddle_version
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
