@@ -88,14 +88,6 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-# The commit the build is made from (git describe), for the study report's
-# provenance; the stamp changes only when it does, so only that file is rebuilt.
-SADDLE_GIT := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
-GIT_STAMP = $(BUILD)/git.stamp
-$(shell mkdir -p $(BUILD); [ "$$(cat $(GIT_STAMP) 2>/dev/null)" = '$(SADDLE_GIT)' ] || echo '$(SADDLE_GIT)' > $(GIT_STAMP))
-$(BUILD)/tools/report_prov.o: $(GIT_STAMP)
-$(BUILD)/tools/report_prov.o: CFLAGS += -DSADDLE_GIT='"$(SADDLE_GIT)"'
-
 # Installs what is missing when root; otherwise prints the command and stops.
 define need_pkgs
 	@missing=""; for p in $(1); do \

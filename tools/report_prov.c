@@ -13,11 +13,6 @@
 #include "probe.h"
 #include "report_priv.h"
 
-/* The commit the build was made from: the Makefile passes `git describe`. */
-#ifndef SADDLE_GIT
-#define SADDLE_GIT "unknown"
-#endif
-
 /* One argument as a shell would need it: quoted when it holds anything but
  * plain path characters. */
 static void shell_arg(FILE *f, const char *a)
@@ -89,7 +84,8 @@ int report_provenance(const study *s, report_out *o)
     const char *cfg = openblas_get_config(), *core = openblas_get_corename();
     snprintf(machine, sizeof machine, "%ld cores; BLAS kernels: %s (%s)%s", cores, core ? core : "?",
              cfg ? cfg : "?", os);
-    snprintf(ver, sizeof ver, "%s (git %s)", SADDLE_VERSION, SADDLE_GIT);
+    /* `git describe` of the build, or a release tarball's VERSION. */
+    snprintf(ver, sizeof ver, "%s", SADDLE_VERSION);
     fputs("<dl class=\"prov\">\n", o->html);
     prov_item(o, "Made", when, 0);
     prov_item(o, "saddle", ver, 0);
