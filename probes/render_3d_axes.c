@@ -26,20 +26,20 @@ double r3_ztick(const r3fig *f, double v)
     return t >= -1e-9 && t <= 1 + 1e-9 ? r3_z(f, sv) : NAN;
 }
 
-/* Text widths are estimated (a glyph is about 0.6 of a line wide), so
- * labels can be given room before anything is drawn. */
-double r3_text_w(const char *s, int scale)
+/* Text widths from the font, so labels can be given room before
+ * anything is drawn. */
+double r3_text_w(const char *s, double px)
 {
-    size_t n = 0;
-    for (; *s; s++) n += ((unsigned char)*s & 0xc0) != 0x80;
-    return 6.0 * scale * (double)n;
+    double w, h;
+    render_text_size(s, px, &w, &h);
+    return w;
 }
 
 /* Draws text, or with im NULL only grows f->ext by the box it would take. */
-static int r3_text(r3fig *f, render_image *im, double x, double y, const char *s, int scale, int anchor)
+static int r3_text(r3fig *f, render_image *im, double x, double y, const char *s, double scale, int anchor)
 {
-    if (im) return render_text(im, x, y, s, scale, anchor, 0, RENDER_INK);
-    double w = r3_text_w(s, scale), h = 10.0 * scale;
+    if (im) return render_text_px(im, x, y, s, scale, anchor, 0, RENDER_INK);
+    double w = r3_text_w(s, scale), h = R3_LINE(scale);
     int ha = anchor & 3, va = anchor & 12;
     double l = ha == RENDER_CENTER ? x - 0.5 * w : ha == RENDER_RIGHT ? x - w : x;
     double t = va == RENDER_MIDDLE ? y - 0.5 * h : va == RENDER_BOTTOM ? y - h : y;
@@ -50,7 +50,7 @@ static int r3_text(r3fig *f, render_image *im, double x, double y, const char *s
 
 /* A title of one line, or of two when long with a "(...)" part, centred
  * in a block anchored at (x, y); measured only when im is NULL. */
-static int r3_title(r3fig *f, render_image *im, double x, double y, const char *s, int scale, int anchor)
+static int r3_title(r3fig *f, render_image *im, double x, double y, const char *s, double scale, int anchor)
 {
     char l1[256], l2[256] = "";
     snprintf(l1, sizeof l1, "%s", s);
@@ -59,7 +59,7 @@ static int r3_title(r3fig *f, render_image *im, double x, double y, const char *
         snprintf(l2, sizeof l2, "%s", par + 1);
         *par = 0;
     }
-    double w = fmax(r3_text_w(l1, scale), r3_text_w(l2, scale)), lh = 10.0 * scale, h = l2[0] ? 2 * lh : lh;
+    double w = fmax(r3_text_w(l1, scale), r3_text_w(l2, scale)), lh = R3_LINE(scale), h = l2[0] ? 2 * lh : lh;
     int ha = anchor & 3, va = anchor & 12;
     double cx = ha == RENDER_CENTER ? x : ha == RENDER_RIGHT ? x - 0.5 * w : x + 0.5 * w;
     double top = va == RENDER_MIDDLE ? y - 0.5 * h : va == RENDER_BOTTOM ? y - h : y;
@@ -167,7 +167,7 @@ int r3_colorbar(r3fig *f, render_image *im, int x0, int y0, int x1, int y1)
     const char *label = f->o->zlabel ? f->o->zlabel : "loss";
     /* Centred on the bar, or ending at the picture's edge when long. */
     double right = fmin(0.5 * (x0 + x1) + 0.5 * r3_text_w(label, f->t.label), f->W - 10);
-    return render_text(im, right, y0 - f->t.pad - 0.5 * f->line, label, f->t.label,
+    return render_text_px(im, right, y0 - f->t.pad - 0.5 * f->line, label, f->t.label,
                        RENDER_RIGHT | RENDER_BOTTOM, 0, RENDER_INK);
 }
 
@@ -185,7 +185,7 @@ int r3_in_legend(const r3fig *f, const render_mark *m)
 int r3_footer(const r3fig *f, render_image *im, int y)
 {
     int rc = NN_OK;
-    double x = 16, sz = 7 + 3 * f->t.tick;
+    double x = 16, sz = R3_MARK(f->t.tick);
     for (int k = 0; k < f->o->nmarks + f->o->npaths; k++) {
         const char *label;
         if (k < f->o->nmarks) {
@@ -202,13 +202,13 @@ int r3_footer(const r3fig *f, render_image *im, int y)
             x += sz;
             label = pa->label;
         }
-        if ((rc = render_text(im, x + sz + f->t.pad, y, label, f->t.tick, RENDER_LEFT | RENDER_MIDDLE, 0,
+        if ((rc = render_text_px(im, x + sz + f->t.pad, y, label, f->t.tick, RENDER_LEFT | RENDER_MIDDLE, 0,
                               RENDER_INK)))
             return rc;
         x += sz + f->t.pad + r3_text_w(label, f->t.tick) + 3 * f->t.pad;
     }
     if (f->info->note[0])
-        rc = render_text(im, f->W - 16, y + (x > 16 ? f->line * 1.5 : 0), f->info->note, f->t.tick,
+        rc = render_text_px(im, f->W - 16, y + (x > 16 ? f->line * 1.5 : 0), f->info->note, f->t.tick,
                          RENDER_RIGHT | RENDER_MIDDLE, 0, RENDER_INK_SOFT);
     return rc;
 }

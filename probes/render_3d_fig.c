@@ -202,10 +202,10 @@ static void mark_draw(const r3fig *f, render_image *im, const render_mark *m, co
     render_rgb fill = m->color ? render_rgb_hex(m->color) : RGB(255, 255, 255);
     render_marker(im, m->kind ? m->kind : RENDER_MARK_DIAMOND, a[0], a[1], size, fill, RGB(0, 0, 0));
     if (m->label && strlen(m->label) <= 3) { /* on a light patch, legible on any colour */
-        double x = a[0] + 0.6 * size, y = a[1] - 0.4 * size, w = 6.0 * f->t.label * (double)strlen(m->label);
-        double h = 10.0 * f->t.label;
+        double x = a[0] + 0.6 * size, y = a[1] - 0.4 * size, w = r3_text_w(m->label, f->t.label);
+        double h = R3_LINE(f->t.label);
         render_rect_fill(im, (int)(x - 3), (int)(y - h - 2), (int)(x + w + 3), (int)(y + 2), RGB(255, 255, 255), 0.75);
-        render_text(im, x, y, m->label, f->t.label, RENDER_LEFT | RENDER_BOTTOM, 0, RENDER_INK);
+        render_text_px(im, x, y, m->label, f->t.label, RENDER_LEFT | RENDER_BOTTOM, 0, RENDER_INK);
     }
 }
 
@@ -253,7 +253,7 @@ static int r3_surface(r3fig *f, render_image *im)
          * would cut it in half); a hidden one in its cell's turn. */
         if (on[k] && !mark_hidden(f, P[k], mcell[k])) on[k] = 2;
     }
-    double msize = 7 + 3 * f->t.tick;
+    double msize = R3_MARK(f->t.tick);
     for (size_t q = 0; q < n; q++) {
         int i = (int)(order[q] % (size_t)(f->nx - 1)), j = (int)(order[q] / (size_t)(f->nx - 1));
         const double *z0 = f->zw + (size_t)j * (size_t)f->nx + (size_t)i, *z1 = z0 + f->nx;
@@ -337,7 +337,7 @@ int render_3d(render_image *im, const double *z, int nx, int ny, double x0, doub
     f.H = o->height > 0 ? o->height : 680;
     if ((rc = render_image_init_as(im, f.W, f.H, RGB(255, 255, 255), o->target))) goto fail;
     f.t = rtheme_for(f.W, f.H);
-    f.line = 10 * f.t.tick;
+    f.line = R3_LINE(f.t.tick);
     int titles = rdraw_titles(NULL, o->title, o->subtitle, 0.5 * f.W, f.W, 14, &f.t);
     if (titles < 0) {
         rc = -titles;
@@ -368,7 +368,7 @@ int render_3d(render_image *im, const double *z, int nx, int ny, double x0, doub
     r3_panes(&f, im);
     if (!o->no_floor_map && (rc = r3_floor(&f, im))) goto fail;
     /* Each mark also on the floor, joined to its place on the surface. */
-    double msize = 7 + 3 * f.t.tick;
+    double msize = R3_MARK(f.t.tick);
     for (int k = 0; k < o->nmarks && k < 16; k++) {
         double P[3], a[2], b[2];
         size_t cell;
@@ -390,7 +390,7 @@ int render_3d(render_image *im, const double *z, int nx, int ny, double x0, doub
             mark_draw(&f, im, &o->marks[k], P, msize);
     }
     if (!info->nquads)
-        render_text(im, f.c->cx, f.c->cy, "no computed cell to draw", f.t.label, RENDER_CENTER | RENDER_MIDDLE,
+        render_text_px(im, f.c->cx, f.c->cy, "no computed cell to draw", f.t.label, RENDER_CENTER | RENDER_MIDDLE,
                     0, RENDER_INK);
     if ((rc = r3_axis(&f, im, 0)) || (rc = r3_axis(&f, im, 1)) || (rc = r3_zaxis(&f, im))) goto fail;
     if ((rc = r3_colorbar(&f, im, cbx0, cby0, cbx1, cby1))) goto fail;

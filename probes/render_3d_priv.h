@@ -9,6 +9,9 @@
 
 #define R3_DIST 7.5  /* camera distance in box units: a mild perspective */
 #define R3_TICKS_MAX 16
+/* A text line's height and a marker's size for a font of px pixels. */
+#define R3_LINE(px) ((int)(1.25 * (px) + 0.5))
+#define R3_MARK(px) (7 + 3 * (px) / 11.0)
 
 typedef struct {
     const render_3d_opts *o;
@@ -47,7 +50,7 @@ int r3_ticks(const r3fig *f, int axis, double *v, double *step);
 /* The height of a z tick value in the box (NaN outside the drawn range). */
 double r3_ztick(const r3fig *f, double v);
 /* The estimated width of text, px. */
-double r3_text_w(const char *s, int scale);
+double r3_text_w(const char *s, double px);
 /* Fits the box so that it and its axis labels fill the area A [4]. */
 int r3_place(r3fig *f, const double *A);
 /* Draws an axis (im NULL: only measures its labels into f->ext). */
