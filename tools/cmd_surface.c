@@ -398,7 +398,7 @@ int cmd_surface(int argc, char **argv)
     char title[400], sub[400];
     snprintf(title, sizeof title, "loss %s: %s", dims == 2 ? "surface" : "slice", pm[0].arch);
     if (hess_dirs)
-        snprintf(sub, sizeof sub, "%s Hessian eigenvectors, each scaled to |theta|; %zu %s examples",
+        snprintf(sub, sizeof sub, "%s Hessian eigenvectors, each scaled to ‖θ‖; %zu %s examples",
                  hess_dirs == 2 ? "top two" : "top and bottom", pd.k, a.split);
     else
         snprintf(sub, sizeof sub, "%s directions (bias %s), seed %llu, %zu %s examples",
