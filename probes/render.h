@@ -278,6 +278,7 @@ typedef struct {
     int no_legend;
 } render_lineplot_opts;
 
+#define RENDER_MAX_REFLABELS 16
 typedef struct {
     int npanels;
     int plot_x0, plot_x1;          /* shared x extent, pixels */
@@ -285,6 +286,8 @@ typedef struct {
     double xlo, xhi, ylo[2], yhi[2];
     int legend_x0[2], legend_y0[2], legend_x1[2], legend_y1[2]; /* 0-size when none */
     char note[200];
+    int nlabels;       /* reference line labels placed, and their boxes x0, y0, x1, y1 (px) */
+    int label_box[RENDER_MAX_REFLABELS][4];
 } render_lineplot_info;
 
 /* A panel with a second one below when any series has panel 1 (the x axis

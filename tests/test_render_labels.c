@@ -1,0 +1,64 @@
+/* Labels the figures place beside lines and points: never on top of each
+ * other, of a legend, or of a plotted curve, in deliberately crowded
+ * pictures. */
+#include "test.h"
+
+#include "../probes/render.h"
+
+static int boxes_hit(const int *a, const int *b)
+{
+    return a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3];
+}
+
+/* Curve (xs, ys) [n] of panel 0 sampled finely in pixels: any sample
+ * inside box b? */
+static int curve_in_box(const render_lineplot_info *in, const double *xs, const double *ys, int n,
+                        const int *b)
+{
+    for (int i = 0; i + 1 < n; i++)
+        for (int q = 0; q < 50; q++) {
+            double x = xs[i] + (xs[i + 1] - xs[i]) * q / 50, y = ys[i] + (ys[i + 1] - ys[i]) * q / 50;
+            double px = in->plot_x0 + (x - in->xlo) / (in->xhi - in->xlo) * (in->plot_x1 - in->plot_x0);
+            double py = in->panel_y1[0] - (y - in->ylo[0]) / (in->yhi[0] - in->ylo[0]) *
+                                              (in->panel_y1[0] - in->panel_y0[0]);
+            if (px >= b[0] && px < b[2] && py >= b[1] && py < b[3]) return 1;
+        }
+    return 0;
+}
+
+/* Five reference lines a few pixels apart (the EoS picture's 2/η next to
+ * other limits), a vertical one, a curve crossing them and a legend: every
+ * label is placed, and none touches another, the legend or the curve. */
+TEST(render_lineplot_ref_labels_apart)
+{
+    double x[3] = {0, 7, 10}, y[3] = {3, 1.2, 0};
+    render_series s = {x, y, 3, "λ_{max}", 0, 0, 0, 0, 0};
+    render_refline r[6] = {
+        {0, 0.96, "a lower one", 0, 0},
+        {0, 1.00, "stability limit 2/η", 0, 0},
+        {0, 1.04, "another limit", 0, 0},
+        {0, 1.08, "a third one", 0, 0},
+        {0, 1.12, "a fifth", 0, 0},
+        {1, 5.0, "warm-up ends", 0, 0},
+    };
+    render_lineplot_opts o = {0};
+    o.series = &s;
+    o.nseries = 1;
+    o.refs = r;
+    o.nrefs = 6;
+    o.title = "crowded";
+    render_image im;
+    render_lineplot_info in;
+    CHECK_OK(render_lineplot(&im, &o, &in));
+    render_image_free(&im);
+    CHECK_MSG(in.nlabels == 6, "%d of 6 labels placed", in.nlabels);
+    int leg[4] = {in.legend_x0[0], in.legend_y0[0], in.legend_x1[0], in.legend_y1[0]};
+    CHECK(leg[2] > leg[0]);
+    for (int a = 0; a < in.nlabels; a++) {
+        CHECK_MSG(!boxes_hit(in.label_box[a], leg), "label %d on the legend", a);
+        CHECK_MSG(!curve_in_box(&in, x, y, 3, in.label_box[a]), "label %d on the curve", a);
+        CHECK(in.label_box[a][0] >= in.plot_x0 && in.label_box[a][2] <= in.plot_x1);
+        for (int b = 0; b < a; b++)
+            CHECK_MSG(!boxes_hit(in.label_box[a], in.label_box[b]), "labels %d and %d overlap", a, b);
+    }
+}
