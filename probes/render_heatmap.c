@@ -301,9 +301,43 @@ static int box_hits(const int *a, const int *b)
 /* Points with labels on a translucent white patch so they read on any
  * color. All markers are drawn first; then each label takes the first of
  * the spots around its marker (eight, then rings further out) that stays in the plot and covers no
- * marker and no label placed before it (the least crowded one when none
+ * marker, path or label placed before it (the least crowded one when none
  * is free). The boxes are reported in info. */
-static void hm_marks(hm *h, render_image *im)
+/* What a label at box b would hide besides the marks: the origin's + and
+ * the grid minimum's star when drawn, and the paths (their points and
+ * the lines between them, sampled every few pixels). */
+static int hm_covered(const hm *h, const int *b, int origin_drawn, int min_drawn)
+{
+    int cnt = 0;
+    if (origin_drawn) {
+        int ob[4] = {(int)dx_px(h, 0) - 8, (int)dy_px(h, 0) - 8, (int)dx_px(h, 0) + 8, (int)dy_px(h, 0) + 8};
+        cnt += box_hits(b, ob);
+    }
+    if (min_drawn) {
+        double mx = gx_px(h, h->info->imin), my = gy_px(h, h->info->jmin);
+        int mb[4] = {(int)mx - 10, (int)my - 10, (int)mx + 10, (int)my + 10};
+        cnt += box_hits(b, mb);
+    }
+    for (int p = 0; p < h->o->npaths; p++) {
+        const render_path *pa = &h->o->paths[p];
+        for (int i = 0; pa->xy && i < pa->n; i++) {
+            double ax = dx_px(h, pa->xy[2 * i]), ay = dy_px(h, pa->xy[2 * i + 1]), bx = ax, by = ay;
+            if (i + 1 < pa->n) bx = dx_px(h, pa->xy[2 * i + 2]), by = dy_px(h, pa->xy[2 * i + 3]);
+            if (!isfinite(ax + ay)) continue;
+            if (!isfinite(bx + by)) bx = ax, by = ay;
+            double len = hypot(bx - ax, by - ay);
+            int steps = len < 4000 ? (int)(len / 3) + 1 : 1333, hit = 0;
+            for (int q = 0; q < steps && !hit; q++) {
+                double x = ax + (bx - ax) * q / steps, y = ay + (by - ay) * q / steps;
+                hit = x >= b[0] - 3 && x < b[2] + 3 && y >= b[1] - 3 && y < b[3] + 3;
+            }
+            cnt += hit;
+        }
+    }
+    return cnt;
+}
+
+static void hm_marks(hm *h, render_image *im, int origin_drawn, int min_drawn)
 {
     int nm = h->o->nmarks, placed = 0;
     double sc = h->t.sub;
@@ -338,6 +372,7 @@ static void hm_marks(hm *h, render_image *im)
                 int mb[4] = {(int)mx - 7, (int)my - 7, (int)mx + 7, (int)my + 7};
                 cost += 10 * box_hits(b, mb);
             }
+            cost += 10 * hm_covered(h, b, origin_drawn, min_drawn);
             if (cost < bestc) {
                 bestc = cost;
                 memcpy(best, b, sizeof best);
@@ -563,7 +598,7 @@ int render_heatmap_as(render_image *im, const render_target *target, const doubl
     if (min_drawn)
         render_marker(im, RENDER_MARK_STAR, gx_px(&h, info->imin), gy_px(&h, info->jmin), 19,
                       RGB(255, 255, 255), RGB(0, 0, 0));
-    hm_marks(&h, im);
+    hm_marks(&h, im, origin_drawn, min_drawn);
     render_clip_reset(im);
     hm_legend(&h, im, min_drawn, origin_drawn);
     if ((rc = hm_flat_note(&h, im))) goto fail;

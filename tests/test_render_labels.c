@@ -62,3 +62,53 @@ TEST(render_lineplot_ref_labels_apart)
             CHECK_MSG(!boxes_hit(in.label_box[a], in.label_box[b]), "labels %d and %d overlap", a, b);
     }
 }
+
+/* The plane through three checkpoints: A, B, C beside their diamonds, a
+ * path running just right of A and the grid minimum right of B. No label
+ * lands on another, on a marker, on the + or the star, or on the path. */
+TEST(render_heatmap_mark_labels_avoid_path_and_markers)
+{
+    enum { N = 41 };
+    double z[N * N];
+    double x0 = -0.25, x1 = 1.25;
+    for (int j = 0; j < N; j++)
+        for (int i = 0; i < N; i++) {
+            double x = x0 + (x1 - x0) * i / (N - 1), y = x0 + (x1 - x0) * j / (N - 1);
+            z[j * N + i] = (x - 1.0375) * (x - 1.0375) + y * y; /* minimum just right of B */
+        }
+    double path[4] = {0.04, -0.2, 0.04, 1.2}; /* vertical, right beside A and C */
+    render_path rp = {path, 2, "path", 0};
+    render_mark m[3] = {{0, 0, 0, "A", 0}, {1, 0, 0, "B", 0}, {0, 1, 0, "C", 0}};
+    render_heatmap_opts o = {0};
+    o.marks = m;
+    o.nmarks = 3;
+    o.paths = &rp;
+    o.npaths = 1;
+    o.origin_label = "trained model (origin)";
+    render_image im;
+    render_heatmap_info in;
+    CHECK_OK(render_heatmap(&im, z, N, N, x0, x1, x0, x1, &o, &in));
+    render_image_free(&im);
+    CHECK(in.nlabels == 3);
+    double sx = (in.plot_x1 - in.plot_x0) / (x1 - x0), sy = (in.plot_y1 - in.plot_y0) / (x1 - x0);
+#define PX(x) (in.plot_x0 + ((x) - x0) * sx)
+#define PY(y) (in.plot_y1 - ((y) - x0) * sy)
+    for (int a = 0; a < in.nlabels; a++) {
+        const int *b = in.label_box[a];
+        for (int k = 0; k < 3; k++) {
+            int mb[4] = {(int)PX(m[k].x) - 6, (int)PY(m[k].y) - 6, (int)PX(m[k].x) + 6, (int)PY(m[k].y) + 6};
+            CHECK_MSG(!boxes_hit(b, mb), "label %d on mark %d", a, k);
+        }
+        double gx = x0 + (x1 - x0) * in.imin / (N - 1), gy = x0 + (x1 - x0) * in.jmin / (N - 1);
+        int sb[4] = {(int)PX(gx) - 9, (int)PY(gy) - 9, (int)PX(gx) + 9, (int)PY(gy) + 9};
+        CHECK_MSG(!boxes_hit(b, sb), "label %d on the grid minimum's star", a);
+        for (int q = 0; q <= 200; q++) {
+            double px = PX(path[0]), py = PY(path[1] + (path[3] - path[1]) * q / 200);
+            CHECK_MSG(!(px >= b[0] - 1 && px < b[2] + 1 && py >= b[1] && py < b[3]), "label %d on the path", a);
+            if (px >= b[0] - 1 && px < b[2] + 1 && py >= b[1] && py < b[3]) break;
+        }
+        for (int c = 0; c < a; c++) CHECK(!boxes_hit(b, in.label_box[c]));
+    }
+#undef PX
+#undef PY
+}
