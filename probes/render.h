@@ -115,6 +115,12 @@ double render_scale_px(int scale);
 /* The smallest font size any figure uses: what stays legible. */
 #define RENDER_MIN_TEXT_PX 11.0
 
+/* A figure's title (bold) and subtitle as every figure sets them, centred
+ * on a picture W x H and wrapped onto more lines to fit it, from row y.
+ * Only measures when im is NULL. Returns the height used, or minus an
+ * NN_* status. */
+int render_titles(render_image *im, const char *title, const char *subtitle, int W, int H, int y);
+
 /* PNG files of raster pictures: 8-bit RGB through cairo, written to a
  * temporary name and renamed. */
 int render_png_write(const char *path, render_image *im);

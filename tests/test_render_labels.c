@@ -3,6 +3,8 @@
  * pictures. */
 #include "test.h"
 
+#include <stdlib.h>
+
 #include "../probes/render.h"
 
 static int boxes_hit(const int *a, const int *b)
@@ -111,4 +113,34 @@ TEST(render_heatmap_mark_labels_avoid_path_and_markers)
     }
 #undef PX
 #undef PY
+}
+
+/* The barrier matrix of a config with a long path: its title wraps onto
+ * more lines instead of running off both sides of the picture. */
+TEST(restarts_matrix_title_wraps)
+{
+    char cfg[600], dir[600], args[2048], p[700];
+    const char *out;
+    snprintf(dir, sizeof dir, "%s", test_path("wrap-restarts"));
+    snprintf(cfg, sizeof cfg, "%s", test_path("spirals-with-a-rather-long-name-for-this-study.ini"));
+    size_t len;
+    uint8_t *ini = test_read_file("configs/spirals.ini", &len);
+    CHECK(ini && test_write_file(cfg, ini, len) == 0);
+    free(ini);
+    snprintf(args, sizeof args,
+             "restarts %s --seeds 2 --set train.epochs=1 --set train.snapshot_every=0 "
+             "--set data.synth_n=200 --set data.synth_test_n=50 --grid 5 --limit 50 --threads 1 --out %s",
+             cfg, dir);
+    CHECK_MSG(test_saddle(args, &out) == 0, "%s", out);
+    snprintf(p, sizeof p, "%s/barriers.png", dir);
+    render_image im;
+    CHECK_OK(render_png_read(p, &im));
+    int inked = 0;
+    for (int y = 0; y < im.h; y++)
+        for (int x = 0; x < im.w; x += (x == 1 ? im.w - 3 : 1)) {
+            render_rgb c = render_image_get(&im, x, y);
+            inked += c.r + c.g + c.b < 600;
+        }
+    CHECK_MSG(!inked, "%d pixels of text at the picture's left and right edges", inked);
+    render_image_free(&im);
 }
