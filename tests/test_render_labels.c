@@ -144,3 +144,23 @@ TEST(restarts_matrix_title_wraps)
     CHECK_MSG(!inked, "%d pixels of text at the picture's left and right edges", inked);
     render_image_free(&im);
 }
+
+/* Slices of several runs overlaid: the legend names each run by its
+ * directory (as the study's sb-s1), not by the whole path to it. */
+TEST(surface_overlay_legend_names_runs)
+{
+    char a[600], b[600], out[600], args[4096], p[700];
+    const char *txt;
+    snprintf(a, sizeof a, "%s", test_run("lab-sb-s1", "--set train.epochs=2"));
+    snprintf(b, sizeof b, "%s", test_run("lab-lb-s1", "--set train.epochs=2 --set train.batch=64"));
+    snprintf(out, sizeof out, "%s", test_path("lab-slices"));
+    snprintf(args, sizeof args, "surface %s %s --grid 5 --limit 50 --threads 1 --out %s --name slices", a,
+             b, out);
+    CHECK_MSG(test_saddle(args, &txt) == 0, "%s", txt);
+    snprintf(p, sizeof p, "%s/slices.json", out);
+    size_t len;
+    char *js = (char *)test_read_file(p, &len);
+    CHECK(js && strstr(js, "\"label\":\t\"lab-sb-s1\"") && strstr(js, "\"label\":\t\"lab-lb-s1\""));
+    CHECK_MSG(js && !strstr(js, "\"label\":\t\"/"), "%s", js ? js : "no sidecar");
+    free(js);
+}

@@ -201,7 +201,9 @@ static int draw_lmax(const study *s, logcsv (*logs)[STUDY_MAX_SEEDS], report_out
     lo.refs = refs;
     lo.nrefs = nref;
     lo.title = "lambda_max of the training loss during training";
-    lo.subtitle = "thick: seed 1, thin: other seeds";
+    int others = 0; /* thin lines of other seeds drawn */
+    for (int q = 0; q < ns; q++) others |= rs[q].width < 2;
+    lo.subtitle = others ? "thick: seed 1, thin: other seeds" : NULL;
     lo.xlabel = "epoch";
     lo.ylabel = "lambda_max";
     lo.series = rs;
