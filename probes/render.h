@@ -196,7 +196,9 @@ typedef struct {
     int no_min_marker;           /* do not star the grid minimum ("grid minimum" in the legend) */
     const char *origin_label;    /* mark (0, 0) with a + and this legend text, e.g. "trained model" */
     const char *flat_note;       /* said in the plot when every computed value is the same */
-    int stretch;                 /* fill the area instead of keeping the x:y data aspect */
+    int stretch;                 /* fill the area instead of keeping the x:y data aspect (done
+                                  * anyway, and said under the x axis, when the aspect would
+                                  * leave less than 60% of the area filled) */
     const render_path *paths;    /* trajectories [npaths] */
     int npaths;
     const render_mark *marks;    /* labelled points [nmarks] */
@@ -217,6 +219,8 @@ typedef struct {
     char note[200];      /* remarks for the user ("12 values <= 0 clamped ..."), or "" */
     int nlabels;         /* mark labels placed, and their boxes x0, y0, x1, y1 (px) */
     int label_box[RENDER_MAX_LABELS][4];
+    int stretched;       /* the data aspect would have left the plot mostly empty: it fills the area */
+    int nlegend;         /* legend entries (paths, start, end, origin, grid minimum) */
 } render_heatmap_info;
 
 /* z [ny][nx] at x = x0 + i (x1-x0)/(nx-1), y = y0 + j (y1-y0)/(ny-1); row 0 is

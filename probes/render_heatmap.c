@@ -394,15 +394,23 @@ static void hm_legend(hm *h, render_image *im, int min_drawn, int origin_drawn)
     const char *lab[MAXE];
     int path_of[MAXE], mark_of[MAXE], n = 0, tw = 0;
     double sc = h->t.sub;
-    for (int p = 0; p < h->o->npaths && n < MAXE - 2; p++)
+    for (int p = 0; p < h->o->npaths && n < MAXE - 4; p++)
         if (h->o->paths[p].label && *h->o->paths[p].label)
             lab[n] = h->o->paths[p].label, path_of[n] = p, mark_of[n++] = 0;
+    /* A path's ring and square: where it starts and ends. */
+    int ends = 0;
+    for (int p = 0; p < h->o->npaths; p++) ends |= h->o->paths[p].xy && h->o->paths[p].n > 1;
+    if (ends) {
+        lab[n] = "start", path_of[n] = -1, mark_of[n++] = RENDER_MARK_CIRCLE;
+        lab[n] = "end", path_of[n] = -1, mark_of[n++] = RENDER_MARK_SQUARE;
+    }
     if (origin_drawn) lab[n] = h->o->origin_label, path_of[n] = -1, mark_of[n++] = RENDER_MARK_PLUS;
     if (min_drawn) lab[n] = "grid minimum", path_of[n] = -1, mark_of[n++] = RENDER_MARK_STAR;
     for (int e = 0; e < n; e++) {
         int w = (int)ceil(rtext_w(lab[e], sc));
         if (w > tw) tw = w;
     }
+    h->info->nlegend = n;
     if (!n) return;
     int rowh = (int)ceil(sc) + 8, bw = 28 + 8 + tw + 16, bh = n * rowh + 10, best = -1, bestc = 1 << 30;
     for (int corner = 0; corner < 4; corner++) {
@@ -484,7 +492,8 @@ static void hm_layout(hm *h, int W, int H)
     int m = 14, top = m, bottom = m, left = m, right = m;
     top += rdraw_titles(NULL, o->title, o->subtitle, 0.5 * W, W, top, t) + 10;
     bottom += t->ticklen + t->pad + (int)ceil(t->tick);
-    if (o->xlabel && *o->xlabel) bottom += 2 * t->pad + (int)ceil(t->label);
+    /* Room for an axis title, which also says when the plot is stretched. */
+    bottom += 2 * t->pad + (int)ceil(t->label);
     raxis ya = {h->y0, h->y1, 0, H - bottom, top};
     raxis ca = {h->info->vmin, h->info->vmax, o->log_scale, H - bottom, top};
     left += t->ticklen + t->pad + ryticks_width(&ya, 6, t);
@@ -498,10 +507,12 @@ static void hm_layout(hm *h, int W, int H)
     int pw = aw, ph = ah;
     if (!o->stretch) { /* one data unit is as long across as up */
         double r = fabs((h->y1 - h->y0) / (h->x1 - h->x0));
-        /* ...within limits: a 4:1 strip would waste most of the picture. */
-        r = r < 0.6 ? 0.6 : r > 1.6 ? 1.6 : r;
-        if (aw * r <= ah) ph = (int)lround(aw * r);
-        else pw = (int)lround(ah / r);
+        double fill = aw * r <= ah ? aw * r / ah : ah / r / aw;
+        /* ...unless that leaves most of the picture empty (a path along a
+         * thin band): then the plot fills the area and says so. */
+        if (fill >= 0.6 && aw * r <= ah) ph = (int)lround(aw * r);
+        else if (fill >= 0.6) pw = (int)lround(ah / r);
+        else h->info->stretched = 1;
     }
     h->X0 = left + (aw - pw) / 2;
     h->X1 = h->X0 + pw;
@@ -570,9 +581,13 @@ int render_heatmap_as(render_image *im, const render_target *target, const doubl
     int ylw = rdraw_yticks(im, &ya, h.X0 - 1, -1, 6, &h.t);
     int clw = rdraw_yticks(im, &ca, h.CX1 + 1, 1, 5, &h.t);
     const rtheme *t = &h.t;
-    if (o->xlabel && *o->xlabel)
-        rc = rtext_draw(im, 0.5 * (h.X0 + h.X1), h.Y1 + 1 + below + 2 * t->pad, o->xlabel,
-                        rtext_fit(o->xlabel, t->label, W - 28), RENDER_CENTER | RENDER_TOP, 0, RENDER_INK, 0);
+    char xl[600];
+    snprintf(xl, sizeof xl, "%s%s", o->xlabel ? o->xlabel : "",
+             !info->stretched ? "" : o->xlabel && *o->xlabel ? " (stretched: x and y not to scale)"
+                                                           : "stretched: x and y not to scale");
+    if (*xl)
+        rc = rtext_draw(im, 0.5 * (h.X0 + h.X1), h.Y1 + 1 + below + 2 * t->pad, xl,
+                        rtext_fit(xl, t->label, W - 28), RENDER_CENTER | RENDER_TOP, 0, RENDER_INK, 0);
     if (!rc && o->ylabel && *o->ylabel)
         rc = rtext_draw(im, h.X0 - 1 - t->ticklen - t->pad - ylw - 2 * t->pad, 0.5 * (h.Y0 + h.Y1),
                         o->ylabel, rtext_fit(o->ylabel, t->label, h.Y1 - h.Y0 + 40),

@@ -164,3 +164,33 @@ TEST(surface_overlay_legend_names_runs)
     CHECK_MSG(js && !strstr(js, "\"label\":\t\"/"), "%s", js ? js : "no sidecar");
     free(js);
 }
+
+/* A path along a thin band (the PCA plane of a run that mostly moved
+ * along PC1): keeping the data aspect would leave most of the picture
+ * empty, so the plot fills it and says so; a square plane keeps its
+ * aspect. The legend explains the path's start ring and end square. */
+TEST(render_heatmap_thin_band_stretches_and_explains_markers)
+{
+    enum { N = 21 };
+    double z[N * N];
+    for (int k = 0; k < N * N; k++) z[k] = 1 + (k % N) * 0.1 + (k / N) * 0.01;
+    double path[6] = {-9, -0.5, -4, 0.8, 0, 0};
+    render_path rp = {path, 3, "training path", 0};
+    render_heatmap_opts o = {0};
+    o.paths = &rp;
+    o.npaths = 1;
+    o.xlabel = "PC1";
+    render_image im;
+    render_heatmap_info in;
+    CHECK_OK(render_heatmap(&im, z, N, N, -10, 2, -1, 1, &o, &in));
+    render_image_free(&im);
+    int pw = in.plot_x1 - in.plot_x0, ph = in.plot_y1 - in.plot_y0;
+    CHECK_MSG(in.stretched == 1, "a 6:1 plane drawn %dx%d, not stretched", pw, ph);
+    CHECK_MSG(ph > 0.6 * pw, "a stretched plot %dx%d", pw, ph);
+    CHECK_MSG(in.nlegend == 4, "%d legend entries (path, start, end, grid minimum)", in.nlegend);
+    CHECK_OK(render_heatmap(&im, z, N, N, -1, 1, -1.2, 1.2, &o, &in));
+    render_image_free(&im);
+    pw = in.plot_x1 - in.plot_x0, ph = in.plot_y1 - in.plot_y0;
+    CHECK(in.stretched == 0);
+    CHECK_NEAR((double)ph / pw, 1.2, 0.02);
+}
