@@ -4,6 +4,7 @@
 #include "test.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 
 #include "../probes/render.h"
 
@@ -193,4 +194,38 @@ TEST(render_heatmap_thin_band_stretches_and_explains_markers)
     pw = in.plot_x1 - in.plot_x0, ph = in.plot_y1 - in.plot_y0;
     CHECK(in.stretched == 0);
     CHECK_NEAR((double)ph / pw, 1.2, 0.02);
+}
+
+/* A study of full-batch gradient descent (one step per epoch): its
+ * lambda_max figure is drawn against steps, and its caption says so. */
+TEST(study_full_batch_lambda_max_against_steps)
+{
+    static const char gd[] =
+        "[data]\nname = fashion-mnist\nlimit = 1000\nsubset = first\ntest_limit = 1000\nresize = 10\n"
+        "normalize = whiten\n[model]\nlayers = 20 tanh, 10\ninit = torch\n[loss]\ntype = mse\n"
+        "[optimizer]\ntype = sgd\nlr = 0.5\n[schedule]\ntype = constant\n[train]\nepochs = 100\n"
+        "batch = 0\nseed = 1\neval_every = 50\neval_limit = 0\nsnapshot_every = 0\n"
+        "[monitor]\nevery = 50\nlimit = 200\n";
+    static const char st[] =
+        "[study]\nname = fullbatch\nseeds = 1\ndata_limit = 300\nthreads = 1\n"
+        "[run.gd]\nconfig = gd.ini\nlabel = gradient descent\n"
+        "[probes]\nslice = no\nsurface = no\nhessian = no\ndensity = no\nsharpness = no\n"
+        "monitor = yes\nrescale = no\n";
+    char dir[600], out[700], args[2048], p[800];
+    const char *txt;
+    snprintf(dir, sizeof dir, "%s", test_path("fullbatch-study"));
+    snprintf(out, sizeof out, "%s/out", dir);
+    CHECK(mkdir(dir, 0755) == 0);
+    snprintf(p, sizeof p, "%s/gd.ini", dir);
+    CHECK(test_write_file(p, gd, strlen(gd)) == 0);
+    snprintf(p, sizeof p, "%s/study.ini", dir);
+    CHECK(test_write_file(p, st, strlen(st)) == 0);
+    snprintf(args, sizeof args, "study %s --out %s", dir, out);
+    CHECK_MSG(test_saddle(args, &txt) == 0, "%s", txt);
+    snprintf(p, sizeof p, "%s/report.md", out);
+    size_t len;
+    char *md = (char *)test_read_file(p, &len);
+    CHECK_MSG(md && strstr(md, "lambda_max during training against steps (full batch"), "%s",
+              md ? md : "no report.md");
+    free(md);
 }

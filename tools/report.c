@@ -207,18 +207,20 @@ static int draw_lmax(const study *s, logcsv (*logs)[STUDY_MAX_SEEDS], report_out
     memset(&lo, 0, sizeof lo);
     lo.refs = refs;
     lo.nrefs = nref;
-    lo.title = "lambda_max of the training loss during training";
+    lo.title = "λ_{max} of the training loss during training";
     int others = 0; /* thin lines of other seeds drawn */
     for (int q = 0; q < ns; q++) others |= rs[q].width < 2;
     lo.subtitle = others ? "thick: seed 1, thin: other seeds" : NULL;
     lo.xlabel = full ? "step (full batch: one per epoch)" : "epoch";
-    lo.ylabel = "lambda_max";
+    lo.ylabel = "λ_{max}";
     lo.series = rs;
     lo.nseries = ns;
     char p[4400];
     snprintf(p, sizeof p, "%s/lambda_max.png", s->out);
     if (!(rc = render_lineplot_png(p, &lo, NULL)))
-        report_figure(o, "lambda_max.png", "lambda_max during training (from log.csv)");
+        report_figure(o, "lambda_max.png", full ? "lambda_max during training against steps (full batch: "
+                                                  "one step per epoch; from log.csv)"
+                                                : "lambda_max during training (from log.csv)");
 done:
     for (int i = 0; i < ns; i++) free(xs[i]), free(ys[i]);
     return rc;
