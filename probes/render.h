@@ -115,6 +115,12 @@ double render_scale_px(int scale);
 /* The smallest font size any figure uses: what stays legible. */
 #define RENDER_MIN_TEXT_PX 11.0
 
+/* A figure's title (bold) and subtitle as every figure sets them, centred
+ * on a picture W x H and wrapped onto more lines to fit it, from row y.
+ * Only measures when im is NULL. Returns the height used, or minus an
+ * NN_* status. */
+int render_titles(render_image *im, const char *title, const char *subtitle, int W, int H, int y);
+
 /* PNG files of raster pictures: 8-bit RGB through cairo, written to a
  * temporary name and renamed. */
 int render_png_write(const char *path, render_image *im);
@@ -190,7 +196,9 @@ typedef struct {
     int no_min_marker;           /* do not star the grid minimum ("grid minimum" in the legend) */
     const char *origin_label;    /* mark (0, 0) with a + and this legend text, e.g. "trained model" */
     const char *flat_note;       /* said in the plot when every computed value is the same */
-    int stretch;                 /* fill the area instead of keeping the x:y data aspect */
+    int stretch;                 /* fill the area instead of keeping the x:y data aspect (done
+                                  * anyway, and said under the x axis, when the aspect would
+                                  * leave less than 60% of the area filled) */
     const render_path *paths;    /* trajectories [npaths] */
     int npaths;
     const render_mark *marks;    /* labelled points [nmarks] */
@@ -211,6 +219,8 @@ typedef struct {
     char note[200];      /* remarks for the user ("12 values <= 0 clamped ..."), or "" */
     int nlabels;         /* mark labels placed, and their boxes x0, y0, x1, y1 (px) */
     int label_box[RENDER_MAX_LABELS][4];
+    int stretched;       /* the data aspect would have left the plot mostly empty: it fills the area */
+    int nlegend;         /* legend entries (paths, start, end, origin, grid minimum) */
 } render_heatmap_info;
 
 /* z [ny][nx] at x = x0 + i (x1-x0)/(nx-1), y = y0 + j (y1-y0)/(ny-1); row 0 is
@@ -278,6 +288,7 @@ typedef struct {
     int no_legend;
 } render_lineplot_opts;
 
+#define RENDER_MAX_REFLABELS 16
 typedef struct {
     int npanels;
     int plot_x0, plot_x1;          /* shared x extent, pixels */
@@ -285,6 +296,8 @@ typedef struct {
     double xlo, xhi, ylo[2], yhi[2];
     int legend_x0[2], legend_y0[2], legend_x1[2], legend_y1[2]; /* 0-size when none */
     char note[200];
+    int nlabels;       /* reference line labels placed, and their boxes x0, y0, x1, y1 (px) */
+    int label_box[RENDER_MAX_REFLABELS][4];
 } render_lineplot_info;
 
 /* A panel with a second one below when any series has panel 1 (the x axis

@@ -229,6 +229,12 @@ int rdraw_titles(render_image *im, const char *title, const char *subtitle, doub
     return y - y0;
 }
 
+int render_titles(render_image *im, const char *title, const char *subtitle, int W, int H, int y)
+{
+    rtheme t = rtheme_for(W, H);
+    return rdraw_titles(im, title, subtitle, 0.5 * W, W, y, &t);
+}
+
 typedef struct {
     int n;
     double v[RTICKS_MAX];

@@ -301,9 +301,43 @@ static int box_hits(const int *a, const int *b)
 /* Points with labels on a translucent white patch so they read on any
  * color. All markers are drawn first; then each label takes the first of
  * the spots around its marker (eight, then rings further out) that stays in the plot and covers no
- * marker and no label placed before it (the least crowded one when none
+ * marker, path or label placed before it (the least crowded one when none
  * is free). The boxes are reported in info. */
-static void hm_marks(hm *h, render_image *im)
+/* What a label at box b would hide besides the marks: the origin's + and
+ * the grid minimum's star when drawn, and the paths (their points and
+ * the lines between them, sampled every few pixels). */
+static int hm_covered(const hm *h, const int *b, int origin_drawn, int min_drawn)
+{
+    int cnt = 0;
+    if (origin_drawn) {
+        int ob[4] = {(int)dx_px(h, 0) - 8, (int)dy_px(h, 0) - 8, (int)dx_px(h, 0) + 8, (int)dy_px(h, 0) + 8};
+        cnt += box_hits(b, ob);
+    }
+    if (min_drawn) {
+        double mx = gx_px(h, h->info->imin), my = gy_px(h, h->info->jmin);
+        int mb[4] = {(int)mx - 10, (int)my - 10, (int)mx + 10, (int)my + 10};
+        cnt += box_hits(b, mb);
+    }
+    for (int p = 0; p < h->o->npaths; p++) {
+        const render_path *pa = &h->o->paths[p];
+        for (int i = 0; pa->xy && i < pa->n; i++) {
+            double ax = dx_px(h, pa->xy[2 * i]), ay = dy_px(h, pa->xy[2 * i + 1]), bx = ax, by = ay;
+            if (i + 1 < pa->n) bx = dx_px(h, pa->xy[2 * i + 2]), by = dy_px(h, pa->xy[2 * i + 3]);
+            if (!isfinite(ax + ay)) continue;
+            if (!isfinite(bx + by)) bx = ax, by = ay;
+            double len = hypot(bx - ax, by - ay);
+            int steps = len < 4000 ? (int)(len / 3) + 1 : 1333, hit = 0;
+            for (int q = 0; q < steps && !hit; q++) {
+                double x = ax + (bx - ax) * q / steps, y = ay + (by - ay) * q / steps;
+                hit = x >= b[0] - 3 && x < b[2] + 3 && y >= b[1] - 3 && y < b[3] + 3;
+            }
+            cnt += hit;
+        }
+    }
+    return cnt;
+}
+
+static void hm_marks(hm *h, render_image *im, int origin_drawn, int min_drawn)
 {
     int nm = h->o->nmarks, placed = 0;
     double sc = h->t.sub;
@@ -338,6 +372,7 @@ static void hm_marks(hm *h, render_image *im)
                 int mb[4] = {(int)mx - 7, (int)my - 7, (int)mx + 7, (int)my + 7};
                 cost += 10 * box_hits(b, mb);
             }
+            cost += 10 * hm_covered(h, b, origin_drawn, min_drawn);
             if (cost < bestc) {
                 bestc = cost;
                 memcpy(best, b, sizeof best);
@@ -359,15 +394,23 @@ static void hm_legend(hm *h, render_image *im, int min_drawn, int origin_drawn)
     const char *lab[MAXE];
     int path_of[MAXE], mark_of[MAXE], n = 0, tw = 0;
     double sc = h->t.sub;
-    for (int p = 0; p < h->o->npaths && n < MAXE - 2; p++)
+    for (int p = 0; p < h->o->npaths && n < MAXE - 4; p++)
         if (h->o->paths[p].label && *h->o->paths[p].label)
             lab[n] = h->o->paths[p].label, path_of[n] = p, mark_of[n++] = 0;
+    /* A path's ring and square: where it starts and ends. */
+    int ends = 0;
+    for (int p = 0; p < h->o->npaths; p++) ends |= h->o->paths[p].xy && h->o->paths[p].n > 1;
+    if (ends) {
+        lab[n] = "start", path_of[n] = -1, mark_of[n++] = RENDER_MARK_CIRCLE;
+        lab[n] = "end", path_of[n] = -1, mark_of[n++] = RENDER_MARK_SQUARE;
+    }
     if (origin_drawn) lab[n] = h->o->origin_label, path_of[n] = -1, mark_of[n++] = RENDER_MARK_PLUS;
     if (min_drawn) lab[n] = "grid minimum", path_of[n] = -1, mark_of[n++] = RENDER_MARK_STAR;
     for (int e = 0; e < n; e++) {
         int w = (int)ceil(rtext_w(lab[e], sc));
         if (w > tw) tw = w;
     }
+    h->info->nlegend = n;
     if (!n) return;
     int rowh = (int)ceil(sc) + 8, bw = 28 + 8 + tw + 16, bh = n * rowh + 10, best = -1, bestc = 1 << 30;
     for (int corner = 0; corner < 4; corner++) {
@@ -449,7 +492,8 @@ static void hm_layout(hm *h, int W, int H)
     int m = 14, top = m, bottom = m, left = m, right = m;
     top += rdraw_titles(NULL, o->title, o->subtitle, 0.5 * W, W, top, t) + 10;
     bottom += t->ticklen + t->pad + (int)ceil(t->tick);
-    if (o->xlabel && *o->xlabel) bottom += 2 * t->pad + (int)ceil(t->label);
+    /* Room for an axis title, which also says when the plot is stretched. */
+    bottom += 2 * t->pad + (int)ceil(t->label);
     raxis ya = {h->y0, h->y1, 0, H - bottom, top};
     raxis ca = {h->info->vmin, h->info->vmax, o->log_scale, H - bottom, top};
     left += t->ticklen + t->pad + ryticks_width(&ya, 6, t);
@@ -463,10 +507,12 @@ static void hm_layout(hm *h, int W, int H)
     int pw = aw, ph = ah;
     if (!o->stretch) { /* one data unit is as long across as up */
         double r = fabs((h->y1 - h->y0) / (h->x1 - h->x0));
-        /* ...within limits: a 4:1 strip would waste most of the picture. */
-        r = r < 0.6 ? 0.6 : r > 1.6 ? 1.6 : r;
-        if (aw * r <= ah) ph = (int)lround(aw * r);
-        else pw = (int)lround(ah / r);
+        double fill = aw * r <= ah ? aw * r / ah : ah / r / aw;
+        /* ...unless that leaves most of the picture empty (a path along a
+         * thin band): then the plot fills the area and says so. */
+        if (fill >= 0.6 && aw * r <= ah) ph = (int)lround(aw * r);
+        else if (fill >= 0.6) pw = (int)lround(ah / r);
+        else h->info->stretched = 1;
     }
     h->X0 = left + (aw - pw) / 2;
     h->X1 = h->X0 + pw;
@@ -535,9 +581,13 @@ int render_heatmap_as(render_image *im, const render_target *target, const doubl
     int ylw = rdraw_yticks(im, &ya, h.X0 - 1, -1, 6, &h.t);
     int clw = rdraw_yticks(im, &ca, h.CX1 + 1, 1, 5, &h.t);
     const rtheme *t = &h.t;
-    if (o->xlabel && *o->xlabel)
-        rc = rtext_draw(im, 0.5 * (h.X0 + h.X1), h.Y1 + 1 + below + 2 * t->pad, o->xlabel,
-                        rtext_fit(o->xlabel, t->label, W - 28), RENDER_CENTER | RENDER_TOP, 0, RENDER_INK, 0);
+    char xl[600];
+    snprintf(xl, sizeof xl, "%s%s", o->xlabel ? o->xlabel : "",
+             !info->stretched ? "" : o->xlabel && *o->xlabel ? " (stretched: x and y not to scale)"
+                                                           : "stretched: x and y not to scale");
+    if (*xl)
+        rc = rtext_draw(im, 0.5 * (h.X0 + h.X1), h.Y1 + 1 + below + 2 * t->pad, xl,
+                        rtext_fit(xl, t->label, W - 28), RENDER_CENTER | RENDER_TOP, 0, RENDER_INK, 0);
     if (!rc && o->ylabel && *o->ylabel)
         rc = rtext_draw(im, h.X0 - 1 - t->ticklen - t->pad - ylw - 2 * t->pad, 0.5 * (h.Y0 + h.Y1),
                         o->ylabel, rtext_fit(o->ylabel, t->label, h.Y1 - h.Y0 + 40),
@@ -563,7 +613,7 @@ int render_heatmap_as(render_image *im, const render_target *target, const doubl
     if (min_drawn)
         render_marker(im, RENDER_MARK_STAR, gx_px(&h, info->imin), gy_px(&h, info->jmin), 19,
                       RGB(255, 255, 255), RGB(0, 0, 0));
-    hm_marks(&h, im);
+    hm_marks(&h, im, origin_drawn, min_drawn);
     render_clip_reset(im);
     hm_legend(&h, im, min_drawn, origin_drawn);
     if ((rc = hm_flat_note(&h, im))) goto fail;

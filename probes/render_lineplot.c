@@ -328,13 +328,17 @@ static int box_overlap(const int *a, int x0, int y0, int x1, int y1)
     return a[0] < x1 && a[2] > x0 && a[1] < y1 && a[3] > y0;
 }
 
-/* Labels beside the lines, over the data: of four spots along the line
- * (either side, either end) the one covering the least data, never the
- * legend or an earlier label. Vertical lines are labelled once, on top. */
+/* Labels beside the lines, over the data: of the spots along the line
+ * (either side, at the ends, the quarters and the middle) the first
+ * covering the least data, never the legend or an earlier label; a label
+ * with no such spot is left out rather than drawn over another. Vertical
+ * lines are labelled in the top panel. The boxes go to info. */
 static void lp_ref_labels(lp *p, render_image *im, int panel)
 {
     double sc = p->t.sub;
-    int th = (int)ceil(sc), nbox = 0, boxes[8][4];
+    render_lineplot_info *in = p->info;
+    int th = (int)ceil(sc);
+    static const double at[5] = {1, 0, 0.5, 0.75, 0.25}; /* along the line, from its far end */
     for (int r = 0; r < p->o->nrefs; r++) {
         const render_refline *rl = &p->o->refs[r];
         if (!rl->label || !*rl->label || (rl->vertical ? panel != 0 : (rl->panel ? 1 : 0) != panel))
@@ -342,32 +346,31 @@ static void lp_ref_labels(lp *p, render_image *im, int panel)
         double v = lp_ref_px(p, rl, panel);
         if (rl->vertical ? !(v >= p->X0 && v <= p->X1) : !(v >= p->Y0[panel] && v <= p->Y1[panel]))
             continue; /* the line is off the panel */
-        int tw = (int)ceil(rtext_w(rl->label, sc)), best = -1, bestc = 1 << 30, bx = 0, by = 0;
-        for (int q = 0; q < 4; q++) {
-            int x, y;
+        int tw = (int)ceil(rtext_w(rl->label, sc)), bestc = 1 << 30, bx = 0, by = 0;
+        for (int q = 0; q < 10 && bestc > 0; q++) {
+            int x, y, side = q & 1;
+            double f = at[q / 2];
             if (rl->vertical) {
-                x = q & 1 ? (int)v - 6 - tw : (int)v + 6;
-                y = q & 2 ? p->Y1[panel] - 8 - th : p->Y0[panel] + 8;
+                x = side ? (int)v - 6 - tw : (int)v + 6;
+                y = (int)lround(p->Y0[panel] + 8 + (1 - f) * (p->Y1[panel] - p->Y0[panel] - 16 - th));
             } else {
-                x = q & 1 ? p->X0 + 8 : p->X1 - 8 - tw;
-                y = q & 2 ? (int)v + 6 : (int)v - 6 - th;
+                x = (int)lround(p->X0 + 8 + f * (p->X1 - p->X0 - 16 - tw));
+                y = side ? (int)v + 6 : (int)v - 6 - th;
             }
             if (x < p->X0 + 2 || x + tw > p->X1 - 2 || y < p->Y0[panel] + 2 || y + th > p->Y1[panel] - 2)
                 continue;
             int cnt = lp_points_in(p, panel, x - 4, y - 4, x + tw + 4, y + th + 4);
-            if (box_overlap(p->leg[panel], x - 2, y - 2, x + tw + 2, y + th + 2)) cnt += 100000;
-            for (int b = 0; b < nbox; b++)
-                if (box_overlap(boxes[b], x - 2, y - 2, x + tw + 2, y + th + 2)) cnt += 100000;
-            if (cnt < bestc) bestc = cnt, best = q, bx = x, by = y;
+            if (box_overlap(p->leg[panel], x - 2, y - 2, x + tw + 2, y + th + 3)) cnt += 100000;
+            for (int b = 0; b < in->nlabels; b++)
+                if (box_overlap(in->label_box[b], x - 2, y - 2, x + tw + 2, y + th + 3)) cnt += 100000;
+            if (cnt < bestc) bestc = cnt, bx = x, by = y;
         }
-        if (best < 0) continue; /* no room inside the panel */
+        if (bestc >= 100000 || in->nlabels >= RENDER_MAX_REFLABELS) continue;
         render_rgb c = rl->color ? render_rgb_hex(rl->color) : REF_RGB;
         render_rect_fill(im, bx - 2, by - 2, bx + tw + 2, by + th + 3, RGB(255, 255, 255), 0.75);
         rtext_draw(im, bx, by, rl->label, sc, RENDER_LEFT | RENDER_TOP, 0, c, 0);
-        if (nbox < 8) {
-            int *b = boxes[nbox++];
-            b[0] = bx - 2, b[1] = by - 2, b[2] = bx + tw + 2, b[3] = by + th + 3;
-        }
+        int *b = in->label_box[in->nlabels++];
+        b[0] = bx - 2, b[1] = by - 2, b[2] = bx + tw + 2, b[3] = by + th + 3;
     }
 }
 

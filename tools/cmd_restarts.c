@@ -305,6 +305,8 @@ static render_rgb rgb(uint32_t hex) { return render_rgb_hex(hex); }
 
 /* The matrix as square cells with the value written in each (while the
  * cells are large enough), seed labels on both axes and a colorbar. */
+#define MATRIX_LABEL_PX 14.0
+
 static int draw_matrix(const char *path, const picture_args *pic, const double *z, int N,
                        const char *title, const char *subtitle)
 {
@@ -314,19 +316,26 @@ static int draw_matrix(const char *path, const picture_args *pic, const double *
     if (vmax <= 0) vmax = 1;
     int cell = N <= 6 ? 96 : N <= 12 ? 56 : N <= 24 ? 30 : 16;
     int side = cell * N, left = 90, top = 80, right = 150, bottom = 80;
-    int W = left + side + right, H = top + side + bottom;
+    int W = left + side + right;
     if (W < 640) {
         left += (640 - W) / 2;
         W = 640;
     }
+    if (pic->title) title = pic->title;
+    /* Titles wrap to the picture's width; the matrix starts below them. */
+    int th = render_titles(NULL, title, subtitle, W, 400, 14);
+    if (th < 0) return -th;
+    top = 14 + th + 18;
+    int H = top + side + bottom;
     render_image im;
     render_target tg = picture_target(pic);
-    if (pic->title) title = pic->title;
     int rc = render_image_init_as(&im, W, H, rgb(0xffffff), &tg);
     if (rc) return rc;
     render_rgb ink = rgb(0x202020);
-    render_text(&im, W / 2.0, 14, title, 2, RENDER_CENTER | RENDER_TOP, 0, ink);
-    render_text(&im, W / 2.0, 40, subtitle, 1, RENDER_CENTER | RENDER_TOP, 0, rgb(0x505050));
+    if ((th = render_titles(&im, title, subtitle, W, 400, 14)) < 0) {
+        rc = -th;
+        goto fail;
+    }
     int tscale = cell >= 90 ? 2 : 1;
     for (int i = 0; i < N; i++)
         for (int j = 0; j < N; j++) {
@@ -362,17 +371,23 @@ static int draw_matrix(const char *path, const picture_args *pic, const double *
         render_rect_fill(&im, cx0, top + y, cx1, top + y + 1,
                          render_cmap(RENDER_CMAP_VIRIDIS, 1.0 - (y + 0.5) / side), 1);
     render_rect_frame(&im, cx0 - 1, top - 1, cx1 + 1, top + side + 1, ink);
-    double ticks[16], step;
+    double ticks[16], step, tickw = 0;
     int nt = render_ticks(0, vmax, 5, ticks, 16, &step);
     for (int k = 0; k < nt; k++) {
         char lab[32];
+        double w, h;
         render_tick_label(ticks[k], step, lab, sizeof lab);
         double y = top + side - ticks[k] / vmax * side;
         render_line(&im, cx1, y, cx1 + 5, y, 1, ink, 1);
-        render_text(&im, cx1 + 8, y, lab, 1, RENDER_LEFT | RENDER_MIDDLE, 0, ink);
+        render_text_px(&im, cx1 + 8, y, lab, 13, RENDER_LEFT | RENDER_MIDDLE, 0, ink);
+        render_text_size(lab, 13, &w, &h);
+        if (w > tickw) tickw = w;
     }
-    render_text(&im, cx1 + 48, top + side / 2.0, "barrier (loss)", 1, RENDER_CENTER | RENDER_MIDDLE, 90, ink);
+    /* The colorbar's title beside the widest tick label, at axis-title size. */
+    render_text_px(&im, cx1 + 8 + tickw + 8, top + side / 2.0, "barrier (loss)", MATRIX_LABEL_PX,
+                   RENDER_LEFT | RENDER_MIDDLE, 90, ink);
     rc = render_image_write(path, &im);
+fail:
     render_image_free(&im);
     return rc;
 }

@@ -240,6 +240,33 @@ static int extra_pictures(const cJSON *j, const char *dir, const char *name, con
     return rc;
 }
 
+/* A legend names a run by its directory's last component (runs/sb-s1 ->
+ * "sb-s1"), a lone checkpoint by its path; the full path only when two
+ * targets would read the same. */
+static const char *series_tail(const char *p, size_t *len)
+{
+    size_t n = strlen(p);
+    while (n > 1 && p[n - 1] == '/') n--;
+    size_t b = n;
+    while (b > 0 && p[b - 1] != '/') b--;
+    *len = n - b;
+    return p + b;
+}
+
+static const char *series_label(const probe_model *pm, int nt, int t, char *buf, size_t cap)
+{
+    if (!pm[t].run[0]) return pm[t].path;
+    size_t n, m;
+    const char *b = series_tail(pm[t].run, &n);
+    for (int u = 0; u < nt; u++) {
+        if (u == t || !pm[u].run[0]) continue;
+        const char *c = series_tail(pm[u].run, &m);
+        if (m == n && !memcmp(b, c, n) && strcmp(pm[u].run, pm[t].run)) return pm[t].run;
+    }
+    snprintf(buf, cap, "%.*s", (int)n, b);
+    return buf;
+}
+
 int cmd_surface(int argc, char **argv)
 {
     probe_args a;
@@ -488,7 +515,8 @@ int cmd_surface(int argc, char **argv)
         if (!rc) rc = surface_alloc(&s[t], &g);
         cJSON *e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "file", sname);
-        cJSON_AddStringToObject(e, "label", pm[t].run[0] ? pm[t].run : pm[t].path);
+        char slabel[4096];
+        cJSON_AddStringToObject(e, "label", series_label(pm, nt, t, slabel, sizeof slabel));
         cJSON_AddItemToArray(series, e);
         /* Resume: an incomplete result of exactly these options is picked up. */
         save_ctx sc = {.dir = dir, .name = sname, .j = j, .last = nn_now(), .every = save_every,

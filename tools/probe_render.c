@@ -182,8 +182,9 @@ int probe_render(const cJSON *j, const char *dir, const probe_args *a, const cha
     }
     o.marks = rm;
     o.nmarks = nm;
-    /* Every plane probe saddle draws is centred on the checkpoint it probed. */
-    o.origin_label = "trained model (origin)";
+    /* Every plane probe saddle draws is centred on the checkpoint it probed;
+     * interp's plane is centred on A, which its own mark names. */
+    if (strcmp(jstr(j, "kind", ""), "plane")) o.origin_label = "trained model (origin)";
     picture_heatmap(&a->pic, &o);
     render_target t = picture_target(&a->pic);
     rc = render_heatmap_write(png, &t, z, g.nx, g.ny, g.x0, g.x1, g.y0, g.y1, &o, NULL);

@@ -151,7 +151,14 @@ static int draw_lmax(const study *s, logcsv (*logs)[STUDY_MAX_SEEDS], report_out
 {
     render_series rs[STUDY_MAX_RUNS * STUDY_MAX_SEEDS];
     double *xs[STUDY_MAX_RUNS * STUDY_MAX_SEEDS] = {0}, *ys[STUDY_MAX_RUNS * STUDY_MAX_SEEDS] = {0};
-    int ns = 0, rc = NN_OK;
+    int ns = 0, rc = NN_OK, full = 1;
+    /* Full-batch runs take one step per epoch: their axis is the step
+     * (when every run's is; runs with mini-batches share the epoch). */
+    for (int i = 0; i < s->nruns && s->probes.monitor; i++)
+        for (int k = 0; k < s->runs[i].ndirs; k++)
+            for (int r = 0; logs[i][k].have_lmax && r < logs[i][k].n; r++)
+                if (isfinite(logs[i][k].col[1][r]) && fabs(logs[i][k].col[0][r] - logs[i][k].col[1][r]) > 1e-3)
+                    full = 0;
     for (int i = 0; i < s->nruns && s->probes.monitor; i++)
         for (int k = 0; k < s->runs[i].ndirs; k++) {
             const logcsv *l = &logs[i][k];
@@ -166,8 +173,8 @@ static int draw_lmax(const study *s, logcsv (*logs)[STUDY_MAX_SEEDS], report_out
             }
             int m = 0;
             for (int r = 0; r < l->n; r++)
-                if (isfinite(l->col[5][r]) && isfinite(l->col[1][r]))
-                    xs[ns][m] = l->col[1][r], ys[ns][m++] = l->col[5][r];
+                if (isfinite(l->col[5][r]) && isfinite(l->col[full ? 0 : 1][r]))
+                    xs[ns][m] = l->col[full ? 0 : 1][r], ys[ns][m++] = l->col[5][r];
             render_rgb c = render_palette(i);
             rs[ns] = (render_series){xs[ns], ys[ns], m, k == 0 ? s->runs[i].label : NULL,
                                      RENDER_HEX(((uint32_t)c.r << 16) | ((uint32_t)c.g << 8) | c.b),
@@ -200,16 +207,20 @@ static int draw_lmax(const study *s, logcsv (*logs)[STUDY_MAX_SEEDS], report_out
     memset(&lo, 0, sizeof lo);
     lo.refs = refs;
     lo.nrefs = nref;
-    lo.title = "lambda_max of the training loss during training";
-    lo.subtitle = "thick: seed 1, thin: other seeds";
-    lo.xlabel = "epoch";
-    lo.ylabel = "lambda_max";
+    lo.title = "λ_{max} of the training loss during training";
+    int others = 0; /* thin lines of other seeds drawn */
+    for (int q = 0; q < ns; q++) others |= rs[q].width < 2;
+    lo.subtitle = others ? "thick: seed 1, thin: other seeds" : NULL;
+    lo.xlabel = full ? "step (full batch: one per epoch)" : "epoch";
+    lo.ylabel = "λ_{max}";
     lo.series = rs;
     lo.nseries = ns;
     char p[4400];
     snprintf(p, sizeof p, "%s/lambda_max.png", s->out);
     if (!(rc = render_lineplot_png(p, &lo, NULL)))
-        report_figure(o, "lambda_max.png", "lambda_max during training (from log.csv)");
+        report_figure(o, "lambda_max.png", full ? "lambda_max during training against steps (full batch: "
+                                                  "one step per epoch; from log.csv)"
+                                                : "lambda_max during training (from log.csv)");
 done:
     for (int i = 0; i < ns; i++) free(xs[i]), free(ys[i]);
     return rc;

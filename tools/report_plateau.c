@@ -119,7 +119,9 @@ static int draw_curves(const study *s, seed_pl (*sp)[STUDY_MAX_SEEDS], report_ou
     render_lineplot_opts lo;
     memset(&lo, 0, sizeof lo);
     lo.title = "training loss of every run";
-    lo.subtitle = "from log.csv; thick: seed 1, thin: other seeds";
+    int others = 0; /* thin lines of other seeds drawn */
+    for (int q = 0; q < ns; q++) others |= rs[q].width < 2;
+    lo.subtitle = others ? "from log.csv; thick: seed 1, thin: other seeds" : "from log.csv";
     lo.xlabel = "step";
     lo.ylabel = "train loss (log)";
     lo.logy = 1;
